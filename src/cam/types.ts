@@ -1,0 +1,56 @@
+// Domain shapes of CAM responses, after validation. Field names are the rotator's, not Tencent's PascalCase.
+export type KeyStatus = "Active" | "Inactive";
+
+export interface AccessKey {
+  accessKeyId: string;
+  status: KeyStatus;
+  /** As CAM prints it, "YYYY-MM-DD HH:mm:ss"; its time zone is not documented. */
+  createTime: string;
+  description?: string;
+}
+
+/** Only CreateAccessKey returns the secret, once. It must go to the vault and nowhere else. */
+export interface NewAccessKey extends AccessKey {
+  secretAccessKey: string;
+}
+
+export interface KeyLastUsed {
+  secretId: string;
+  /** "YYYY-MM-DD", a day late in real CAM; null when never used. */
+  lastUsedDate: string | null;
+  /** Epoch milliseconds of the last signed call; null when never used. */
+  lastSecretUsedDate: number | null;
+}
+
+export interface CamUser {
+  uin: number;
+  name: string;
+  uid?: number;
+  remark?: string;
+}
+
+export interface CallerIdentity {
+  uin: string;
+  ownerUin: string;
+  appId: number;
+}
+
+export interface CamCredentials {
+  secretId: string;
+  secretKey: string;
+}
+
+/** The typed CAM surface the rotation engine uses. Every call goes through the account's rate limiter. */
+export interface CamApi {
+  readonly account: string;
+  createAccessKey(targetUin: number): Promise<NewAccessKey>;
+  listAccessKeys(targetUin: number): Promise<AccessKey[]>;
+  updateAccessKey(targetUin: number, accessKeyId: string, status: KeyStatus): Promise<void>;
+  deleteAccessKey(targetUin: number, accessKeyId: string): Promise<void>;
+  /** At most 10 ids per CAM call; longer lists are split. */
+  getSecurityLastUsed(secretIds: string[]): Promise<KeyLastUsed[]>;
+  listUsers(): Promise<CamUser[]>;
+  getUserAppId(): Promise<CallerIdentity>;
+  /** GetUserAppId signed with other credentials (a freshly created key), through the same limiter. */
+  whoAmI(credentials: CamCredentials): Promise<CallerIdentity>;
+}

@@ -1,0 +1,108 @@
+// The configuration file's schema. Secrets never live in the file: credentials name environment variables.
+import { z } from "zod";
+import { validate as validateCron } from "node-cron";
+import { CAM_ACTIONS, type CamAction } from "../cam/actions.js";
+import { parseDuration } from "./duration.js";
+
+const duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
+  const ms = parseDuration(value);
+  if (ms === null) {
+    ctx.addIssue({ code: "custom", message: "expected a duration such as 250ms, 30s, 5m, 12h or 7d" });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+const positiveInt = z.number({ error: "expected a positive integer" }).int("expected a positive integer")
+  .positive("expected a positive integer");
+
+const uin = z.number({ error: "expected a UIN (positive integer)" }).int("expected a UIN (positive integer)")
+  .positive("expected a UIN (positive integer)");
+
+const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "expected an environment variable name");
+
+const cronExpression = z.string().refine((value) => validateCron(value), "expected a cron expression (5 or 6 fields)");
+
+const timezone = z.string().refine((value) => {
+  try { new Intl.DateTimeFormat("en-US", { timeZone: value }); return true; } catch { return false; }
+}, "expected an IANA time zone such as UTC or Asia/Shanghai");
+
+const rateLimits = z.strictObject(
+  Object.fromEntries(CAM_ACTIONS.map((action) => [action, positiveInt.optional()])) as Record<CamAction, z.ZodOptional<typeof positiveInt>>,
+);
+
+const accountName = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/,
+  "expected a lower-case name of letters, digits, - and _ (it appears in job ids and secret names)");
+
+export const accountSchema = z.strictObject({
+  name: accountName,
+  endpoint: z.url({ protocol: /^https?$/, error: "expected an http(s) URL" }).optional(),
+  credentials: z.strictObject({ secretIdEnv: envName, secretKeyEnv: envName }),
+  users: z.union([z.literal("all"), z.array(uin).min(1, "expected at least one UIN, or \"all\"")]),
+  schedule: cronExpression,
+  timezone: timezone.default("UTC"),
+  maxKeyAgeDays: positiveInt,
+  retire: z.strictObject({ deactivateAfter: duration, deleteAfter: duration })
+    .default({ deactivateAfter: 7 * 86_400_000, deleteAfter: 7 * 86_400_000 }),
+  overLimit: z.enum(["auto", "flag-only"]).default("auto"),
+  rateLimits: rateLimits.optional(),
+  requestTimeout: duration.default(10_000),
+});
+
+const vaultSchema = z.discriminatedUnion("type", [
+  z.strictObject({
+    type: z.literal("aws-secrets-manager"),
+    region: z.string().min(1),
+    endpoint: z.url({ protocol: /^https?$/, error: "expected an http(s) URL" }).optional(),
+    kmsKeyId: z.string().min(1).optional(),
+    nameTemplate: z.string().includes("{account}").includes("{uin}").default("tencentcloud/cam/{account}/{uin}"),
+  }),
+  z.strictObject({ type: z.literal("file"), path: z.string().min(1) }),
+], { error: "expected type aws-secrets-manager or file" });
+
+export const configSchema = z.strictObject({
+  redis: z.strictObject({
+    url: z.string().regex(/^rediss?:\/\//, "expected a redis:// or rediss:// URL").default("redis://127.0.0.1:6379"),
+    prefix: z.string().regex(/^[A-Za-z0-9{}_-]+$/, "expected letters, digits, -, _ and {} (a hash tag for Cluster)")
+      .default("cam-rotator"),
+  }).default({ url: "redis://127.0.0.1:6379", prefix: "cam-rotator" }),
+  vault: vaultSchema,
+  accounts: z.array(accountSchema).min(1, "expected at least one account").superRefine((accounts, ctx) => {
+    const seen = new Set<string>();
+    accounts.forEach((account, index) => {
+      if (seen.has(account.name)) ctx.addIssue({ code: "custom", path: [index, "name"], message: "duplicate account name" });
+      seen.add(account.name);
+    });
+  }),
+  worker: z.strictObject({
+    concurrency: positiveInt.default(8),
+    /** How long SIGTERM waits for active jobs before handing them back. */
+    shutdownTimeout: duration.default(30_000),
+  }).default({ concurrency: 8, shutdownTimeout: 30_000 }),
+  limiter: z.strictObject({
+    /** Added to every admission interval, to absorb network jitter between admission and arrival. */
+    safetyMargin: duration.default(2),
+    /** A job waits in-process for a slot up to this; a longer wait moves it to delayed. */
+    maxWait: duration.default(2_000),
+    /** Back-off for an account and action after CAM answers RequestLimitExceeded. */
+    penalty: duration.default(1_000),
+  }).default({ safetyMargin: 2, maxWait: 2_000, penalty: 1_000 }),
+  rotation: z.strictObject({
+    /** How long the new key may take to authenticate (propagation) before the rotation is undone. */
+    verifyTimeout: duration.default(60_000),
+    /** How often a parked rotation looks again at its flagged key. */
+    parkRecheck: duration.default(600_000),
+    /** Attempts for transient failures, with exponential backoff and jitter. */
+    attempts: positiveInt.default(8),
+    /** Failed jobs kept for inspection. */
+    keepFailed: positiveInt.default(1_000),
+  }).default({ verifyTimeout: 60_000, parkRecheck: 600_000, attempts: 8, keepFailed: 1_000 }),
+  http: z.strictObject({
+    host: z.string().default("127.0.0.1"),
+    port: z.number().int().min(0).max(65_535).default(9464),
+  }).default({ host: "127.0.0.1", port: 9464 }),
+});
+
+export type Config = z.output<typeof configSchema>;
+export type AccountConfig = z.output<typeof accountSchema>;
+export type VaultConfig = Config["vault"];

@@ -1,0 +1,88 @@
+// The rotation engine's public surface: what the daemon and the admin CLI use. Implemented by
+// createRotationEngine (runtime.ts). Nothing here carries a secret.
+import type { Queue } from "bullmq";
+import type { CamCallObservation } from "../cam/client.js";
+import type { VaultDescription } from "../vault/port.js";
+
+export type RotationOutcome =
+  | { kind: "rotated"; account: string; uin: number; newKeyId: string; previousKeyId: string | null }
+  | { kind: "skipped"; account: string; uin: number; reason: string }
+  | { kind: "parked"; account: string; uin: number; flaggedKeyId: string; reason: string }
+  | { kind: "failed"; account: string; uin: number; reason: string };
+
+export interface SweepPlanEntry {
+  uin: number;
+  due: boolean;
+  /** Human-readable: "current key 120 days old (max 90)", "no key in vault", "rotation already queued". */
+  reason: string;
+  currentKeyId: string | null;
+  currentKeyAgeDays: number | null;
+}
+
+export interface FlaggedKey {
+  account: string;
+  uin: number;
+  accessKeyId: string;
+  reason: "foreign-key" | "previous-key-in-use" | "flag-only-policy";
+  flaggedAt: number;
+  status: "pending" | "approved";
+}
+
+/** One entry of the capped event stream. */
+export interface RotationEvent {
+  id: string;
+  time: number;
+  account: string;
+  uin: number;
+  step: string;
+  type: string;
+  keyId?: string;
+  detail?: string;
+}
+
+export interface EngineStatus {
+  counts: Record<"waiting" | "active" | "delayed" | "completed" | "failed" | "paused" | "prioritized", number>;
+  active: Array<{ jobId: string; name: string; account: string; uin?: number; step?: string }>;
+  failed: Array<{ jobId: string; name: string; account: string; uin?: number; reason: string; failedAt: number }>;
+  parked: Array<{ jobId: string; account: string; uin: number; flaggedKeyId: string }>;
+  paused: boolean;
+}
+
+/** Hooks for metrics; every method optional so tests can pass nothing. */
+export interface EngineObserver {
+  rotationFinished?(outcome: RotationOutcome): void;
+  keyFlagged?(flag: FlaggedKey): void;
+  camCall?(observation: CamCallObservation): void;
+  limiter?(event: { account: string; action: string; kind: "admitted" | "deferred" | "penalized"; waitMs: number }): void;
+  stepDone?(account: string, step: string): void;
+}
+
+export interface EngineWorker {
+  /** Stops taking jobs; waits up to `deadlineMs` for active ones, then hands the rest back to the queue. */
+  close(deadlineMs: number): Promise<void>;
+}
+
+export interface RotationEngine {
+  readonly queue: Queue;
+  enqueueRotation(request: { account: string; uin: number; force?: boolean; reason?: "schedule" | "manual" }):
+    Promise<{ jobId: string; added: boolean }>;
+  /** Who is due in an account and why, without enqueueing anything. */
+  planSweep(account: string): Promise<SweepPlanEntry[]>;
+  /** Enqueues one sweep job for the slot; idempotent per (account, slot). */
+  enqueueSweep(account: string, slot: number): Promise<{ jobId: string; added: boolean }>;
+  /** Follows a rotation job to its end; `onProgress` hears each step. Parked counts as an end. */
+  waitForRotation(jobId: string, onProgress?: (step: string) => void, timeoutMs?: number): Promise<RotationOutcome>;
+  startWorker(options: { concurrency: number }): EngineWorker;
+  status(): Promise<EngineStatus>;
+  retryFailed(): Promise<number>;
+  pause(): Promise<void>;
+  resume(): Promise<void>;
+  listFlags(): Promise<FlaggedKey[]>;
+  approveRemoval(accessKeyId: string): Promise<FlaggedKey>;
+  dismissFlag(accessKeyId: string): Promise<FlaggedKey>;
+  readEvents(options?: { after?: string; count?: number }): Promise<RotationEvent[]>;
+  /** Yields events as they arrive until the signal aborts. */
+  followEvents(signal: AbortSignal, after?: string): AsyncIterable<RotationEvent>;
+  vaultView(account: string, uin: number): Promise<VaultDescription>;
+  close(): Promise<void>;
+}

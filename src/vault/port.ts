@@ -1,0 +1,67 @@
+// The vault port: what the rotation engine needs from wherever secrets live. Two adapters implement it:
+// AWS Secrets Manager (aws-secrets-manager.ts) and an encrypted local file (file-vault.ts).
+
+/** Identifies one user's secret. Adapters derive the storage name from it (a name template for AWS). */
+export interface SecretRef {
+  account: string;
+  uin: number;
+}
+
+/** The JSON document consumers of the vault read. SecretKey is the CAM SecretAccessKey. */
+export interface SecretPayload {
+  SecretId: string;
+  SecretKey: string;
+  Uin: number;
+  Account: string;
+  CreateTime: string;
+  RotatedAt: string;
+}
+
+export type VaultStage = "AWSCURRENT" | "AWSPENDING" | "AWSPREVIOUS";
+
+/** One labelled version, described without its secret. */
+export interface VaultVersion {
+  versionId: string;
+  /** The CAM AccessKeyId this version holds (SecretId of its payload). */
+  accessKeyId: string;
+}
+
+export interface VaultDescription {
+  exists: boolean;
+  current?: VaultVersion;
+  pending?: VaultVersion;
+  previous?: VaultVersion;
+}
+
+export interface Vault {
+  readonly kind: "aws-secrets-manager" | "file";
+  /** The AWSCURRENT version's id and value, or null when the secret or its current version does not exist. */
+  readCurrent(ref: SecretRef): Promise<{ versionId: string; value: SecretPayload } | null>;
+  /** Which versions carry current, pending and previous, and the key id each holds. Never returns a secret. */
+  describe(ref: SecretRef): Promise<VaultDescription>;
+  /**
+   * Stores `value` as AWSPENDING under `token` (32-64 chars), creating the secret if needed. The same token with
+   * the same value is a no-op returning the same version; with a different value it throws a `conflict` error.
+   */
+  stagePending(ref: SecretRef, token: string, value: SecretPayload): Promise<{ versionId: string }>;
+  /** Moves AWSCURRENT to `versionId`; the old current becomes AWSPREVIOUS. A no-op when already current. */
+  promote(ref: SecretRef, versionId: string): Promise<void>;
+  /** Removes the AWSPENDING label from `versionId`, if it carries it. */
+  discardPending(ref: SecretRef, versionId: string): Promise<void>;
+  /** Releases clients and file handles. */
+  close(): Promise<void>;
+}
+
+export type VaultErrorKind = "transient" | "permanent" | "conflict";
+
+/** Every adapter failure. Messages name the secret and the operation, never a secret value. */
+export class VaultError extends Error {
+  override readonly name = "VaultError";
+  constructor(readonly kind: VaultErrorKind, readonly operation: string, readonly secretName: string, detail: string) {
+    super(`vault ${operation} ${secretName} failed (${kind}): ${detail}`);
+  }
+}
+
+export function isVaultError(error: unknown): error is VaultError {
+  return error instanceof VaultError;
+}
