@@ -1,0 +1,104 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { ConfigError, configPath, loadConfigFile, parseConfig, parseDuration, resolveCredentials } from "../../src/config/index.js";
+
+const valid = () => ({
+  redis: { url: "redis://127.0.0.1:6379", prefix: "cam-rotator" },
+  vault: { type: "file", path: "./vault.json" },
+  accounts: [{
+    name: "main",
+    credentials: { secretIdEnv: "MAIN_SECRET_ID", secretKeyEnv: "MAIN_SECRET_KEY" },
+    users: [100000000011, 100000000012],
+    schedule: "0 3 * * *",
+    maxKeyAgeDays: 90,
+    retire: { deactivateAfter: "7d", deleteAfter: "12h" },
+  }],
+});
+
+function problems(raw: unknown): string[] {
+  try {
+    parseConfig(raw, "test.yaml", {});
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as ConfigError).problems;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+describe("config", () => {
+  it("applies defaults and converts durations to milliseconds", () => {
+    const config = parseConfig(valid(), "test.yaml", {});
+    expect(config.accounts[0]!.retire).toEqual({ deactivateAfter: 7 * 86_400_000, deleteAfter: 12 * 3_600_000 });
+    expect(config.accounts[0]!.overLimit).toBe("auto");
+    expect(config.accounts[0]!.timezone).toBe("UTC");
+    expect(config.limiter.maxWait).toBe(2_000);
+    expect(config.http).toEqual({ host: "127.0.0.1", port: 9464 });
+  });
+
+  it("names the path and the value of each problem", () => {
+    const raw = valid();
+    Object.assign(raw.accounts[0]!, { maxKeyAgeDays: "ninety", schedule: "every day" });
+    expect(problems(raw)).toEqual([
+      'accounts[0].schedule: expected a cron expression (5 or 6 fields), got "every day"',
+      'accounts[0].maxKeyAgeDays: expected a positive integer, got "ninety"',
+    ]);
+  });
+
+  it("refuses secrets and other unknown keys in the file", () => {
+    const raw = valid();
+    Object.assign(raw.accounts[0]!.credentials, { secretKey: "do-not-put-me-here" });
+    const found = problems(raw);
+    expect(found).toEqual(['accounts[0].credentials: unknown key "secretKey"']);
+    expect(found.join()).not.toContain("do-not-put-me-here");
+  });
+
+  it("rejects duplicate account names, empty user lists and bad vault types", () => {
+    const raw = valid() as Record<string, unknown> & ReturnType<typeof valid>;
+    raw.accounts.push({ ...raw.accounts[0]!, users: [] });
+    (raw as { vault: unknown }).vault = { type: "s3" };
+    expect(problems(raw)).toEqual(expect.arrayContaining([
+      'vault.type: expected type aws-secrets-manager or file, got "s3"',
+      'accounts[1].users: expected at least one UIN, or "all", got []',
+      'accounts[1].name: duplicate account name, got "main"',
+    ]));
+  });
+
+  it("lets REDIS_URL override the file", () => {
+    const config = parseConfig(valid(), "test.yaml", { REDIS_URL: "redis://10.1.2.3:6380" });
+    expect(config.redis.url).toBe("redis://10.1.2.3:6380");
+  });
+
+  it("reads YAML files and reports unreadable or unparsable ones", () => {
+    const dir = mkdtempSync(join(tmpdir(), "cfg-"));
+    const good = join(dir, "good.yaml");
+    writeFileSync(good, "vault: { type: file, path: ./v.json }\naccounts:\n  - name: main\n" +
+      "    credentials: { secretIdEnv: A, secretKeyEnv: B }\n    users: all\n    schedule: '0 3 * * *'\n    maxKeyAgeDays: 30\n");
+    expect(loadConfigFile(good, {}).accounts[0]!.users).toBe("all");
+    const broken = join(dir, "broken.yaml");
+    writeFileSync(broken, "accounts: [\n");
+    expect(() => loadConfigFile(broken, {})).toThrow(/not valid YAML or JSON/);
+    expect(() => loadConfigFile(join(dir, "missing.yaml"), {})).toThrow(/cannot read the file: ENOENT/);
+  });
+
+  it("takes the path from the flag or CAM_ROTATOR_CONFIG, and says so when neither is given", () => {
+    expect(configPath("a.yaml", { CAM_ROTATOR_CONFIG: "b.yaml" })).toBe("a.yaml");
+    expect(configPath(undefined, { CAM_ROTATOR_CONFIG: "b.yaml" })).toBe("b.yaml");
+    expect(() => configPath(undefined, {})).toThrow(/--config FILE or set CAM_ROTATOR_CONFIG/);
+  });
+
+  it("resolves credentials from the environment variables the config names", () => {
+    const account = parseConfig(valid(), "test.yaml", {}).accounts[0]!;
+    expect(resolveCredentials(account, 0, { MAIN_SECRET_ID: "AKIDx", MAIN_SECRET_KEY: "k" }))
+      .toEqual({ secretId: "AKIDx", secretKey: "k" });
+    expect(() => resolveCredentials(account, 0, { MAIN_SECRET_ID: "AKIDx" }))
+      .toThrow("accounts[0].credentials.secretKeyEnv: environment variable MAIN_SECRET_KEY is not set");
+  });
+
+  it("parses durations", () => {
+    expect([parseDuration("250ms"), parseDuration("30s"), parseDuration("5m"), parseDuration("2h"),
+      parseDuration("7d"), parseDuration(1500), parseDuration("7 weeks"), parseDuration(-1)])
+      .toEqual([250, 30_000, 300_000, 7_200_000, 604_800_000, 1500, null, null]);
+  });
+});
