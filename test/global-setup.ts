@@ -2,6 +2,7 @@
 // run with install instructions: a skipped integration test would hide a missing service.
 import "vitest";
 import type { TestProject } from "vitest/node";
+import { ensureFreshBuild } from "./build-freshness.js";
 import { startMotoServer, startRedisServer, type LocalService } from "../src/dev/services.js";
 
 declare module "vitest" {
@@ -14,6 +15,7 @@ declare module "vitest" {
 let services: LocalService[] = [];
 
 export async function setup(project: TestProject): Promise<void> {
+  ensureFreshBuild();
   const [redis, moto] = await Promise.all([startRedisServer(), startMotoServer()]);
   services = [redis, moto];
   project.provide("redisUrl", redis.url);

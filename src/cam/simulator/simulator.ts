@@ -1,0 +1,208 @@
+// The simulator without HTTP: an API request in, a reply out, plus the operations of the control plane.
+// server.ts carries replies over node:http; control.ts maps /_sim/ routes onto the methods here.
+import { randomUUID } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
+import { DEFAULT_RATE_LIMITS, isCamAction, type CamAction } from "../actions.js";
+import { handlers, type ActionContext } from "./actions.js";
+import { errorEnvelope, SimApiError, successEnvelope } from "./api-error.js";
+import { authenticate, type SignedHttpRequest } from "./authenticate.js";
+import { clockSchema, foreignKeySchema, type ForeignKeyInput } from "./control-inputs.js";
+import { FaultQueue, faultListSchema, faultSchema, type FaultSpec, type FaultSpecInput } from "./faults.js";
+import { InputError, parseInput } from "./issues.js";
+import { parseParams } from "./params.js";
+import { rateWindowKey, RollingWindow } from "./rate-window.js";
+import { RequestLog, THROTTLED, type ActionCounters, type LoggedRequest } from "./request-log.js";
+import { parseSeed, type Seed, type SeedInput } from "./seed.js";
+import { parseAuthorization } from "./signature.js";
+import { keyView, SimState, type KeyView, type StateView } from "./state.js";
+
+export const CAM_VERSION = "2019-01-16";
+
+export interface SimulatorSettings {
+  seed?: SeedInput;
+  /** Demand this credential-scope service (e.g. "cam"); by default any stated service is accepted. */
+  requireService?: string;
+  /** Refuse to delete an Active key with FailedOperation.Accesskey. A seed's own setting wins. Default false. */
+  requireInactiveBeforeDelete?: boolean;
+  /** Epoch ms; a test may pass its own clock. Default Date.now. */
+  now?: () => number;
+}
+
+/** What to send back; server.ts turns it into bytes (or into a dropped connection). */
+export type Reply =
+  | { kind: "json"; body: unknown }
+  | { kind: "http"; status: number }
+  | { kind: "garbage" }
+  | { kind: "lost" };
+
+export interface SimulatorSnapshot extends StateView {
+  counters: Record<string, ActionCounters>;
+  faults: FaultSpec[];
+  rateLimits: Record<CamAction, number>;
+  clockOffsetSec: number;
+  requireInactiveBeforeDelete: boolean;
+}
+
+export class CamSimulator {
+  private seed!: Seed;
+  private state!: SimState;
+  private window = new RollingWindow();
+  private clockOffsetSec = 0;
+  private readonly faults = new FaultQueue();
+  private readonly log = new RequestLog();
+  private readonly closing = new AbortController();
+  private readonly now: () => number;
+
+  constructor(private readonly settings: SimulatorSettings = {}) {
+    this.now = settings.now ?? Date.now;
+    this.reset(settings.seed ?? {});
+  }
+
+  /** Replaces state, rate windows, counters, faults and the request log. Throws SeedError, changing nothing. */
+  reset(seedJson: unknown, source = "seed"): void {
+    const seed = parseSeed(seedJson, source);
+    this.seed = seed;
+    this.state = new SimState(seed, this.now());
+    this.window = new RollingWindow();
+    this.clockOffsetSec = seed.clockOffsetSec ?? 0;
+    this.faults.clear();
+    this.log.clear();
+  }
+
+  addFaults(input: FaultSpecInput | FaultSpecInput[]): FaultSpec[] {
+    this.faults.add(Array.isArray(input)
+      ? parseInput(faultListSchema, input, "fault list")
+      : [parseInput(faultSchema, input, "fault")]);
+    return this.faults.pending();
+  }
+
+  /** Shifts the clock that X-TC-Timestamp is checked against (only that), for SignatureExpire tests. */
+  setClockOffset(input: { offsetSec: number }): void {
+    this.clockOffsetSec = parseInput(clockSchema, input, "clock").offsetSec;
+  }
+
+  /** Plants a key as another actor would create it; its secret never leaves the simulator. */
+  addForeignKey(input: ForeignKeyInput): KeyView {
+    const { ownerUin, uin, ...options } = parseInput(foreignKeySchema, input, "key");
+    const user = this.state.user(uin);
+    if (user === undefined || user.ownerUin !== ownerUin) {
+      throw new InputError("key", [{ path: "uin", message: `no user ${uin} in account ${ownerUin}` }]);
+    }
+    if (!this.state.hasRoomForKey(uin)) {
+      throw new InputError("key", [{ path: "uin", message: `user ${uin} already has two access keys` }]);
+    }
+    return keyView(this.state.createKey(user, this.now(), options));
+  }
+
+  snapshot(): SimulatorSnapshot {
+    return {
+      ...this.state.view(),
+      counters: this.log.counters(),
+      faults: this.faults.pending(),
+      rateLimits: this.rateLimits(),
+      clockOffsetSec: this.clockOffsetSec,
+      requireInactiveBeforeDelete: this.requireInactiveBeforeDelete(),
+    };
+  }
+
+  requests(): LoggedRequest[] {
+    return this.log.entries();
+  }
+
+  /** Wakes requests sleeping in a latency fault so the server can close; they end unanswered. */
+  close(): void {
+    this.closing.abort();
+  }
+
+  async handle(request: SignedHttpRequest): Promise<Reply> {
+    const requestId = randomUUID();
+    const entry: LoggedRequest = {
+      t: this.now(), action: header(request, "x-tc-action") ?? "", requestId, targetUin: null, outcome: "OK",
+      secretId: parseAuthorization(header(request, "authorization"))?.secretId ?? null,
+    };
+    let lost = false;
+    const finish = (outcome: string, reply: Reply): Reply => {
+      this.log.record({ ...entry, outcome });
+      return lost ? { kind: "lost" } : reply;
+    };
+    try {
+      const action = this.checkShape(request);
+      const key = authenticate(request, {
+        nowSec: Math.floor(entry.t / 1000) + this.clockOffsetSec,
+        findKey: (id) => this.state.key(id),
+        ...(this.settings.requireService === undefined ? {} : { requireService: this.settings.requireService }),
+      });
+      key.lastUsedAt = entry.t;
+      if (!this.window.tryAdmit(rateWindowKey(key.ownerUin, action), this.rateLimits()[action], entry.t)) {
+        throw new SimApiError(THROTTLED, `more than ${this.rateLimits()[action]} ${action} calls per second for account ${key.ownerUin}`);
+      }
+      const fault = this.faults.take(action);
+      if (fault !== undefined) entry.fault = fault.fault;
+      switch (fault?.fault) {
+        case undefined:
+          break;
+        case "error":
+          throw new SimApiError(fault.code, fault.message ?? "injected by the simulator");
+        case "http":
+          return finish(`Fault.HttpStatus${fault.status}`, { kind: "http", status: fault.status });
+        case "garbage":
+          return finish("Fault.Garbage", { kind: "garbage" });
+        case "latency":
+          await sleep(fault.ms, undefined, { signal: this.closing.signal }).catch(() => undefined);
+          if (this.closing.signal.aborted) return { kind: "lost" };
+          break;
+        case "lostResponse":
+          lost = true;
+          break;
+      }
+      const body = this.run(action, request.body, key.uin, entry);
+      return finish("OK", { kind: "json", body: successEnvelope(body, requestId) });
+    } catch (error) {
+      const failure = error instanceof SimApiError ? error
+        : new SimApiError("InternalError", `simulator failure: ${(error as Error).message}`);
+      return finish(failure.code, { kind: "json", body: errorEnvelope(failure.code, failure.message, requestId) });
+    }
+  }
+
+  /** Method, action and version, checked before the signature as Tencent's gateway does. */
+  private checkShape(request: SignedHttpRequest): CamAction {
+    if (request.method !== "POST" || request.path !== "/") {
+      throw new SimApiError("InvalidParameter", "the simulator answers POST / with a JSON body only");
+    }
+    const action = header(request, "x-tc-action");
+    if (action === undefined) throw new SimApiError("MissingParameter", "the X-TC-Action header is missing");
+    if (!isCamAction(action)) throw new SimApiError("InvalidAction", `action ${action} is not supported`);
+    const version = header(request, "x-tc-version");
+    if (version === undefined) throw new SimApiError("MissingParameter", "the X-TC-Version header is missing");
+    if (version !== CAM_VERSION) throw new SimApiError("NoSuchVersion", `CAM has no version ${version}`);
+    return action;
+  }
+
+  private run<A extends CamAction>(action: A, body: Buffer, callerUin: number, entry: LoggedRequest): Record<string, unknown> {
+    // Looked up again here: a latency fault may have slept through a reset.
+    const caller = this.state.user(callerUin);
+    const account = caller && this.state.account(caller.ownerUin);
+    if (caller === undefined || account === undefined) {
+      throw new SimApiError("AuthFailure.SecretIdNotFound", "the SecretId does not exist, or the key is disabled");
+    }
+    const ctx: ActionContext = {
+      state: this.state, caller, account, now: entry.t,
+      requireInactiveBeforeDelete: this.requireInactiveBeforeDelete(),
+      noteTarget: (uin) => { entry.targetUin = uin; },
+    };
+    return handlers[action](ctx, parseParams(action, body));
+  }
+
+  private rateLimits(): Record<CamAction, number> {
+    return { ...DEFAULT_RATE_LIMITS, ...this.seed.rateLimits };
+  }
+
+  private requireInactiveBeforeDelete(): boolean {
+    return this.seed.requireInactiveBeforeDelete ?? this.settings.requireInactiveBeforeDelete ?? false;
+  }
+}
+
+function header(request: SignedHttpRequest, name: string): string | undefined {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value.join(",") : value;
+}
