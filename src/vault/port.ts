@@ -37,6 +37,11 @@ export interface Vault {
   readonly kind: "aws-secrets-manager" | "file";
   /** The AWSCURRENT version's id and value, or null when the secret or its current version does not exist. */
   readCurrent(ref: SecretRef): Promise<{ versionId: string; value: SecretPayload } | null>;
+  /**
+   * The value of one version, labelled or not, or null when the secret or that version does not exist. Between
+   * stage and promote the new secret lives only in the vault, so a resumed rotation reads it back from here.
+   */
+  readVersion(ref: SecretRef, versionId: string): Promise<SecretPayload | null>;
   /** Which versions carry current, pending and previous, and the key id each holds. Never returns a secret. */
   describe(ref: SecretRef): Promise<VaultDescription>;
   /**

@@ -1,0 +1,261 @@
+// The Vault port over AWS Secrets Manager, using its own staging labels: AWSPENDING for a staged key,
+// AWSCURRENT for the promoted one, AWSPREVIOUS moved by Secrets Manager itself. The version id is the caller's
+// idempotency token. Never calls RotateSecret: the rotator is the rotation function.
+import {
+  CreateSecretCommand, DescribeSecretCommand, GetSecretValueCommand, PutSecretValueCommand, SecretsManagerClient,
+  UpdateSecretVersionStageCommand, type SecretsManagerClientConfig,
+} from "@aws-sdk/client-secrets-manager";
+import { awsErrorCode, vaultErrorFromAws } from "./aws-errors.js";
+import { hasLabel, PLACEHOLDER_VALUE, readStages, realHolder, STAGES, type SecretState } from "./aws-staging.js";
+import { parsePayload, payloadProblem, samePayload, serializePayload } from "./payload.js";
+import { VaultError, type SecretPayload, type SecretRef, type Vault, type VaultStage, type VaultVersion } from "./port.js";
+import { DEFAULT_NAME_TEMPLATE, nameTemplateProblem, renderSecretName } from "./secret-name.js";
+import { placeholderToken, tokenProblem } from "./tokens.js";
+
+export interface AwsSecretsManagerVaultOptions {
+  region: string;
+  /** For moto or LocalStack; the regional AWS endpoint when absent. */
+  endpoint?: string;
+  /** KMS key for new secrets; Secrets Manager's default key when absent. */
+  kmsKeyId?: string;
+  /** Default "tencentcloud/cam/{account}/{uin}". Must contain both placeholders. */
+  nameTemplate?: string;
+  /** The standard AWS credential chain when absent. */
+  credentials?: SecretsManagerClientConfig["credentials"];
+  /** A client to use instead of building one; it is not destroyed by close(). */
+  client?: SecretsManagerClient;
+  /** SDK attempts per call, retries of throttling and network errors included. Default 3. */
+  maxAttempts?: number;
+  /** A call with no answer after this long fails as transient. Default 10000. */
+  requestTimeoutMs?: number;
+}
+
+export const MANAGED_BY_TAG = { Key: "managed-by", Value: "cam-rotator" } as const;
+
+type Attempt<T> = { ok: true; value: T } | { ok: false; code: string; error: VaultError };
+
+interface Inspected {
+  name: string;
+  state: SecretState | undefined;
+}
+
+export function createAwsSecretsManagerVault(options: AwsSecretsManagerVaultOptions): Vault {
+  const template = options.nameTemplate ?? DEFAULT_NAME_TEMPLATE;
+  const templateProblem = nameTemplateProblem(template);
+  if (templateProblem) throw new VaultError("permanent", "configure", template, templateProblem);
+  const requestTimeout = options.requestTimeoutMs ?? 10_000;
+  const client = options.client ?? new SecretsManagerClient({
+    region: options.region,
+    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+    ...(options.credentials ? { credentials: options.credentials } : {}),
+    maxAttempts: options.maxAttempts ?? 3,
+    requestHandler: { connectionTimeout: requestTimeout, requestTimeout, throwOnRequestTimeout: true },
+  });
+
+  function nameOf(operation: string, ref: SecretRef): string {
+    try {
+      return renderSecretName(template, ref);
+    } catch (error) {
+      throw new VaultError("permanent", operation, `${ref.account}/${ref.uin}`, (error as Error).message);
+    }
+  }
+
+  async function attempt<T>(operation: string, api: string, name: string, call: () => Promise<T>): Promise<Attempt<T>> {
+    try {
+      return { ok: true, value: await call() };
+    } catch (error) {
+      return { ok: false, code: awsErrorCode(error), error: vaultErrorFromAws(operation, api, name, error) };
+    }
+  }
+
+  async function must<T>(operation: string, api: string, name: string, call: () => Promise<T>): Promise<T> {
+    const result = await attempt(operation, api, name, call);
+    if (!result.ok) throw result.error;
+    return result.value;
+  }
+
+  /** DescribeSecret, plus the checks every operation needs: ours, for this user, not being deleted. */
+  async function inspect(operation: string, ref: SecretRef): Promise<Inspected> {
+    const name = nameOf(operation, ref);
+    const described = await attempt(operation, "DescribeSecret", name,
+      () => client.send(new DescribeSecretCommand({ SecretId: name })));
+    if (!described.ok) {
+      if (described.code === "ResourceNotFoundException") return { name, state: undefined };
+      throw described.error;
+    }
+    const secret = described.value;
+    const tags = new Map((secret.Tags ?? []).map((tag) => [tag.Key, tag.Value]));
+    const fail = (detail: string) => new VaultError("permanent", operation, name, detail);
+    if (tags.get(MANAGED_BY_TAG.Key) !== MANAGED_BY_TAG.Value)
+      throw fail("the secret exists but is not ours: it lacks tag managed-by=cam-rotator");
+    if (tags.get("cam-account") !== ref.account || tags.get("cam-uin") !== String(ref.uin))
+      throw fail(`the secret is tagged for cam-account "${tags.get("cam-account")}" cam-uin ${tags.get("cam-uin")}, ` +
+        `not account "${ref.account}" uin ${ref.uin}`);
+    if (secret.DeletedDate)
+      throw fail("the secret is scheduled for deletion; restore it (RestoreSecret) or remove it for good first");
+    const stages = readStages(name, secret.VersionIdsToStages);
+    if (!stages.ok) throw fail(stages.problem);
+    return { name, state: stages.state };
+  }
+
+  /** The payload of a labelled version, read by id and label together (a stage-less read is stale on moto). */
+  async function readLabelled(operation: string, name: string, versionId: string, stage: VaultStage): Promise<SecretPayload> {
+    const read = await attempt(operation, "GetSecretValue", name,
+      () => client.send(new GetSecretValueCommand({ SecretId: name, VersionId: versionId, VersionStage: stage })));
+    if (!read.ok) {
+      // The label moved between DescribeSecret and this read: another writer is active, so try again later.
+      if (read.code === "InvalidRequestException" || read.code === "ResourceNotFoundException")
+        throw new VaultError("transient", operation, name, `version ${versionId} lost ${stage} while being read`);
+      throw read.error;
+    }
+    return payloadOf(operation, name, versionId, read.value.SecretString);
+  }
+
+  function payloadOf(operation: string, name: string, versionId: string, text: string | undefined): SecretPayload {
+    const parsed = parsePayload(text ?? "");
+    if (!parsed.ok)
+      throw new VaultError("permanent", operation, name, `version ${versionId} does not hold a secret document (${parsed.problem})`);
+    return parsed.value;
+  }
+
+  /**
+   * Any version with this id, labelled or not. Read by VersionId alone: an unlabelled version has no stage to
+   * name, and a VersionId pins one exact version, so moto's stale default-version read cannot happen here.
+   */
+  async function findVersion(operation: string, name: string, versionId: string): Promise<{ text: string | undefined } | undefined> {
+    const read = await attempt(operation, "GetSecretValue", name,
+      () => client.send(new GetSecretValueCommand({ SecretId: name, VersionId: versionId })));
+    if (read.ok) return { text: read.value.SecretString };
+    if (read.code === "ResourceNotFoundException") return undefined;
+    throw read.error;
+  }
+
+  async function createSecret(operation: string, ref: SecretRef, name: string): Promise<SecretState> {
+    const placeholderId = placeholderToken(name);
+    const created = await attempt(operation, "CreateSecret", name, () => client.send(new CreateSecretCommand({
+      Name: name,
+      ClientRequestToken: placeholderId,
+      SecretString: PLACEHOLDER_VALUE,
+      Description: `CAM access key of account ${ref.account} user ${ref.uin}, rotated by cam-rotator`,
+      ...(options.kmsKeyId ? { KmsKeyId: options.kmsKeyId } : {}),
+      Tags: [MANAGED_BY_TAG, { Key: "cam-account", Value: ref.account }, { Key: "cam-uin", Value: String(ref.uin) }],
+    })));
+    if (created.ok) {
+      const stages = readStages(name, { [placeholderId]: ["AWSCURRENT"] });
+      if (stages.ok) return stages.state;
+    } else if (created.code !== "ResourceExistsException") {
+      throw created.error;
+    }
+    // Another worker created it first (or a retry of ours did): read it back, which also checks it is ours.
+    const again = await inspect(operation, ref);
+    if (!again.state) throw new VaultError("transient", operation, name, "the secret vanished right after CreateSecret");
+    return again.state;
+  }
+
+  /** A secret of ours without any version (created by other means): give it the placeholder as current. */
+  async function putPlaceholder(operation: string, name: string): Promise<void> {
+    await must(operation, "PutSecretValue", name, () => client.send(new PutSecretValueCommand({
+      SecretId: name, ClientRequestToken: placeholderToken(name), SecretString: PLACEHOLDER_VALUE, VersionStages: ["AWSCURRENT"],
+    })));
+  }
+
+  function updateStage(operation: string, name: string, stage: VaultStage, moveTo: string | undefined, removeFrom: string | undefined) {
+    return must(operation, "UpdateSecretVersionStage", name, () => client.send(new UpdateSecretVersionStageCommand({
+      SecretId: name,
+      VersionStage: stage,
+      ...(moveTo ? { MoveToVersionId: moveTo } : {}),
+      ...(removeFrom ? { RemoveFromVersionId: removeFrom } : {}),
+    })));
+  }
+
+  return {
+    kind: "aws-secrets-manager",
+
+    async readCurrent(ref) {
+      const { name, state } = await inspect("readCurrent", ref);
+      const versionId = state && realHolder(state, "AWSCURRENT");
+      if (!versionId) return null;
+      return { versionId, value: await readLabelled("readCurrent", name, versionId, "AWSCURRENT") };
+    },
+
+    async readVersion(ref, versionId) {
+      const { name, state } = await inspect("readVersion", ref);
+      if (!state || versionId === state.placeholderId || tokenProblem(versionId)) return null;
+      const stage = STAGES.find((label) => hasLabel(state, versionId, label));
+      if (stage) return readLabelled("readVersion", name, versionId, stage);
+      const found = await findVersion("readVersion", name, versionId);
+      return found ? payloadOf("readVersion", name, versionId, found.text) : null;
+    },
+
+    async describe(ref) {
+      const { name, state } = await inspect("describe", ref);
+      if (!state) return { exists: false };
+      const keyIds = new Map<string, string>();
+      const versionFor = async (stage: VaultStage): Promise<VaultVersion | undefined> => {
+        const versionId = realHolder(state, stage);
+        if (!versionId) return undefined;
+        // The value is read only to learn which access key it holds; it goes no further than this line.
+        const accessKeyId = keyIds.get(versionId) ?? (await readLabelled("describe", name, versionId, stage)).SecretId;
+        keyIds.set(versionId, accessKeyId);
+        return { versionId, accessKeyId };
+      };
+      const current = await versionFor("AWSCURRENT");
+      const pending = await versionFor("AWSPENDING");
+      const previous = await versionFor("AWSPREVIOUS");
+      return { exists: true, ...(current && { current }), ...(pending && { pending }), ...(previous && { previous }) };
+    },
+
+    async stagePending(ref, token, value) {
+      const operation = "stagePending";
+      const name = nameOf(operation, ref);
+      const problem = tokenProblem(token) ?? payloadProblem(ref, value);
+      if (problem) throw new VaultError("permanent", operation, name, problem);
+      let { state } = await inspect(operation, ref);
+      if (!state) state = await createSecret(operation, ref, name);
+      else if (state.versions.size === 0) await putPlaceholder(operation, name);
+      if (token === state.placeholderId) throw new VaultError("permanent", operation, name, `token ${token} is reserved`);
+
+      // moto overwrites a version whose token comes again with another value, AWS refuses: check first, both ways.
+      const existing = await findVersion(operation, name, token);
+      if (existing) {
+        const parsed = parsePayload(existing.text ?? "");
+        if (parsed.ok && samePayload(parsed.value, value)) return { versionId: token };
+        throw new VaultError("conflict", operation, name, `version ${token} already holds a different value; a new value needs a new token`);
+      }
+      const put = await attempt(operation, "PutSecretValue", name, () => client.send(new PutSecretValueCommand({
+        SecretId: name, ClientRequestToken: token, SecretString: serializePayload(value), VersionStages: ["AWSPENDING"],
+      })));
+      if (!put.ok) {
+        if (put.code === "ResourceExistsException")
+          throw new VaultError("conflict", operation, name, `version ${token} was written concurrently with a different value`);
+        throw put.error;
+      }
+      return { versionId: token };
+    },
+
+    async promote(ref, versionId) {
+      const operation = "promote";
+      const { name, state } = await inspect(operation, ref);
+      const fail = (detail: string) => new VaultError("permanent", operation, name, detail);
+      if (!state) throw fail(`the secret does not exist, so version ${versionId} cannot be promoted`);
+      if (tokenProblem(versionId) || versionId === state.placeholderId) throw fail(`"${versionId}" is not a version id`);
+      if (!state.versions.has(versionId) && !(await findVersion(operation, name, versionId)))
+        throw fail(`no version ${versionId}`);
+      const current = state.holders.AWSCURRENT;
+      // AWS moves AWSPREVIOUS to the old current by itself.
+      if (current !== versionId) await updateStage(operation, name, "AWSCURRENT", versionId, current);
+      // A crash between the two calls leaves current+pending on one version; promoting again finishes the job.
+      if (hasLabel(state, versionId, "AWSPENDING")) await updateStage(operation, name, "AWSPENDING", undefined, versionId);
+    },
+
+    async discardPending(ref, versionId) {
+      const { name, state } = await inspect("discardPending", ref);
+      if (!state || !hasLabel(state, versionId, "AWSPENDING")) return;
+      await updateStage("discardPending", name, "AWSPENDING", undefined, versionId);
+    },
+
+    async close() {
+      if (!options.client) client.destroy();
+    },
+  };
+}
