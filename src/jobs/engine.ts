@@ -28,7 +28,7 @@ export interface FlaggedKey {
   status: "pending" | "approved";
 }
 
-/** One entry of the capped event stream. */
+/** One entry of the capped event stream. Account-level events (a sweep) carry uin 0. */
 export interface RotationEvent {
   id: string;
   time: number;
@@ -55,6 +55,8 @@ export interface EngineObserver {
   camCall?(observation: CamCallObservation): void;
   limiter?(event: { account: string; action: string; kind: "admitted" | "deferred" | "penalized"; waitMs: number }): void;
   stepDone?(account: string, step: string): void;
+  /** A retired key was used after it stopped being current: its deactivation is held (an alert). */
+  retirementHeld?(key: { account: string; uin: number; accessKeyId: string; lastUsedAt: number | null }): void;
 }
 
 export interface EngineWorker {
@@ -64,23 +66,36 @@ export interface EngineWorker {
 
 export interface RotationEngine {
   readonly queue: Queue;
+  /**
+   * One rotate job per user (P6): while the user's job exists (waiting, active, delayed, parked) another request
+   * collapses onto it (added: false). A job that failed for good is retried in place with this request's data and
+   * fresh attempts (added: true). `force` rotates even a key younger than maxKeyAgeDays (default false: the job
+   * ends "skipped"). Throws, naming the value, for an unconfigured account or a bad UIN.
+   */
   enqueueRotation(request: { account: string; uin: number; force?: boolean; reason?: "schedule" | "manual" }):
     Promise<{ jobId: string; added: boolean }>;
-  /** Who is due in an account and why, without enqueueing anything. */
-  planSweep(account: string): Promise<SweepPlanEntry[]>;
+  /**
+   * Who is due in an account and why, without enqueueing anything. `onProgress` (optional, for the CLI's
+   * progress line) hears how many users have been looked at out of how many.
+   */
+  planSweep(account: string, options?: { onProgress?: (done: number, total: number) => void }): Promise<SweepPlanEntry[]>;
   /** Enqueues one sweep job for the slot; idempotent per (account, slot). */
   enqueueSweep(account: string, slot: number): Promise<{ jobId: string; added: boolean }>;
   /** Follows a rotation job to its end; `onProgress` hears each step. Parked counts as an end. */
   waitForRotation(jobId: string, onProgress?: (step: string) => void, timeoutMs?: number): Promise<RotationOutcome>;
-  startWorker(options: { concurrency: number }): EngineWorker;
+  /** `limiter`: BullMQ's own per-queue limiter, only for the benchmark's baseline (the CAM gate is the real one). */
+  startWorker(options: { concurrency: number; limiter?: { max: number; duration: number } }): EngineWorker;
   status(): Promise<EngineStatus>;
   retryFailed(): Promise<number>;
   pause(): Promise<void>;
   resume(): Promise<void>;
   listFlags(): Promise<FlaggedKey[]>;
+  /** Marks the flag approved and resumes the parked rotation at once (or starts one); throws for an unknown key. */
   approveRemoval(accessKeyId: string): Promise<FlaggedKey>;
+  /** Removes the flag; the key stays, is not flagged again, and its rotation stays parked until the key is gone. */
   dismissFlag(accessKeyId: string): Promise<FlaggedKey>;
-  readEvents(options?: { after?: string; count?: number }): Promise<RotationEvent[]>;
+  /** After `after` (exclusive), or from `fromTime` (epoch ms), the next `count` (default 100); else the latest `count`. */
+  readEvents(options?: { after?: string; fromTime?: number; count?: number }): Promise<RotationEvent[]>;
   /** Yields events as they arrive until the signal aborts. */
   followEvents(signal: AbortSignal, after?: string): AsyncIterable<RotationEvent>;
   vaultView(account: string, uin: number): Promise<VaultDescription>;

@@ -4,6 +4,20 @@ export const QUEUE_NAME = "rotations";
 
 export type JobName = "rotate" | "retire" | "sweep";
 
+/** The rotate steps, in protocol order (architecture.md). Logs, events, progress and the crash switch name them. */
+export const ROTATE_STEPS = ["inspect", "reconcile", "makeRoom", "create", "stage", "verify", "promote",
+  "scheduleRetirement"] as const;
+
+export type RotateStep = (typeof ROTATE_STEPS)[number];
+
+/**
+ * A rotate job's BullMQ progress: the step it is in, "deferred" while it waits for the limiter, or "parked"
+ * while an over-limit key waits for an operator. Stored in clear text, so ids and reasons only.
+ */
+export type RotateProgress =
+  | { step: RotateStep | "deferred" }
+  | { step: "parked"; flaggedKeyId: string; reason: string };
+
 export interface RotateJobData {
   account: string;
   uin: number;
@@ -11,6 +25,8 @@ export interface RotateJobData {
   /** Rotate even if the current key is younger than maxKeyAgeDays. */
   force: boolean;
   requestedAt: number;
+  /** Random per enqueue request: tells enqueueRotation whether its add created the job or met an existing one. */
+  requestId?: string;
 }
 
 export interface RetireJobData {
@@ -26,6 +42,8 @@ export interface SweepJobData {
   account: string;
   /** The schedule slot this sweep belongs to (epoch ms of the cron fire, rounded to the second). */
   slot: number;
+  /** Random per enqueue request, like RotateJobData.requestId. */
+  requestId?: string;
 }
 
 /**

@@ -1,0 +1,44 @@
+// Taking a key out of service, and the evidence that it is safe to: GetSecurityLastUsed.
+import { isCamError } from "../cam/errors.js";
+import type { AccessKey, CamApi, KeyLastUsed } from "../cam/types.js";
+
+/** Deactivates (if Active) and deletes a key; a key already gone counts as removed, so a retry is free. */
+export async function removeKey(cam: CamApi, uin: number, key: Pick<AccessKey, "accessKeyId" | "status">): Promise<void> {
+  if (key.status === "Active") await ignoreGone(cam.updateAccessKey(uin, key.accessKeyId, "Inactive"));
+  await ignoreGone(cam.deleteAccessKey(uin, key.accessKeyId));
+}
+
+export async function deactivateKey(cam: CamApi, uin: number, accessKeyId: string): Promise<void> {
+  await cam.updateAccessKey(uin, accessKeyId, "Inactive");
+}
+
+async function ignoreGone(call: Promise<void>): Promise<void> {
+  try {
+    await call;
+  } catch (error) {
+    if (isCamError(error) && error.code === "ResourceNotFound.SecretNotExist") return;
+    throw error;
+  }
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Whether the key signed anything after `since` (epoch ms). LastSecretUsedDate is exact; when CAM gives only
+ * LastUsedDate (a day, late by a day, zone unstated) we count the key as used unless that day ended two days
+ * before `since`: unsure means used, and used means keep (P3). Both dates null means never used.
+ */
+export function usedSince(row: KeyLastUsed | undefined, since: number): boolean {
+  if (!row) return true; // CAM said nothing about the key: unknown, so treated as used.
+  if (row.lastSecretUsedDate !== null) return row.lastSecretUsedDate > since;
+  if (row.lastUsedDate !== null) {
+    const day = Date.parse(`${row.lastUsedDate}T00:00:00Z`);
+    return !Number.isFinite(day) || day + 2 * DAY_MS > since;
+  }
+  return false;
+}
+
+export async function lastUseOf(cam: CamApi, accessKeyId: string): Promise<KeyLastUsed | undefined> {
+  const rows = await cam.getSecurityLastUsed([accessKeyId]);
+  return rows.find((row) => row.secretId === accessKeyId);
+}

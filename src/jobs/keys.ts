@@ -1,0 +1,28 @@
+// Redis keys the engine owns besides BullMQ's, all under the configured prefix (which may be a Cluster hash tag
+// such as "{cam-rotator}", so BullMQ's keys and these share one slot). None of them ever holds a secret (P4).
+export interface EngineKeys {
+  /** Hash per user: the rotation's progress record (progress.ts). */
+  progress(account: string, uin: number): string;
+  /** Hash: access key id -> flag record (flags.ts). */
+  flags: string;
+  /** Hash: access key id -> "account/uin" of keys whose flag an operator dismissed; not flagged again. */
+  dismissed: string;
+  /** Set of rotate job ids parked on a flagged key (for status without reading every delayed job). */
+  parked: string;
+  /** Capped stream of rotation events (events.ts). */
+  events: string;
+  /** String per rotate job id: how its last run ended, read by waitForRotation once BullMQ removed the job. */
+  outcome(jobId: string): string;
+}
+
+export function engineKeys(prefix: string): EngineKeys {
+  const base = `${prefix}:rotator`;
+  return {
+    progress: (account, uin) => `${base}:progress:${account}:${uin}`,
+    flags: `${base}:flags`,
+    dismissed: `${base}:flags-dismissed`,
+    parked: `${base}:parked`,
+    events: `${base}:events`,
+    outcome: (jobId) => `${base}:outcome:${jobId}`,
+  };
+}

@@ -1,0 +1,193 @@
+// The BullMQ processor: runs rotate, retire and sweep jobs and turns how they end into what BullMQ should do.
+// - limiter says wait long: the job moves itself to delayed (not an attempt) and frees its slot;
+// - parked: delayed until rotation.parkRecheck, or until an approval promotes it;
+// - transient: thrown, so BullMQ retries with backoff and jitter within rotation.attempts;
+// - permanent: UnrecoverableError, failing at once with the reason.
+import { DelayedError, UnrecoverableError, type Job } from "bullmq";
+import type { RotationOutcome } from "./engine.js";
+import { accountConfig, retireDeps, rotationDeps, sweepDeps, type EngineContext } from "./engine-context.js";
+import { crashIfAsked } from "./crash-switch.js";
+import { classifyFailure, RotationError } from "./failures.js";
+import type { JobName, RetireJobData, RotateJobData, RotateProgress, SweepJobData } from "./queue.js";
+import { retireKey, type RetireResult } from "./retire.js";
+import { rotateUser, type StepHooks } from "./rotate/run.js";
+import { planSweep } from "./sweep.js";
+
+/** Thrown at a step boundary when the worker is shutting down: the job goes back to the queue. */
+class WorkerStopping extends Error {
+  override readonly name = "WorkerStopping";
+}
+
+type Processor = (job: Job, token?: string, signal?: AbortSignal) => Promise<unknown>;
+
+export function createProcessor(ctx: EngineContext): Processor {
+  return async (job, token, signal) => {
+    const name = job.name as JobName;
+    switch (name) {
+      case "rotate":
+        return processRotate(ctx, job as Job<RotateJobData>, token, signal);
+      case "retire":
+        return processRetire(ctx, job as Job<RetireJobData>, token);
+      case "sweep":
+        return processSweep(ctx, job as Job<SweepJobData>, token);
+      default: {
+        const unknown: never = name;
+        throw new UnrecoverableError(`unknown job name "${String(unknown)}"`);
+      }
+    }
+  };
+}
+
+async function processRotate(ctx: EngineContext, job: Job<RotateJobData>, token: string | undefined,
+  signal: AbortSignal | undefined): Promise<RotationOutcome> {
+  const { account: accountName, uin } = job.data;
+  const account = knownAccount(ctx, accountName);
+  const deps = rotationDeps(ctx, account);
+  const run = { account: accountName, uin, ref: { account: accountName, uin }, runId: `${job.id}@${job.timestamp}`,
+    force: job.data.force };
+  const wasParked = (job.progress as RotateProgress | undefined)?.step === "parked";
+  const log = ctx.log.child({ job: job.id, account: accountName, uin });
+  const hooks: StepHooks = {
+    async begin(step) {
+      // Never between create and stage: the new secret must reach the vault first (P1).
+      if (signal?.aborted && step !== "stage") throw new WorkerStopping("worker is shutting down");
+      await bookkeeping(log, () => job.updateProgress({ step } satisfies RotateProgress));
+    },
+    async done(step) {
+      await bookkeeping(log, () => Promise.all([
+        ctx.progress.update(accountName, uin, { step }),
+        ctx.events.append({ account: accountName, uin, step, type: "step-done" }),
+      ]));
+      ctx.observer?.stepDone?.(accountName, step);
+      crashIfAsked(step);
+    },
+  };
+  try {
+    const outcome = await rotateUser(deps, run, hooks);
+    await ctx.outcomes.save(job.id!, job.timestamp, outcome);
+    await ctx.connection.srem(ctx.keys.parked, job.id!);
+    if (outcome.kind === "skipped") await ctx.events.append({ account: accountName, uin, step: "inspect", type: "rotation-skipped", detail: outcome.reason });
+    log.info({ outcome: outcome.kind }, "rotation finished");
+    ctx.observer?.rotationFinished?.(outcome);
+    return outcome;
+  } catch (error) {
+    const failure = classifyFailure(error);
+    const who = { account: accountName, uin };
+    if (error instanceof WorkerStopping) return handBack(job, token);
+    switch (failure.kind) {
+      case "deferred":
+        await bookkeeping(log, () => job.updateProgress({ step: "deferred" } satisfies RotateProgress));
+        return delay(job, token, failure.retryAfterMs);
+      case "parked": {
+        await job.updateProgress({ step: "parked", flaggedKeyId: failure.flaggedKeyId, reason: failure.reason } satisfies RotateProgress);
+        await ctx.connection.sadd(ctx.keys.parked, job.id!);
+        if (!wasParked) {
+          await ctx.events.append({ ...who, step: "makeRoom", type: "rotation-parked", keyId: failure.flaggedKeyId, detail: failure.reason });
+          ctx.observer?.rotationFinished?.({ kind: "parked", ...who, flaggedKeyId: failure.flaggedKeyId, reason: failure.reason });
+        }
+        await job.moveToDelayed(Date.now() + ctx.config.rotation.parkRecheck, token);
+        // An approval that landed while this run was deciding to park must not wait for the next re-check.
+        if ((await ctx.flags.get(failure.flaggedKeyId))?.status === "approved") await job.promote().catch(() => undefined);
+        throw new DelayedError();
+      }
+      case "transient":
+      case "permanent": {
+        const final = failure.kind === "permanent" || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+        log.warn({ reason: failure.reason, final }, "rotation attempt failed");
+        await ctx.events.append({ ...who, step: stepOf(job), type: final ? "rotation-failed" : "attempt-failed", detail: failure.reason });
+        if (final) {
+          const outcome: RotationOutcome = { kind: "failed", ...who, reason: failure.reason };
+          await ctx.outcomes.save(job.id!, job.timestamp, outcome);
+          await ctx.connection.srem(ctx.keys.parked, job.id!);
+          ctx.observer?.rotationFinished?.(outcome);
+        }
+        throw failure.kind === "permanent" ? new UnrecoverableError(failure.reason) : new RotationError("transient", failure.reason);
+      }
+      default: {
+        const unreachable: never = failure;
+        throw new Error(`unhandled failure ${JSON.stringify(unreachable)}`);
+      }
+    }
+  }
+}
+
+async function processRetire(ctx: EngineContext, job: Job<RetireJobData>, token: string | undefined): Promise<RetireResult> {
+  const account = knownAccount(ctx, job.data.account);
+  let result: RetireResult;
+  try {
+    result = await retireKey(retireDeps(ctx, account), job.data);
+  } catch (error) {
+    return settle(job, token, error);
+  }
+  if (result.kind === "held") return delay(job, token, result.recheckMs);
+  return result;
+}
+
+async function processSweep(ctx: EngineContext, job: Job<SweepJobData>, token: string | undefined): Promise<{ due: number; enqueued: number }> {
+  const account = knownAccount(ctx, job.data.account);
+  try {
+    const plan = await planSweep(sweepDeps(ctx, account));
+    let enqueued = 0;
+    for (const entry of plan.filter((candidate) => candidate.due)) {
+      const { added } = await ctx.enqueueRotation({ account: account.name, uin: entry.uin, reason: "schedule" });
+      if (added) enqueued++;
+    }
+    const due = plan.filter((entry) => entry.due).length;
+    // Account-level events carry uin 0.
+    await ctx.events.append({ account: account.name, uin: 0, step: "sweep", type: "sweep-done",
+      detail: `${plan.length} users, ${due} due, ${enqueued} enqueued` });
+    return { due, enqueued };
+  } catch (error) {
+    return settle(job, token, error);
+  }
+}
+
+function knownAccount(ctx: EngineContext, name: string) {
+  try {
+    return accountConfig(ctx.config, name);
+  } catch (error) {
+    throw new UnrecoverableError((error as Error).message);
+  }
+}
+
+/** Retire and sweep failures: the same rules as rotate, without progress or outcome records. */
+async function settle(job: Job, token: string | undefined, error: unknown): Promise<never> {
+  const failure = classifyFailure(error);
+  switch (failure.kind) {
+    case "deferred":
+      return delay(job, token, failure.retryAfterMs);
+    case "parked":
+    case "transient":
+      throw new RotationError("transient", failure.kind === "parked" ? `parked on ${failure.flaggedKeyId}` : failure.reason);
+    case "permanent":
+      throw new UnrecoverableError(failure.reason);
+    default: {
+      const unreachable: never = failure;
+      throw new Error(`unhandled failure ${JSON.stringify(unreachable)}`);
+    }
+  }
+}
+
+/** Moves the job to delayed without counting an attempt, freeing this worker slot. */
+async function delay(job: Job, token: string | undefined, ms: number): Promise<never> {
+  await job.moveToDelayed(Date.now() + Math.max(0, Math.ceil(ms)), token);
+  throw new DelayedError();
+}
+
+async function handBack(job: Job, token: string | undefined): Promise<never> {
+  return delay(job, token, 0);
+}
+
+function stepOf(job: Job): string {
+  const progress = job.progress as RotateProgress | undefined;
+  return typeof progress === "object" && progress !== null ? progress.step : "rotate";
+}
+
+/** Progress and event writes that must not fail a rotation (the protocol's own records are written by the steps). */
+async function bookkeeping(log: EngineContext["log"], write: () => Promise<unknown>): Promise<void> {
+  try {
+    await write();
+  } catch (error) {
+    log.warn({ error: String(error) }, "could not record progress");
+  }
+}

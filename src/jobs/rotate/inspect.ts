@@ -1,0 +1,32 @@
+// Step 1, inspect: what CAM, the vault and the progress record say about this user. Starts an attempt when none
+// is in progress, and says when there is nothing to do.
+import { randomUUID } from "node:crypto";
+import { currentKeyAge, dueDecision } from "../due.js";
+import type { LastRotation } from "../progress.js";
+import { emit, type RotationDeps, type RotationRun, type Snapshot } from "./context.js";
+
+export type Inspection =
+  | { kind: "ready"; snapshot: Snapshot }
+  /** This very job already finished the rotation (a crash hit between the last step and BullMQ's completion). */
+  | { kind: "alreadyDone"; last: LastRotation }
+  | { kind: "notDue"; reason: string };
+
+export async function inspect(deps: RotationDeps, run: RotationRun): Promise<Inspection> {
+  const [keys, vault, progress] = await Promise.all([
+    deps.cam.listAccessKeys(run.uin),
+    deps.vault.describe(run.ref),
+    deps.progress.load(run.account, run.uin),
+  ]);
+  // Guard: a run that already finished, or an attempt already under way (resume it whatever the key's age).
+  if (progress.last?.runId === run.runId && !progress.attempt) return { kind: "alreadyDone", last: progress.last };
+  if (progress.attempt) return { kind: "ready", snapshot: { keys, vault, progress } };
+
+  if (!run.force) {
+    const decision = dueDecision(await currentKeyAge(deps.vault, run.ref, deps.clock()), deps.account.maxKeyAgeDays);
+    if (!decision.due) return { kind: "notDue", reason: decision.reason };
+  }
+  const attempt = { attemptId: randomUUID(), attemptStart: deps.clock() };
+  await deps.progress.beginAttempt(run.account, run.uin, attempt);
+  await emit(deps, run, { step: "inspect", type: "rotation-started", detail: `attempt ${attempt.attemptId}` });
+  return { kind: "ready", snapshot: { keys, vault, progress: { ...progress, attempt } } };
+}

@@ -1,0 +1,74 @@
+// Step 2, reconcile: make what CAM holds agree with what the vault and the progress record say, and decide
+// where this run resumes.
+// - The new key already current in the vault: only retirement is left.
+// - A pending vault version whose key is Active in CAM: resume at verify (its secret is in the vault).
+// - A pending version whose key is gone or Inactive: stale, discard the label.
+// - Our new key (its id recorded) that the vault does not hold, or, while a CreateAccessKey's answer is unknown,
+//   a key the user did not hold before that call and the vault does not hold: an orphan whose secret is lost
+//   (crash, lost response). Delete it (P1). Keys the vault holds are never touched (P2), nor keys that appeared
+//   without a create of ours in flight (P3).
+import type { AccessKey } from "../../cam/types.js";
+import { parseCamTime } from "../due.js";
+import { removeKey } from "../key-removal.js";
+import type { AttemptRecord } from "../progress.js";
+import { emit, keyIdsOf, type InFlightKey, type RotationDeps, type RotationRun, type Snapshot } from "./context.js";
+
+export type Resume =
+  | { kind: "fresh" }
+  | { kind: "verify"; key: InFlightKey }
+  | { kind: "retire"; newKeyId: string };
+
+export async function reconcile(deps: RotationDeps, run: RotationRun, snapshot: Snapshot): Promise<{ snapshot: Snapshot; resume: Resume }> {
+  const attempt = snapshot.progress.attempt;
+  let { keys, vault } = snapshot;
+  let resume: Resume = { kind: "fresh" };
+
+  if (attempt?.newKeyId && vault.current?.accessKeyId === attempt.newKeyId) {
+    resume = { kind: "retire", newKeyId: attempt.newKeyId };
+  } else if (vault.pending) {
+    const pending = vault.pending;
+    const key = keys.find((candidate) => candidate.accessKeyId === pending.accessKeyId);
+    if (key?.status === "Active") {
+      resume = { kind: "verify", key: { accessKeyId: key.accessKeyId, createTime: key.createTime, versionId: pending.versionId } };
+      if (attempt?.newKeyId !== key.accessKeyId || attempt.versionId !== pending.versionId) {
+        await deps.progress.update(run.account, run.uin, { newKeyId: key.accessKeyId, versionId: pending.versionId });
+      }
+    } else {
+      await deps.vault.discardPending(run.ref, pending.versionId);
+      await emit(deps, run, { step: "reconcile", type: "stale-pending-discarded", keyId: pending.accessKeyId,
+        detail: key ? "its key is Inactive" : "its key no longer exists" });
+      const { pending: _dropped, ...rest } = vault;
+      vault = rest;
+    }
+  }
+
+  // Orphans exist only after one of our CreateAccessKey calls: the key it answered with (newKeyId), or while
+  // its answer is unknown (the create guard), a key that appeared around then.
+  if (attempt && (attempt.newKeyId || attempt.createGuard)) {
+    const held = keyIdsOf(vault);
+    for (const key of keys.filter((candidate) => !held.has(candidate.accessKeyId) && isOurs(candidate, attempt))) {
+      await removeKey(deps.cam, run.uin, key);
+      deps.log.warn({ account: run.account, uin: run.uin, keyId: key.accessKeyId }, "deleted orphan key (secret lost before it reached the vault)");
+      await emit(deps, run, { step: "reconcile", type: "orphan-deleted", keyId: key.accessKeyId,
+        detail: "created by this rotation, secret never reached the vault" });
+      keys = keys.filter((other) => other.accessKeyId !== key.accessKeyId);
+    }
+    // The key this run goes on with (if any) stays recorded; the guard has done its work either way.
+    const kept = resume.kind === "verify" ? resume.key.accessKeyId : resume.kind === "retire" ? resume.newKeyId : undefined;
+    if (kept) await deps.progress.recordCreated(run.account, run.uin, kept);
+    else await deps.progress.forgetNewKey(run.account, run.uin);
+  }
+  return { snapshot: { ...snapshot, keys, vault }, resume };
+}
+
+/** A stale guard must not claim a key someone added much later; a day absorbs CreateTime's unknown zone. */
+const GUARD_WINDOW_MS = 86_400_000;
+
+/** Whether `key` is this attempt's own new key, by recorded id or by the create guard. */
+export function isOurs(key: AccessKey, attempt: AttemptRecord): boolean {
+  if (key.accessKeyId === attempt.newKeyId) return true;
+  const guard = attempt.createGuard;
+  if (!guard || guard.knownKeyIds.includes(key.accessKeyId)) return false;
+  const created = parseCamTime(key.createTime);
+  return created !== null && Math.abs(created - guard.startedAt) <= GUARD_WINDOW_MS;
+}

@@ -1,0 +1,35 @@
+// Step 5, stage: the new secret goes to the vault as AWSPENDING under a token derived from the attempt and the
+// key, so a retry with the same value is a no-op. Transient vault failures are retried briefly; if the secret
+// still cannot be stored, the new key is deleted again and the attempt fails, leaving the old key current (P1).
+import { rotationToken } from "../../vault/tokens.js";
+import type { SecretPayload } from "../../vault/port.js";
+import { classifyFailure, RotationError } from "../failures.js";
+import { retryNow } from "../retry-now.js";
+import { emit, type InFlightKey, type RotationDeps, type RotationRun } from "./context.js";
+import { undoNewKey } from "./undo.js";
+
+export async function stage(deps: RotationDeps, run: RotationRun, attemptId: string, key: InFlightKey): Promise<string> {
+  if (key.versionId) return key.versionId; // Guard: the vault already holds it.
+  const secretKey = key.secretAccessKey;
+  if (secretKey === undefined) {
+    throw new RotationError("transient", `new key ${key.accessKeyId} has no secret in memory to stage; the next run deletes it as an orphan`);
+  }
+  const payload: SecretPayload = { SecretId: key.accessKeyId, SecretKey: secretKey, Uin: run.uin, Account: run.account,
+    CreateTime: key.createTime, RotatedAt: new Date(deps.clock()).toISOString() };
+  const token = rotationToken(run.account, run.uin, `${attemptId}/${key.accessKeyId}`);
+  let versionId: string;
+  try {
+    ({ versionId } = await retryNow(() => deps.vault.stagePending(run.ref, token, payload), deps.sleep,
+      { tries: 4, firstDelayMs: 250 }));
+  } catch (error) {
+    const failure = classifyFailure(error);
+    const reason = failure.kind === "transient" || failure.kind === "permanent" ? failure.reason : String(error);
+    await undoNewKey(deps, run, key, "stage", `the vault could not store it: ${reason}`);
+    throw new RotationError(failure.kind === "permanent" ? "permanent" : "transient",
+      `could not store new key ${key.accessKeyId} in the vault, so it was deleted again; the old key stays current: ${reason}`);
+  }
+  key.versionId = versionId;
+  await deps.progress.update(run.account, run.uin, { versionId });
+  await emit(deps, run, { step: "stage", type: "key-staged", keyId: key.accessKeyId, detail: `version ${versionId}` });
+  return versionId;
+}

@@ -1,0 +1,18 @@
+// Undoing an attempt's new key when it cannot be kept (the vault refused it, or it never authenticated): delete
+// it from CAM and drop its pending version. If the delete itself fails the attempt stays recorded, so the next
+// run finds the key as an orphan and deletes it then (P1).
+import { removeKey } from "../key-removal.js";
+import { emit, type InFlightKey, type RotationDeps, type RotationRun } from "./context.js";
+
+export async function undoNewKey(deps: RotationDeps, run: RotationRun, key: InFlightKey, step: string, why: string): Promise<void> {
+  delete key.secretAccessKey;
+  await removeKey(deps.cam, run.uin, { accessKeyId: key.accessKeyId, status: "Active" });
+  if (key.versionId) {
+    await deps.vault.discardPending(run.ref, key.versionId).catch((error: unknown) =>
+      deps.log.warn({ account: run.account, uin: run.uin, versionId: key.versionId, error: String(error) },
+        "could not discard the pending version; the next run discards it"));
+  }
+  await deps.progress.forgetNewKey(run.account, run.uin);
+  deps.log.warn({ account: run.account, uin: run.uin, keyId: key.accessKeyId, why }, "new key deleted again");
+  await emit(deps, run, { step, type: "attempt-undone", keyId: key.accessKeyId, detail: why });
+}

@@ -1,0 +1,64 @@
+// The BullMQ worker that runs the engine's jobs, and its shutdown: stop taking jobs, give active ones until the
+// deadline, then have them hand themselves back to the queue at their next step boundary.
+import { setTimeout as sleep } from "node:timers/promises";
+import { Worker } from "bullmq";
+import type { Logger } from "pino";
+import { backoffStrategy, DEFAULT_BACKOFF } from "./backoff.js";
+import type { EngineWorker } from "./engine.js";
+import type { EngineContext } from "./engine-context.js";
+import { createProcessor } from "./processor.js";
+import { QUEUE_NAME } from "./queue.js";
+
+/** How long jobs cancelled at the deadline get to reach a step boundary before the worker is closed by force. */
+const HAND_BACK_MS = 5_000;
+const POLL_MS = 50;
+
+export interface RunningWorker {
+  worker: Worker;
+  /** Jobs this worker is processing right now. */
+  running(): number;
+}
+
+export function startWorker(ctx: EngineContext, concurrency: number, limiter?: { max: number; duration: number }): RunningWorker {
+  const { tuning } = ctx;
+  const processJob = createProcessor(ctx);
+  let running = 0;
+  const worker = new Worker(QUEUE_NAME, async (job, token, signal) => {
+    running++;
+    try {
+      return await processJob(job, token, signal);
+    } finally {
+      running--;
+    }
+  }, {
+    connection: ctx.connection, prefix: ctx.config.redis.prefix, concurrency, ...(limiter ? { limiter } : {}),
+    lockDuration: tuning.lockDurationMs ?? 30_000,
+    stalledInterval: tuning.stalledIntervalMs ?? 30_000,
+    maxStalledCount: tuning.maxStalledCount ?? 2,
+    settings: { backoffStrategy: backoffStrategy({ ...DEFAULT_BACKOFF, ...tuning.backoff }) },
+  });
+  worker.on("error", (error) => ctx.log.error({ error: error.message }, "worker error"));
+  return { worker, running: () => running };
+}
+
+export function workerHandle({ worker, running }: RunningWorker, forget: () => void, log: Logger): EngineWorker {
+  const idleWithin = async (ms: number) => {
+    const deadline = Date.now() + ms;
+    while (running() > 0 && Date.now() < deadline) await sleep(POLL_MS);
+    return running() === 0;
+  };
+  return {
+    async close(deadlineMs) {
+      await worker.pause(true); // Take no new jobs; active ones carry on.
+      if (!(await idleWithin(deadlineMs))) {
+        // Active jobs stop at their next step boundary and go back to the queue (never between create and stage).
+        log.warn({ deadlineMs, running: running() }, "active jobs still running at the shutdown deadline; handing them back");
+        worker.cancelAllJobs("shutdown");
+        await idleWithin(HAND_BACK_MS);
+      }
+      // Anything still running now is abandoned: its lock lapses and another worker resumes it (P7).
+      await worker.close(running() > 0);
+      forget();
+    },
+  };
+}

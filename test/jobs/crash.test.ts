@@ -1,0 +1,84 @@
+// A crash at every step boundary: a worker process with CAM_ROTATOR_CRASH_AFTER=<step> kills itself with SIGKILL
+// right after that step; a worker started afterwards must converge, and the invariants the chaos suite uses hold.
+import { spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { existsSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { CRASH_ENV } from "../../src/jobs/crash-switch.js";
+import { ROTATE_STEPS } from "../../src/jobs/queue.js";
+import { ACCOUNT, createRig, scanRigs, USER_UIN, type Rig } from "../support/harness.js";
+import { CREDENTIAL_ENV } from "../support/rig-constants.js";
+
+afterAll(async () => {
+  const report = await scanRigs();
+  expect(report.keysRead).toBeGreaterThan(0);
+  expect(report.hits).toEqual([]);
+});
+
+/** Runs the worker process until it exits; its output goes to the rig's captured logs. */
+function runWorkerProcess(rig: Rig, env: Record<string, string>, secretsFile: string, timeoutMs = 25_000):
+  Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  const child = spawn(process.execPath, ["--import", "tsx", "test/support/worker-process.ts",
+    JSON.stringify({ config: rig.rawConfig, secretsFile })], {
+    env: { ...process.env, ...env, [CREDENTIAL_ENV.secretIdEnv]: rig.rootCredentials.secretId,
+      [CREDENTIAL_ENV.secretKeyEnv]: rig.rootCredentials.secretKey, AWS_ACCESS_KEY_ID: "testing", AWS_SECRET_ACCESS_KEY: "testing" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  child.stdout.on("data", (chunk: Buffer) => rig.logs.push(chunk.toString()));
+  child.stderr.on("data", (chunk: Buffer) => rig.logs.push(chunk.toString()));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`worker process with ${JSON.stringify(env)} did not exit within ${timeoutMs} ms`));
+    }, timeoutMs);
+    child.once("exit", (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal });
+    });
+  });
+}
+
+describe.concurrent("a SIGKILL at every step boundary, then a restart", () => {
+  for (const step of ROTATE_STEPS) {
+    it(`converges after a crash right after ${step}`, { timeout: 60_000 }, async () => {
+      const rig = await createRig({ worker: false });
+      const secretsFile = join(tmpdir(), `cam-rotator-crash-${randomUUID()}`);
+      try {
+        const oldKey = rig.seeded[0]!;
+        const { jobId } = await rig.engine.enqueueRotation({ account: ACCOUNT, uin: USER_UIN, force: true });
+        const exit = await runWorkerProcess(rig, { [CRASH_ENV]: step }, secretsFile);
+        expect(exit.signal).toBe("SIGKILL");
+        const progress = await rig.redis.hget(`${rig.prefix}:rotator:progress:${ACCOUNT}:${USER_UIN}`, "step");
+        expect(progress).toBe(step);
+
+        const worker = rig.engine.startWorker({ concurrency: 1 });
+        try {
+          const outcome = await rig.engine.waitForRotation(jobId, undefined, 30_000);
+          expect(outcome).toMatchObject({ kind: "rotated", previousKeyId: oldKey.accessKeyId });
+          if (outcome.kind !== "rotated") return;
+          expect(await rig.invariants()).toEqual([]);
+          const keys = (await rig.keysOf()).map((key) => key.accessKeyId).sort();
+          expect(keys).toEqual([oldKey.accessKeyId, outcome.newKeyId].sort());
+          const vault = await rig.vault.describe(rig.ref());
+          expect(vault).toMatchObject({ current: { accessKeyId: outcome.newKeyId }, previous: { accessKeyId: oldKey.accessKeyId } });
+          expect(vault.pending).toBeUndefined();
+          if (step === "create") {
+            // The first key's secret died with the process: it was found as an orphan and deleted.
+            const events = await rig.engine.readEvents({ count: 500 });
+            expect(events.filter((event) => event.type === "orphan-deleted")).toHaveLength(1);
+          }
+        } finally {
+          await worker.close(5_000);
+        }
+      } finally {
+        if (existsSync(secretsFile)) {
+          for (const secret of readFileSync(secretsFile, "utf8").split("\n").filter(Boolean)) rig.secrets.add(secret);
+          rmSync(secretsFile, { force: true });
+        }
+        await rig.close();
+      }
+    });
+  }
+});
