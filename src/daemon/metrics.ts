@@ -1,0 +1,129 @@
+// The daemon's Prometheus metrics, on a registry of its own (not prom-client's global one, so that two daemons
+// in one process, as in tests, do not collide). Counters are fed by observer hooks; gauges that describe shared
+// state (queue depth, flags, key ages) are read from their sources at scrape time.
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { CamCallObservation } from "../cam/client.js";
+import type { LimiterEvent } from "../cam/limiter/redis-gate.js";
+import type { EngineObserver, FlaggedKey, RotationOutcome } from "../jobs/engine.js";
+import type { FireOutcome } from "./schedules.js";
+
+export interface MetricSources {
+  /** Job counts by BullMQ state, for the whole queue (every replica sees the same numbers). */
+  queueCounts(): Promise<Record<string, number>>;
+  flags(): Promise<FlaggedKey[]>;
+  /** Per account: age in seconds of the oldest key the vault holds as current; null when unknown. */
+  oldestKeyAgeSeconds(): Promise<Record<string, number | null>>;
+}
+
+export interface RotatorMetrics {
+  readonly registry: Registry;
+  /** Hooks for the rotation engine. */
+  readonly engineObserver: EngineObserver;
+  camCall(observation: CamCallObservation): void;
+  limiter(event: LimiterEvent): void;
+  scheduleFired(account: string, outcome: FireOutcome): void;
+}
+
+const PREFIX = "cam_rotator_";
+
+export function createMetrics(sources: MetricSources, options: { defaultMetrics?: boolean } = {}): RotatorMetrics {
+  const registry = new Registry();
+  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: PREFIX });
+  const registers = [registry];
+  const sourceErrors = new Counter({ name: `${PREFIX}metrics_source_errors_total`, help: "Scrape-time reads of shared state that failed",
+    labelNames: ["source"], registers });
+
+  /** Reads one source at scrape time; on failure the gauge is left empty and the error counted. */
+  const readInto = <T>(source: string, read: () => Promise<T>, apply: (value: T) => void) => async () => {
+    try {
+      apply(await read());
+    } catch {
+      sourceErrors.inc({ source });
+    }
+  };
+
+  const rotations = new Counter({ name: `${PREFIX}rotations_total`, help: "Finished rotations by result",
+    labelNames: ["account", "result"], registers });
+  const camCalls = new Counter({ name: `${PREFIX}cam_calls_total`, help: "CAM API calls by action and response code (OK or the error code)",
+    labelNames: ["account", "action", "code"], registers });
+  const camDuration = new Histogram({ name: `${PREFIX}cam_call_duration_seconds`, help: "CAM API call latency",
+    labelNames: ["account", "action"], buckets: [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers });
+  const limiterWaits = new Counter({ name: `${PREFIX}limiter_waits_total`, help: "CAM calls that waited for a rate-limit slot",
+    labelNames: ["account", "action"], registers });
+  const limiterWaitSeconds = new Histogram({ name: `${PREFIX}limiter_wait_seconds`, help: "Time a CAM call waited for its rate-limit slot",
+    labelNames: ["account", "action"], buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2], registers });
+  const limiterDeferrals = new Counter({ name: `${PREFIX}limiter_deferrals_total`,
+    help: "Jobs sent back to delayed because their rate-limit slot was too far away", labelNames: ["account", "action"], registers });
+  const limiterThrottles = new Counter({ name: `${PREFIX}limiter_throttles_total`,
+    help: "RequestLimitExceeded answers from CAM (someone else shares the quota)", labelNames: ["account", "action"], registers });
+  const flaggedTotal = new Counter({ name: `${PREFIX}keys_flagged_total`, help: "Keys flagged for removal by this process",
+    labelNames: ["account", "reason"], registers });
+  const retirementsHeld = new Counter({ name: `${PREFIX}retirements_held_total`,
+    help: "Old keys whose deactivation was held because they were used after they stopped being current (an alert)",
+    labelNames: ["account"], registers });
+  const scheduleFires = new Counter({ name: `${PREFIX}schedule_fires_total`,
+    help: "Schedule slots seen by this process: enqueued (won the slot), not-elected (another replica did), duplicate, error",
+    labelNames: ["account", "outcome"], registers });
+
+  new Gauge({ name: `${PREFIX}flagged_keys`, help: "Keys currently flagged for removal, by status",
+    labelNames: ["account", "status"], registers,
+    collect: async function collect() {
+      await readInto("flags", sources.flags, (flags) => {
+        this.reset();
+        for (const flag of flags) this.inc({ account: flag.account, status: flag.status });
+      })();
+    } });
+  new Gauge({ name: `${PREFIX}queue_jobs`, help: "Jobs in the rotations queue by state",
+    labelNames: ["state"], registers,
+    collect: async function collect() {
+      await readInto("queue", sources.queueCounts, (counts) => {
+        this.reset();
+        for (const [state, count] of Object.entries(counts)) this.set({ state }, count);
+      })();
+    } });
+  new Gauge({ name: `${PREFIX}oldest_current_key_age_seconds`, help: "Age of the oldest current key per account",
+    labelNames: ["account"], registers,
+    collect: async function collect() {
+      await readInto("key-ages", sources.oldestKeyAgeSeconds, (ages) => {
+        this.reset();
+        for (const [account, age] of Object.entries(ages)) if (age !== null) this.set({ account }, age);
+      })();
+    } });
+
+  return {
+    registry,
+    engineObserver: {
+      rotationFinished: (outcome: RotationOutcome) => rotations.inc({ account: outcome.account, result: outcome.kind }),
+      keyFlagged: (flag: FlaggedKey) => flaggedTotal.inc({ account: flag.account, reason: flag.reason }),
+      retirementHeld: (key) => retirementsHeld.inc({ account: key.account }),
+    },
+    camCall(observation) {
+      camCalls.inc({ account: observation.account, action: observation.action, code: observation.code });
+      camDuration.observe({ account: observation.account, action: observation.action }, observation.durationMs / 1000);
+    },
+    limiter(event) {
+      const labels = { account: event.account, action: event.action };
+      switch (event.kind) {
+        case "admitted":
+          if (event.waitMs > 0) {
+            limiterWaits.inc(labels);
+            limiterWaitSeconds.observe(labels, event.waitMs / 1000);
+          }
+          return;
+        case "deferred":
+          limiterDeferrals.inc(labels);
+          return;
+        case "penalized":
+          limiterThrottles.inc(labels);
+          return;
+        default:
+          return assertNever(event);
+      }
+    },
+    scheduleFired: (account, outcome) => scheduleFires.inc({ account, outcome }),
+  };
+}
+
+function assertNever(value: never): never {
+  throw new Error(`unexpected value ${String(value)}`);
+}

@@ -1,0 +1,97 @@
+// Builds the rotator's parts from the config: one Redis connection, the Redis rate gate with each account's
+// limits, a CAM client per account (credentials from the environment variables the config names), the vault,
+// and the rotation engine. The worker daemon and the admin commands both stand on this.
+import type { Redis } from "ioredis";
+import { DEFAULT_RATE_LIMITS, type CamAction } from "../cam/actions.js";
+import { createCamClient, type CamCallObservation } from "../cam/client.js";
+import type { CallGate } from "../cam/limiter/gate.js";
+import { createRedisGate, type LimiterEvent } from "../cam/limiter/redis-gate.js";
+import type { CamApi } from "../cam/types.js";
+import { ConfigError, resolveCredentials, type Config } from "../config/index.js";
+import type { EngineObserver, RotationEngine } from "../jobs/engine.js";
+import { createRotationEngine } from "../jobs/runtime.js";
+import type { Logger } from "../log.js";
+import { createVault } from "../vault/index.js";
+import type { Vault } from "../vault/port.js";
+import { connectRedis } from "./redis.js";
+
+export interface RuntimeOptions {
+  log: Logger;
+  env?: NodeJS.ProcessEnv;
+  /** Metrics hooks. */
+  observeCamCall?: (observation: CamCallObservation) => void;
+  observeLimiter?: (event: LimiterEvent) => void;
+  engineObserver?: EngineObserver;
+  /** A name for the Redis connection (CLIENT LIST), e.g. "worker" or "admin". */
+  role?: string;
+  /** Used instead of the Redis gate; only the benchmark's baselines pass one. */
+  gate?: CallGate;
+}
+
+export interface Runtime {
+  readonly config: Config;
+  readonly redis: Redis;
+  readonly vault: Vault;
+  readonly engine: RotationEngine;
+  /** The account's CAM client; throws ConfigError when its credential variables are not set. */
+  camFor(account: string): CamApi;
+  close(): Promise<void>;
+}
+
+/** Every account's credential variables must be set before a worker starts: a bad environment starts nothing. */
+export function assertCredentials(config: Config, env: NodeJS.ProcessEnv = process.env): void {
+  const problems = config.accounts.flatMap((account, index) => {
+    try {
+      resolveCredentials(account, index, env);
+      return [];
+    } catch (error) {
+      return error instanceof ConfigError ? error.problems : [String(error)];
+    }
+  });
+  if (problems.length > 0) throw new ConfigError("environment", problems);
+}
+
+export async function openRuntime(config: Config, options: RuntimeOptions): Promise<Runtime> {
+  const env = options.env ?? process.env;
+  const redis = connectRedis(config.redis.url, `cam-rotator-${options.role ?? "admin"}`);
+  redis.on("error", (error: Error) => options.log.warn({ err: error }, "redis connection error"));
+  const limits = new Map(config.accounts.map((account) => [account.name, account.rateLimits ?? {}]));
+  const gate = options.gate ?? createRedisGate({
+    redis,
+    prefix: config.redis.prefix,
+    limitFor: (account: string, action: CamAction) => limits.get(account)?.[action] ?? DEFAULT_RATE_LIMITS[action],
+    maxWaitMs: config.limiter.maxWait,
+    penaltyMs: config.limiter.penalty,
+    safetyMarginMs: config.limiter.safetyMargin,
+    ...(options.observeLimiter ? { observe: options.observeLimiter } : {}),
+  });
+  const clients = new Map<string, CamApi>();
+  const camFor = (name: string): CamApi => {
+    const cached = clients.get(name);
+    if (cached) return cached;
+    const index = config.accounts.findIndex((account) => account.name === name);
+    if (index < 0) throw new Error(`no account named ${JSON.stringify(name)} in the config`);
+    const account = config.accounts[index]!;
+    const client = createCamClient({
+      name,
+      ...(account.endpoint ? { endpoint: account.endpoint } : {}),
+      credentials: resolveCredentials(account, index, env),
+      requestTimeoutSec: account.requestTimeout / 1000,
+    }, { gate, ...(options.observeCamCall ? { observe: options.observeCamCall } : {}) });
+    clients.set(name, client);
+    return client;
+  };
+  const vault = await createVault(config.vault);
+  const engine = createRotationEngine({
+    config, connection: redis, vault, camFor, log: options.log,
+    ...(options.engineObserver ? { observer: options.engineObserver } : {}),
+  });
+  return {
+    config, redis, vault, engine, camFor,
+    async close() {
+      await engine.close();
+      await vault.close();
+      await redis.quit().catch(() => redis.disconnect());
+    },
+  };
+}
