@@ -4,10 +4,6 @@
 import { readFileSync } from "node:fs";
 import { runCli } from "./cli/program.js";
 
-// The AWS SDK warns on every Node 20 start about releases after January 2027; the lock file pins the SDK, so
-// the warning would only clutter command output.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
-
 const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
 const code = await runCli(process.argv, version);
 // Open handles (a Redis reconnect timer, an SDK keep-alive socket) must not keep a finished command alive.

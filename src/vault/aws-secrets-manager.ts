@@ -12,6 +12,10 @@ import { VaultError, type SecretPayload, type SecretRef, type Vault, type VaultS
 import { DEFAULT_NAME_TEMPLATE, nameTemplateProblem, renderSecretName } from "./secret-name.js";
 import { placeholderToken, tokenProblem } from "./tokens.js";
 
+// The SDK warns on every Node 20 start about its releases after January 2027. The lock file pins this version,
+// so the warning only clutters worker logs and command output.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+
 export interface AwsSecretsManagerVaultOptions {
   region: string;
   /** For moto or LocalStack; the regional AWS endpoint when absent. */
