@@ -1,0 +1,85 @@
+// The benchmark's outputs: an aligned table per row, the fleet line, the JSON file under bench/results/, and
+// the one-line summary (`--json`) whose headline is ours at the real limit with 4 processes and 1 account.
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { FleetResult } from "./fleet.js";
+import type { RowResult } from "./row.js";
+
+const COLUMNS: Array<[string, (row: RowResult) => string]> = [
+  ["limiter", (row) => row.limiter + (row.safetyMarginMs === undefined ? "" : ` (margin ${row.safetyMarginMs} ms)`) +
+    (row.order === "interleaved" ? " (interleaved)" : "")],
+  ["procs", (row) => String(row.processes)],
+  ["accts", (row) => String(row.accounts)],
+  ["limit/s", (row) => String(row.createLimit)],
+  ["users", (row) => String(row.accounts * row.usersPerAccount)],
+  ["rotated", (row) => String(row.rotations)],
+  ["rot/s", (row) => row.rotationsPerSecond.toFixed(2)],
+  ["ratio", (row) => row.ratio.toFixed(3)],
+  ["throttled", (row) => String(row.throttled)],
+  ["max Create/1s", (row) => String(row.createAccessKeyMaxPerSecond)],
+  ["p50 ms", (row) => String(row.p50Ms)],
+  ["p99 ms", (row) => String(row.p99Ms)],
+  ["cpu ms/rot", (row) => row.cpuMsPerRotation.toFixed(1)],
+  ["vault cpu ms/rot", (row) => (row.vaultCpuMsPerRotation === null ? "-" : row.vaultCpuMsPerRotation.toFixed(1))],
+  ["redis cmds/rot", (row) => row.redisCmdsPerRotation.toFixed(1)],
+  ["redis B/queued", (row) => String(row.redisMemPerQueuedBytes)],
+];
+
+export function table(rows: RowResult[]): string {
+  const cells = [COLUMNS.map(([title]) => title), ...rows.map((row) => COLUMNS.map(([, cell]) => cell(row)))];
+  const widths = COLUMNS.map((_, column) => Math.max(...cells.map((line) => line[column]!.length)));
+  return cells.map((line) => line.map((cell, column) => column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))
+    .join("  ")).join("\n");
+}
+
+export function fleetLine(fleet: FleetResult): string {
+  return `fleet sweep: ${fleet.users} users planned in ${fleet.planSeconds} s and enqueued in ${fleet.enqueueSeconds} s ` +
+    `(${fleet.enqueuedPerSecond}/s); Redis holds ${(fleet.redisBytes / 1024 / 1024).toFixed(1)} MiB for them ` +
+    `(${fleet.redisBytesPerUser} B per queued rotation; used_memory grew ${(fleet.usedMemoryGrowthBytes / 1024 / 1024).toFixed(1)} MiB)`;
+}
+
+export interface BaselineSummary {
+  ratio: number;
+  throttled: number;
+  createAccessKeyMaxPerSecond: number;
+}
+
+export type Summary = Pick<RowResult, "ratio" | "throttled" | "p50Ms" | "p99Ms" | "cpuMsPerRotation" | "redisCmdsPerRotation" |
+  "redisMemPerQueuedBytes" | "createAccessKeyMaxPerSecond"> & {
+  /** Each account's own ratio in the 3-account row of ours at the real limit: each runs at its own rate. */
+  perAccountRatio: Record<string, number> | null;
+  baselines: {
+    bullmq: BaselineSummary | null;
+    rateLimiterFlexible: BaselineSummary | null;
+  };
+  fleet: { users: number; sweepSeconds: number; redisBytesPerUser: number } | null;
+}
+
+/** The headline: ours, the real limit of 5/s, the most processes, one account; baselines on the same workload. */
+export function summarize(rows: RowResult[], fleet: FleetResult | null): Summary {
+  const realLimit = (row: RowResult) => row.createLimit === 5;
+  const mostProcesses = Math.max(...rows.filter((row) => row.limiter === "ours" && realLimit(row)).map((row) => row.processes));
+  const pick = (limiter: RowResult["limiter"], accounts: number) => rows.find((row) => row.limiter === limiter && realLimit(row) &&
+    row.accounts === accounts && row.processes === mostProcesses && row.safetyMarginMs === undefined && row.order !== "interleaved");
+  const headline = pick("ours", 1);
+  if (!headline) throw new Error("no row of ours at 5/s with one account");
+  const baseline = (limiter: RowResult["limiter"]) => {
+    const row = pick(limiter, 1);
+    return row ? { ratio: row.ratio, throttled: row.throttled, createAccessKeyMaxPerSecond: row.createAccessKeyMaxPerSecond } : null;
+  };
+  return {
+    ratio: headline.ratio, throttled: headline.throttled, p50Ms: headline.p50Ms, p99Ms: headline.p99Ms,
+    cpuMsPerRotation: headline.cpuMsPerRotation, redisCmdsPerRotation: headline.redisCmdsPerRotation,
+    redisMemPerQueuedBytes: headline.redisMemPerQueuedBytes, createAccessKeyMaxPerSecond: headline.createAccessKeyMaxPerSecond,
+    perAccountRatio: pick("ours", 3)?.perAccountRatio ?? null,
+    baselines: { bullmq: baseline("bullmq"), rateLimiterFlexible: baseline("rateLimiterFlexible") },
+    fleet: fleet ? { users: fleet.users, sweepSeconds: fleet.sweepSeconds, redisBytesPerUser: fleet.redisBytesPerUser } : null,
+  };
+}
+
+export function writeResults(directory: string, document: unknown): string {
+  mkdirSync(directory, { recursive: true });
+  const path = join(directory, `bench-${new Date().toISOString().replace(/[:.]/g, "-")}.json`);
+  writeFileSync(path, `${JSON.stringify(document, null, 2)}\n`);
+  return path;
+}

@@ -1,0 +1,88 @@
+// The end-to-end benchmark: real worker processes (`node dist/cli.js worker`, or the baselines' entry with the
+// limiter swapped) rotate a fleet against the CAM simulator (strict rolling windows) with a private redis-server
+// and a private moto (the AWS Secrets Manager vault; --vault file for the encrypted file vault).
+//   npm run bench                    every configuration and a 100,000-user fleet sweep (~8 min on 2 cores)
+//   npm run bench -- --quick --json  five rows and a 20,000-user fleet sweep (~2 min); the last line is JSON
+// Progress goes to stderr; the table to stdout; the full results to bench/results/bench-<time>.json.
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { ensureFreshBuild } from "../test/build-freshness.js";
+import { runFleetSweep, type FleetResult } from "./fleet.js";
+import { fleetLine, summarize, table, writeResults } from "./report.js";
+import { startWorld, type VaultKind } from "./rig.js";
+import { runRow, type RowResult, type RowSpec } from "./row.js";
+
+const { values: flags } = parseArgs({
+  options: {
+    quick: { type: "boolean", default: false },
+    json: { type: "boolean", default: false },
+    vault: { type: "string", default: "moto" },
+    "fleet-users": { type: "string" },
+  },
+});
+const usage = (message: string): never => {
+  process.stderr.write(`bench: ${message}\nusage: npm run bench -- [--quick] [--json] [--vault moto|file] [--fleet-users N]\n`);
+  process.exit(2);
+};
+if (flags.vault !== "moto" && flags.vault !== "file") usage(`--vault: expected moto or file, got ${JSON.stringify(flags.vault)}`);
+const fleetUsers = flags["fleet-users"] === undefined ? (flags.quick ? 20_000 : 100_000) : Number(flags["fleet-users"]);
+if (!Number.isInteger(fleetUsers) || fleetUsers < 0) usage(`--fleet-users: expected a whole number, got ${JSON.stringify(flags["fleet-users"])}`);
+
+/** At the real limit a row is ~12 s of rotations; the scaled rows are capped by time (the ratio is a rate). */
+function plan(quick: boolean): RowSpec[] {
+  const real = (limiter: RowSpec["limiter"], processes: number, accounts: number, seconds: number): RowSpec =>
+    ({ limiter, processes, accounts, createLimit: 5, usersPerAccount: 5 * seconds, maxSeconds: 4 * seconds + 30 });
+  const scaled = (processes: number, accounts: number, users: number, maxSeconds: number): RowSpec =>
+    ({ limiter: "ours", processes, accounts, createLimit: 100, usersPerAccount: users, maxSeconds });
+  if (quick) {
+    return [real("ours", 4, 1, 8), real("bullmq", 4, 1, 8), real("rateLimiterFlexible", 4, 1, 8), real("ours", 4, 3, 6),
+      scaled(4, 1, 200, 8)];
+  }
+  const rows: RowSpec[] = [];
+  for (const accounts of [1, 3]) {
+    for (const processes of [1, 2, 4]) rows.push(real("ours", processes, accounts, 12));
+    rows.push(real("bullmq", 4, accounts, 12), real("rateLimiterFlexible", 4, accounts, 12));
+  }
+  // The headline workloads again, varied: a wider limiter.safetyMargin (how much of the throttling is send-time
+  // jitter), and three accounts' backlogs queued in turns instead of one block per account.
+  rows.push({ ...real("ours", 4, 1, 12), safetyMarginMs: 25 }, { ...real("ours", 4, 3, 12), order: "interleaved" });
+  for (const accounts of [1, 3]) {
+    for (const processes of [1, 2, 4]) rows.push(scaled(processes, accounts, accounts === 1 ? 250 : 100, 10));
+  }
+  return rows;
+}
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+// The workers run dist/cli.js: rebuild it first if src/ is newer.
+ensureFreshBuild();
+const started = Date.now();
+const world = await startWorld({ vault: flags.vault as VaultKind });
+const rows: RowResult[] = [];
+let fleet: FleetResult | null = null;
+try {
+  const specs = plan(flags.quick);
+  for (const [index, spec] of specs.entries()) {
+    log(`bench: row ${index + 1}/${specs.length}: ${spec.limiter}, ${spec.processes} process(es), ${spec.accounts} account(s), ` +
+      `${spec.createLimit}/s, ${spec.accounts * spec.usersPerAccount} users`);
+    const { result } = await runRow(world, spec, `row${index + 1}`, log);
+    rows.push(result);
+    log(`  ratio ${result.ratio}, throttled ${result.throttled}, p99 ${result.p99Ms} ms, ${result.cpuMsPerRotation} cpu ms/rotation`);
+  }
+  if (fleetUsers > 0) {
+    log(`bench: fleet sweep over ${fleetUsers} users`);
+    fleet = await runFleetSweep(world, fleetUsers, log);
+  }
+} finally {
+  await world.close();
+}
+
+const summary = summarize(rows, fleet);
+const path = writeResults(join(import.meta.dirname, "results"), {
+  startedAt: new Date(started).toISOString(), seconds: Math.round((Date.now() - started) / 1000), quick: flags.quick,
+  vault: flags.vault, machine: { cpus: (await import("node:os")).cpus().length, node: process.version },
+  summary, rows, fleet,
+});
+process.stdout.write(`${table(rows)}\n`);
+if (fleet) process.stdout.write(`${fleetLine(fleet)}\n`);
+process.stdout.write(`results: ${path} (${Math.round((Date.now() - started) / 1000)} s)\n`);
+if (flags.json) process.stdout.write(`${JSON.stringify(summary)}\n`);

@@ -1,0 +1,174 @@
+// One chaos iteration: fresh users (each holding one key that the vault holds as current) are rotated by the
+// worker processes while the iteration kills workers with SIGKILL at random moments and restarts them, injects
+// simulator faults, and sometimes restarts moto or Redis. Half the users are rotated a second time (making room
+// by retiring the previous key). Then every rotation must have ended "rotated" (a failed one gets one operator
+// retry) and the shared invariant checker must find nothing.
+import { setTimeout as sleep } from "node:timers/promises";
+import { createCamClient } from "../src/cam/client.js";
+import type { RotationOutcome } from "../src/jobs/engine.js";
+import { checkInvariants } from "../src/jobs/invariants.js";
+import { engineKeys } from "../src/jobs/keys.js";
+import { jobIds } from "../src/jobs/queue.js";
+import { fillVault, type Fleet } from "../bench/population.js";
+import { injectFaults, randomFaults } from "./faults.js";
+import type { Random } from "./random.js";
+import type { ChaosWorld } from "./world.js";
+
+export interface IterationResult {
+  index: number;
+  users: number;
+  rotations: number;
+  kills: number;
+  /** Fault applications: requests the simulator answered with an injected fault. */
+  faults: number;
+  motoRestarts: number;
+  redisRestarts: number;
+  /** Rotations that failed for good and were retried once by the "operator". */
+  retried: number;
+  throttled: number;
+  violations: string[];
+  seconds: number;
+}
+
+/** Long enough for a moto or Redis restart plus a killed worker's lock to lapse, several times over. */
+const SETTLE_MS = 120_000;
+
+export interface IterationChoices {
+  motoRestart: boolean;
+  redisRestart: boolean;
+}
+
+export async function runIteration(world: ChaosWorld, index: number, random: Random, choices: IterationChoices): Promise<IterationResult> {
+  const started = Date.now();
+  const { options, account, runtime, sim } = world;
+  const users = account.users.slice(index * options.usersPerIteration, (index + 1) * options.usersPerIteration);
+  const uins = users.map((user) => user.uin);
+  const violations: string[] = [];
+  const tally = { kills: 0, motoRestarts: 0, redisRestarts: 0 };
+  const logStart = sim.simulator.requests().length;
+  const throttledBefore = throttledSoFar(world);
+
+  // The previous iteration has settled: its secrets are no longer needed, and a short recording replays fast.
+  if (index > 0) await world.moto.reset();
+  const fleetOfIteration: Fleet = { ...world.fleet, accounts: [{ ...account, users }] };
+  await fillVault(runtime.vault, fleetOfIteration, options.usersPerIteration);
+
+  await injectFaults(sim.url, randomFaults(random, random.int(2, 5)));
+  const deadline = Date.now() + SETTLE_MS;
+  const disruptions = scheduleDisruptions(world, random, choices, tally, violations);
+
+  // Every user is rotated, and every other user once more as soon as its first rotation ends.
+  const chains = await Promise.all(uins.map(async (uin, position) => {
+    const first = await rotateOne(world, uin, deadline);
+    return position % 2 === 0 && isRotated(first.outcome) ? [first, await rotateOne(world, uin, deadline)] : [first];
+  }));
+  await Promise.all(disruptions);
+  const outcomes = chains.flat();
+
+  // An operator's retry of what failed for good (e.g. a job that stalled more often than BullMQ allows).
+  const failed = outcomes.filter(({ outcome }) => !(outcome instanceof Error) && outcome.kind === "failed").map(({ uin }) => uin);
+  const retried = await Promise.all(failed.map((uin) => rotateOne(world, uin, deadline)));
+  const finalOf = new Map<number, RotationOutcome | Error>();
+  for (const { uin, outcome } of [...outcomes, ...retried]) finalOf.set(uin, outcome);
+  for (const [uin, outcome] of finalOf) {
+    if (outcome instanceof Error) violations.push(`iteration ${index + 1}: rotation of ${uin} did not end: ${outcome.message}`);
+    else if (outcome.kind !== "rotated") violations.push(`iteration ${index + 1}: rotation of ${uin} ended ${outcome.kind}: ${JSON.stringify(outcome)}`);
+  }
+
+  await drainCheckerFaults(world);
+  const problems = await checkInvariants({ simulatorUrl: sim.url, vault: runtime.vault,
+    accounts: [{ account: account.name, ownerUin: account.ownerUin, uins }] });
+  violations.push(...problems.map((problem) => `iteration ${index + 1}: ${problem}`));
+
+  const faults = sim.simulator.requests().slice(logStart).filter((entry) => entry.fault !== undefined).length;
+  return {
+    index, users: uins.length, rotations: [...outcomes, ...retried].filter(({ outcome }) => isRotated(outcome)).length,
+    ...tally, faults, retried: failed.length, throttled: throttledSoFar(world) - throttledBefore, violations,
+    seconds: Math.round((Date.now() - started) / 100) / 10,
+  };
+}
+
+async function rotateOne(world: ChaosWorld, uin: number, deadline: number): Promise<{ uin: number; outcome: RotationOutcome | Error }> {
+  const { engine } = world.runtime;
+  const account = world.account.name;
+  try {
+    await engine.enqueueRotation({ account, uin, force: true, reason: "manual" });
+    return { uin, outcome: await engine.waitForRotation(jobIds.rotate(account, uin), undefined, Math.max(1_000, deadline - Date.now())) };
+  } catch (error) {
+    return { uin, outcome: error instanceof Error ? error : new Error(String(error)) };
+  }
+}
+
+const isRotated = (outcome: RotationOutcome | Error) => !(outcome instanceof Error) && outcome.kind === "rotated";
+
+/** SIGKILLs at random moments (each slot restarted after a pause), and a moto or Redis restart when chosen. */
+function scheduleDisruptions(world: ChaosWorld, random: Random, choices: IterationChoices,
+  tally: { kills: number; motoRestarts: number; redisRestarts: number }, violations: string[]): Array<Promise<void>> {
+  const { workers } = world;
+  const busy = new Set<number>();
+  const at = (ms: number, action: () => Promise<void>) => sleep(ms).then(action);
+  const kills = Array.from({ length: random.int(1, 3) }, () => at(random.int(100, 3_000), async () => {
+    const candidates = Array.from({ length: workers.size }, (_, slot) => slot).filter((slot) => !busy.has(slot) && workers.alive(slot));
+    if (candidates.length === 0) return;
+    const slot = random.pick(candidates);
+    busy.add(slot);
+    await workers.kill(slot);
+    tally.kills++;
+    await sleep(random.int(100, 800));
+    await workers.restart(slot);
+    busy.delete(slot);
+  }));
+  const restarts: Array<Promise<void>> = [];
+  if (choices.motoRestart) {
+    restarts.push(at(random.int(200, 2_000), async () => {
+      await world.moto.restart();
+      tally.motoRestarts++;
+    }));
+  }
+  if (choices.redisRestart) {
+    restarts.push(at(random.int(200, 2_000), async () => {
+      violations.push(...await restartRedisLosingNothing(world));
+      tally.redisRestarts++;
+    }));
+  }
+  return [...kills, ...restarts];
+}
+
+/**
+ * Kills Redis (SIGKILL) and starts it again from its AOF. Every job that existed just before must exist after,
+ * unless it finished in between (then its outcome record exists). Returns violations.
+ */
+export async function restartRedisLosingNothing(world: ChaosWorld): Promise<string[]> {
+  const { engine } = world.runtime;
+  const queue = engine.queue;
+  const before = (await queue.getJobs(["waiting", "active", "delayed", "prioritized", "failed", "waiting-children"]))
+    .filter((job) => job?.id !== undefined).map((job) => ({ id: job.id!, timestamp: job.timestamp }));
+  await world.redis.restart({ downMs: 300 });
+  const lost: string[] = [];
+  for (const job of before) {
+    const still = await queue.getJob(job.id);
+    if (still) continue;
+    const outcome = await world.runtime.redis.get(engineKeys(world.config.redis.prefix).outcome(job.id));
+    if (outcome && (JSON.parse(outcome) as { jobTimestamp: number }).jobTimestamp >= job.timestamp) continue;
+    lost.push(`job ${job.id} was lost in a Redis restart`);
+  }
+  return lost;
+}
+
+/**
+ * Faults still queued for GetUserAppId (or any action) would hit the invariant checker's own authentication
+ * calls; they are used up with harmless calls signed by the rotator's key first.
+ */
+async function drainCheckerFaults(world: ChaosWorld): Promise<void> {
+  const pending = world.sim.simulator.snapshot().faults.filter((fault) => fault.action === "GetUserAppId" || fault.action === "*");
+  const times = pending.reduce((sum, fault) => sum + fault.times, 0);
+  if (times === 0) return;
+  const client = createCamClient({ name: world.account.name, endpoint: world.sim.url, credentials:
+    { secretId: world.account.rotatorKey.accessKeyId, secretKey: world.account.rotatorKey.secretAccessKey }, requestTimeoutSec: 5 },
+  { gate: { admit: () => sleep(60), penalize: () => sleep(1_000) }, throttleRetries: 0 });
+  for (let call = 0; call < times; call++) await client.getUserAppId().catch(() => undefined);
+}
+
+function throttledSoFar(world: ChaosWorld): number {
+  return Object.values(world.sim.simulator.snapshot().counters).reduce((sum, counter) => sum + counter.throttled, 0);
+}

@@ -1,0 +1,88 @@
+// Everything a chaos run keeps across iterations: a private redis-server with AOF (restartable), the CAM
+// simulator in this process seeded with a pool of users (each iteration takes fresh ones), a moto that survives
+// restarts (the AWS Secrets Manager vault), the worker processes, and the driver's own runtime (the daemon's
+// parts, for enqueueing and following rotations) and vault (for the invariant checks).
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startCamSimulator, type RunningCamSimulator } from "../src/cam/simulator/index.js";
+import { parseConfig, type Config } from "../src/config/index.js";
+import { openRuntime, type Runtime } from "../src/daemon/runtime.js";
+import { silentLogger } from "../src/log.js";
+import { tapIssuedSecrets, type SecretTap } from "../bench/issued-secrets.js";
+import { buildFleet, workerConfig, type Fleet, type FleetAccount } from "../bench/population.js";
+import { startDurableMoto, type DurableMoto } from "./durable-moto.js";
+import { startRestartableRedis, type RestartableRedis } from "./restartable-redis.js";
+import { workerPool, type WorkerPool } from "./workers.js";
+
+export interface ChaosOptions {
+  iterations: number;
+  workers: number;
+  usersPerIteration: number;
+  /** CreateAccessKey per second in the simulator and the config (other actions in Tencent's proportions). */
+  createLimit: number;
+}
+
+export interface ChaosWorld {
+  options: ChaosOptions;
+  dir: string;
+  redis: RestartableRedis;
+  sim: RunningCamSimulator;
+  moto: DurableMoto;
+  tap: SecretTap;
+  fleet: Fleet;
+  account: FleetAccount;
+  config: Config;
+  runtime: Runtime;
+  workers: WorkerPool;
+  /** Every SecretAccessKey issued or seeded, plus those the workers wrote to the secrets file. */
+  secrets(): Set<string>;
+  close(): Promise<void>;
+}
+
+export const CHAOS_PREFIX = "chaos";
+
+export async function startChaosWorld(options: ChaosOptions): Promise<ChaosWorld> {
+  const dir = mkdtempSync(join(tmpdir(), "cam-rotator-chaos-"));
+  mkdirSync(join(dir, "redis"));
+  const tap = tapIssuedSecrets();
+  const fleet = buildFleet({ accounts: 1, usersPerAccount: options.iterations * options.usersPerIteration, createLimit: options.createLimit });
+  const [redis, sim, moto] = await Promise.all([startRestartableRedis(join(dir, "redis")), startCamSimulator({ seed: fleet.seed }),
+    startDurableMoto(dir)]);
+  const raw = workerConfig(fleet, {
+    redisUrl: redis.url, prefix: CHAOS_PREFIX, simulatorUrl: sim.url, concurrency: 2,
+    vault: { type: "aws-secrets-manager", region: "us-east-1", endpoint: moto.url, nameTemplate: "chaos/{account}/{uin}" },
+    // Enough attempts to outlast a moto or Redis restart with the short test backoff; retirement stays far away
+    // so that the only jobs are the iteration's rotations.
+    extra: { rotation: { verifyTimeout: "5s", parkRecheck: "1m", attempts: 25, keepFailed: 1000 } },
+  });
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH, HOME: process.env.HOME, NODE_OPTIONS: "", LOG_LEVEL: "info",
+    AWS_ACCESS_KEY_ID: "testing", AWS_SECRET_ACCESS_KEY: "testing", AWS_REGION: "us-east-1",
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true", ...fleet.env,
+  };
+  for (const name of ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION", "AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED"]) {
+    process.env[name] = env[name];
+  }
+  writeFileSync(join(dir, "config.json"), JSON.stringify(raw, null, 2));
+  const config = parseConfig(raw, "chaos config", fleet.env);
+  const runtime = await openRuntime(config, { log: silentLogger, env: fleet.env, role: "chaos-driver" });
+  // While Redis restarts, BullMQ reports the refused connections as "error" events; the driver retries anyway.
+  runtime.engine.queue.on("error", () => undefined);
+  const secretsFile = join(dir, "worker-secrets.txt");
+  writeFileSync(secretsFile, "");
+  const workers = workerPool(options.workers, { config: raw, secretsFile }, env);
+  await workers.start();
+  return {
+    options, dir, redis, sim, moto, tap, fleet, account: fleet.accounts[0]!, config, runtime, workers,
+    secrets: () => new Set([...fleet.secrets, ...tap.secrets,
+      ...readFileSync(secretsFile, "utf8").split("\n").filter((line) => line !== "")]),
+    async close() {
+      await workers.stop();
+      await runtime.close();
+      await Promise.all([sim.close(), moto.close(), redis.stop()]);
+      tap.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
