@@ -53,8 +53,14 @@ function describeIssue(issue: z.core.$ZodIssue, input: unknown): string {
     return `${path || "(top level)"}: unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => JSON.stringify(k)).join(", ")}`;
   }
   const value = valueAt(input, issue.path);
-  const got = value === undefined ? "nothing" : JSON.stringify(value)?.slice(0, 80) ?? String(value);
+  const got = value === undefined ? "nothing" : isSensitive(issue.path) ? "a value that is not shown"
+    : JSON.stringify(value)?.slice(0, 80) ?? String(value);
   return `${path || "(top level)"}: ${issue.message}, got ${got}`;
+}
+
+/** A wrong value here may be a pasted secret or a URL with a password: name the path, never echo the value. */
+function isSensitive(path: readonly PropertyKey[]): boolean {
+  return path.includes("credentials") || (path[0] === "redis" && path[1] === "url");
 }
 
 export function formatPath(path: readonly PropertyKey[]): string {

@@ -4,14 +4,21 @@ import { validate as validateCron } from "node-cron";
 import { CAM_ACTIONS, type CamAction } from "../cam/actions.js";
 import { parseDuration } from "./duration.js";
 
-const duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
+/** Node timers overflow past 2^31 - 1 ms (about 24.8 days) and would fire at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+const durationAtLeast = (minMs: number) => z.union([z.string(), z.number()]).transform((value, ctx) => {
   const ms = parseDuration(value);
-  if (ms === null) {
-    ctx.addIssue({ code: "custom", message: "expected a duration such as 250ms, 30s, 5m, 12h or 7d" });
+  if (ms === null || ms < minMs || ms > MAX_TIMER_MS) {
+    ctx.addIssue({ code: "custom",
+      message: `expected a duration from ${minMs}ms to 24d, such as 250ms, 30s, 5m, 12h or 7d` });
     return z.NEVER;
   }
   return ms;
 });
+const duration = durationAtLeast(0);
+/** Timeouts of 0 would mean "never" to some layers and "at once" to others. */
+const timeout = durationAtLeast(1);
 
 const positiveInt = z.number({ error: "expected a positive integer" }).int("expected a positive integer")
   .positive("expected a positive integer");
@@ -19,7 +26,8 @@ const positiveInt = z.number({ error: "expected a positive integer" }).int("expe
 const uin = z.number({ error: "expected a UIN (positive integer)" }).int("expected a UIN (positive integer)")
   .positive("expected a UIN (positive integer)");
 
-const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "expected an environment variable name");
+// Upper case only: a pasted secret (mixed case) fails here instead of being used, or printed, as a name.
+const envName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, "expected an environment variable name (A-Z, 0-9, _)");
 
 const cronExpression = z.string().refine((value) => validateCron(value), "expected a cron expression (5 or 6 fields)");
 
@@ -46,7 +54,7 @@ export const accountSchema = z.strictObject({
     .default({ deactivateAfter: 7 * 86_400_000, deleteAfter: 7 * 86_400_000 }),
   overLimit: z.enum(["auto", "flag-only"]).default("auto"),
   rateLimits: rateLimits.optional(),
-  requestTimeout: duration.default(10_000),
+  requestTimeout: timeout.default(10_000),
 });
 
 const vaultSchema = z.discriminatedUnion("type", [
@@ -77,7 +85,7 @@ export const configSchema = z.strictObject({
   worker: z.strictObject({
     concurrency: positiveInt.default(8),
     /** How long SIGTERM waits for active jobs before handing them back. */
-    shutdownTimeout: duration.default(30_000),
+    shutdownTimeout: timeout.default(30_000),
   }).default({ concurrency: 8, shutdownTimeout: 30_000 }),
   limiter: z.strictObject({
     /**
@@ -93,7 +101,7 @@ export const configSchema = z.strictObject({
   }).default({ safetyMargin: 20, maxWait: 2_000, penalty: 1_000 }),
   rotation: z.strictObject({
     /** How long the new key may take to authenticate (propagation) before the rotation is undone. */
-    verifyTimeout: duration.default(60_000),
+    verifyTimeout: timeout.default(60_000),
     /** How often a parked rotation looks again at its flagged key. */
     parkRecheck: duration.default(600_000),
     /** Attempts for transient failures, with exponential backoff and jitter. */

@@ -2,7 +2,8 @@
 // far, ends the process with exit code 1 so an orchestrator is never left waiting forever.
 import type { Logger } from "../log.js";
 
-export function onShutdownSignals(options: { log: Logger; deadlineMs: number; shutdown: (reason: string) => Promise<void> }): Promise<void> {
+/** Resolves once a signal-started shutdown has finished: true when it went cleanly, false when it failed. */
+export function onShutdownSignals(options: { log: Logger; deadlineMs: number; shutdown: (reason: string) => Promise<void> }): Promise<boolean> {
   return new Promise((resolve) => {
     let started = false;
     const handle = (signal: NodeJS.Signals) => {
@@ -16,10 +17,9 @@ export function onShutdownSignals(options: { log: Logger; deadlineMs: number; sh
         options.log.error({ deadlineMs: options.deadlineMs }, "shutdown overran its deadline; exiting");
         process.exit(1);
       }, options.deadlineMs + 10_000).unref();
-      options.shutdown(signal).then(resolve, (error: unknown) => {
+      options.shutdown(signal).then(() => resolve(true), (error: unknown) => {
         options.log.error({ err: error }, "shutdown failed");
-        process.exitCode = 1;
-        resolve();
+        resolve(false);
       });
     };
     process.on("SIGTERM", handle);

@@ -3,7 +3,7 @@
 // change happens under a cross-process lock (file-vault-lock.ts), re-reads the file under that lock, and
 // replaces the file atomically (file-vault-store.ts). Reads take no lock: the file is only ever replaced whole.
 import { resolve } from "node:path";
-import { keyOpens, loadKey, makeKeyCheck, seal, unseal, type VaultKey } from "./file-vault-crypto.js";
+import { KEY_ENV, keyOpens, loadKey, makeKeyCheck, seal, unseal, type VaultKey } from "./file-vault-crypto.js";
 import {
   addPending, DEFAULT_KEEP_UNLABELLED, discardPendingLabel, findVersion, holder, newDocument, parseDocument,
   promoteVersion, secretKey, serializeDocument, versionAad, type StoredSecret, type StoredVersion, type VaultDocument,
@@ -179,9 +179,14 @@ export async function openFileVault(options: FileVaultOptions): Promise<Vault> {
   const path = resolve(options.path);
   try {
     const raw = await readIfExists(path);
+    const keyOptions = { path, ...(options.key ? { key: options.key } : {}) };
     if (raw) {
       const document = parseDocument(raw, path);
-      requireKeyOpens(document, await loadKey({ path, ...(options.key ? { key: options.key } : {}) }), path);
+      requireKeyOpens(document, await loadKey(keyOptions), path);
+    } else if (options.key || process.env[KEY_ENV]) {
+      // No file yet: still refuse a malformed configured key now, not after the first CreateAccessKey. Without
+      // one, the key file is created on first use, so nothing is loaded (or written) here.
+      await loadKey(keyOptions);
     }
   } catch (error) {
     const fault = error instanceof FileVaultFault ? error : faultFromFs(`vault file ${path}`, error);

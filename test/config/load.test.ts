@@ -54,6 +54,29 @@ describe("config", () => {
     expect(found.join()).not.toContain("do-not-put-me-here");
   });
 
+  it("never echoes a value under credentials or redis.url: it may be a pasted secret or carry a password", () => {
+    const raw = valid();
+    raw.accounts[0]!.credentials.secretKeyEnv = "pAsTeDsEcReTkEy0123456789abcdefXYZ";
+    raw.redis.url = "redis//:hunter2@cache:6379";
+    const found = problems(raw);
+    expect(found).toEqual([
+      "redis.url: expected a redis:// or rediss:// URL, got a value that is not shown",
+      "accounts[0].credentials.secretKeyEnv: expected an environment variable name (A-Z, 0-9, _), got a value that is not shown",
+    ]);
+    expect(found.join()).not.toMatch(/pAsTeD|hunter2/);
+  });
+
+  it("bounds durations: timers overflow past 24.8 days, and a zero timeout is refused", () => {
+    const raw = valid() as ReturnType<typeof valid> & Record<string, unknown>;
+    Object.assign(raw, { worker: { shutdownTimeout: "25d" }, rotation: { verifyTimeout: 0 } });
+    Object.assign(raw.accounts[0]!, { requestTimeout: "0s" });
+    expect(problems(raw)).toEqual([
+      'accounts[0].requestTimeout: expected a duration from 1ms to 24d, such as 250ms, 30s, 5m, 12h or 7d, got "0s"',
+      'worker.shutdownTimeout: expected a duration from 1ms to 24d, such as 250ms, 30s, 5m, 12h or 7d, got "25d"',
+      "rotation.verifyTimeout: expected a duration from 1ms to 24d, such as 250ms, 30s, 5m, 12h or 7d, got 0",
+    ]);
+  });
+
   it("rejects duplicate account names, empty user lists and bad vault types", () => {
     const raw = valid() as Record<string, unknown> & ReturnType<typeof valid>;
     raw.accounts.push({ ...raw.accounts[0]!, users: [] });

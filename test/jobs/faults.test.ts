@@ -7,7 +7,7 @@ import { createRedisGate } from "../../src/cam/limiter/redis-gate.js";
 import { startMotoServer } from "../../src/dev/services.js";
 import { createRotationEngine } from "../../src/jobs/runtime.js";
 import { silentLogger } from "../../src/log.js";
-import { ACCOUNT, createRig, eventually, scanRigs, USER_UIN, type Rig } from "../support/harness.js";
+import { ACCOUNT, createRig, eventually, OWNER_UIN, scanRigs, USER_UIN, type Rig } from "../support/harness.js";
 import { startTcpProxy } from "../support/tcp-proxy.js";
 
 afterAll(async () => {
@@ -38,6 +38,26 @@ describe("lost response on CreateAccessKey", () => {
       expect(orphan?.keyId).not.toBe(outcome.newKeyId);
       expect((await okCalls(rig, "DeleteAccessKey"))).toHaveLength(1);
       expect(await rig.invariants()).toEqual([]);
+    } finally {
+      await rig.close();
+    }
+  });
+});
+
+describe("CreateAccessKey answer lost without a key", () => {
+  it("does not take a key an operator adds before the retry for its orphan: it is flagged, never deleted", async () => {
+    const rig = await createRig({ rotation: { attempts: 1 } });
+    try {
+      // The answer is lost (503) and no key was made; the attempt fails and stays recorded for the next run.
+      await rig.faults({ action: "CreateAccessKey", fault: "http", status: 503, times: 1 });
+      expect(await rig.rotate()).toMatchObject({ kind: "failed" });
+      // Before the retry an operator adds a key by hand: created after the lost call, unknown to the vault.
+      const planted = rig.sim.simulator.addForeignKey({ ownerUin: OWNER_UIN, uin: USER_UIN }).accessKeyId;
+      await rig.engine.enqueueRotation({ account: ACCOUNT, uin: USER_UIN, force: true });
+      const outcome = await rig.engine.waitForRotation(jobId, undefined, 20_000);
+      expect(outcome).toMatchObject({ kind: "parked", flaggedKeyId: planted, reason: "foreign-key" });
+      expect((await rig.keysOf()).map((key) => key.accessKeyId)).toContain(planted);
+      expect(await okCalls(rig, "DeleteAccessKey")).toEqual([]);
     } finally {
       await rig.close();
     }

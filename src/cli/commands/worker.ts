@@ -3,6 +3,7 @@
 import type { Command } from "commander";
 import { addConfigOption, type ConfigFlag } from "../arguments.js";
 import { OperationFailed } from "../errors.js";
+import { EXIT } from "../exit-codes.js";
 import { runAction } from "../run-action.js";
 
 export function registerWorker(program: Command): void {
@@ -21,6 +22,6 @@ export function registerWorker(program: Command): void {
       const stopped = onShutdownSignals({ log, deadlineMs: config.worker.shutdownTimeout,
         shutdown: async (reason) => (await starting).shutdown(reason) });
       await starting;
-      await stopped;
+      return (await stopped) ? EXIT.ok : EXIT.failed;
     }));
 }

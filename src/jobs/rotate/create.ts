@@ -13,7 +13,8 @@ export async function create(deps: RotationDeps, run: RotationRun): Promise<Crea
   // A fresh listing: make-room's view may be seconds old, and another actor may have added a key since.
   const keys = await deps.cam.listAccessKeys(run.uin);
   if (keys.length >= 2) return { kind: "full", keys };
-  await deps.progress.guardCreate(run.account, run.uin, { knownKeyIds: keys.map((key) => key.accessKeyId), startedAt: deps.clock() });
+  const knownKeyIds = keys.map((key) => key.accessKeyId);
+  await deps.progress.guardCreate(run.account, run.uin, { knownKeyIds, startedAt: deps.clock() });
   let created;
   try {
     created = await deps.cam.createAccessKey(run.uin);
@@ -21,6 +22,7 @@ export async function create(deps: RotationDeps, run: RotationRun): Promise<Crea
     // CAM (or our own limiter) refused outright: no key exists, so the guard must not outlive this call, or a
     // key someone else adds later could be taken for ours.
     if (refusedOutright(error)) await deps.progress.forgetNewKey(run.account, run.uin);
+    else await settleUnknownCreate(deps, run, knownKeyIds);
     // Someone created a key between our listing and our call: make room again.
     if (isCamError(error) && error.kind === "overLimit") return { kind: "full", keys: await deps.cam.listAccessKeys(run.uin) };
     throw error;
@@ -35,6 +37,23 @@ export async function create(deps: RotationDeps, run: RotationRun): Promise<Crea
     error: String(error) }, "could not record the new key id; continuing to the vault"));
   return { kind: "created", key: { accessKeyId: created.accessKeyId, createTime: created.createTime,
     secretAccessKey: created.secretAccessKey } };
+}
+
+/**
+ * The answer was lost (timeout, reset): look at once whether a key appeared, rather than leave the guard to
+ * claim, hours later, a key an operator adds in between (P3). One newcomer is ours and is recorded by id, so
+ * the next run deletes it as an orphan; none means the create did not happen. If the listing fails too, or
+ * shows more than one newcomer, the guard stays and reconcile decides.
+ */
+async function settleUnknownCreate(deps: RotationDeps, run: RotationRun, knownKeyIds: string[]): Promise<void> {
+  try {
+    const newcomers = (await deps.cam.listAccessKeys(run.uin)).filter((key) => !knownKeyIds.includes(key.accessKeyId));
+    if (newcomers.length === 0) await deps.progress.forgetNewKey(run.account, run.uin);
+    else if (newcomers.length === 1) await deps.progress.recordCreated(run.account, run.uin, newcomers[0]!.accessKeyId);
+  } catch (error) {
+    deps.log.warn({ account: run.account, uin: run.uin, error: String(error) },
+      "could not list keys after a lost CreateAccessKey answer; the create guard stays for the next run");
+  }
 }
 
 /** Errors after which CreateAccessKey certainly made no key (unlike a timeout or a dropped connection). */

@@ -1,5 +1,6 @@
 // Step 7, promote: AWSCURRENT moves to the new version; the vault moves AWSPREVIOUS to the old one by itself.
-// The old key's id is recorded first, so a crash right after still knows which key to retire.
+// The old key's id and the promotion time are recorded first, so a crash right after still knows which key to
+// retire and since when.
 import { retryNow } from "../retry-now.js";
 import { emit, type InFlightKey, type RotationDeps, type RotationRun, type Snapshot } from "./context.js";
 
@@ -17,10 +18,11 @@ export async function promote(deps: RotationDeps, run: RotationRun, snapshot: Sn
       promotedAt: attempt?.promotedAt ?? deps.clock() };
   }
   const oldKeyId = described.current?.accessKeyId ?? null;
-  if (oldKeyId) await deps.progress.update(run.account, run.uin, { oldKeyId });
-  await retryNow(() => deps.vault.promote(run.ref, key.versionId!), deps.sleep);
+  // Recorded before the promotion: a run resumed after a crash here must not take its own, later clock as the
+  // moment the old key stopped being current, or retirement would miss uses in between. Earlier is the safe side.
   const promotedAt = deps.clock();
-  await deps.progress.update(run.account, run.uin, { promotedAt });
+  await deps.progress.update(run.account, run.uin, { promotedAt, ...(oldKeyId ? { oldKeyId } : {}) });
+  await retryNow(() => deps.vault.promote(run.ref, key.versionId!), deps.sleep);
   deps.log.info({ account: run.account, uin: run.uin, keyId: key.accessKeyId, oldKeyId }, "new key is current");
   await emit(deps, run, { step: "promote", type: "key-promoted", keyId: key.accessKeyId,
     detail: oldKeyId ? `replaces ${oldKeyId}` : "first key in the vault" });

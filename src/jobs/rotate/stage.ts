@@ -29,7 +29,9 @@ export async function stage(deps: RotationDeps, run: RotationRun, attemptId: str
       `could not store new key ${key.accessKeyId} in the vault, so it was deleted again; the old key stays current: ${reason}`);
   }
   key.versionId = versionId;
-  await deps.progress.update(run.account, run.uin, { versionId });
+  // The key id again, beside its version: create records it only on a best-effort basis, and a resumed run
+  // needs it to see that this attempt's key is the one the vault holds.
+  await deps.progress.update(run.account, run.uin, { newKeyId: key.accessKeyId, versionId });
   await emit(deps, run, { step: "stage", type: "key-staged", keyId: key.accessKeyId, detail: `version ${versionId}` });
   return versionId;
 }
