@@ -86,6 +86,18 @@ describe("file vault key", () => {
     expect(error.message).toMatch(/^vault open .*vault\.json failed \(permanent\): the key from the key option does not open/);
     await expect(openFileVault({ path: join(dir, "new.json"), key: randomBytes(32) })).resolves.toMatchObject({ kind: "file" });
   });
+
+  it("openFileVault refuses a malformed configured key even before the vault file exists, and writes nothing", async () => {
+    vi.stubEnv(KEY_ENV, "not-a-32-byte-base64-key");
+    try {
+      const error = await expectVaultError(openFileVault({ path: join(dir, "fresh.json") }), "permanent");
+      expect(error.message).toContain(KEY_ENV);
+      expect(error.message).not.toContain("not-a-32-byte-base64-key");
+      expect((await readdir(dir)).filter((name) => name.startsWith("fresh"))).toEqual([]);
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  });
 });
 
 describe("file vault at rest", () => {
