@@ -1,4 +1,4 @@
-export { parseDuration, formatDuration } from "./duration.js";
+export { parseDuration } from "./duration.js";
 export { ConfigError } from "./errors.js";
 export { CONFIG_ENV, configPath, loadConfigFile, parseConfig, resolveCredentials, formatPath } from "./load.js";
 export { configSchema, type AccountConfig, type Config, type VaultConfig } from "./schema.js";
