@@ -5,6 +5,7 @@ import { parse as parseYaml } from "yaml";
 import type { z } from "zod";
 import type { CamCredentials } from "../cam/types.js";
 import { ConfigError } from "./errors.js";
+import { displayRedisUrl } from "./redis-url.js";
 import { configSchema, type AccountConfig, type Config } from "./schema.js";
 
 export const CONFIG_ENV = "CAM_ROTATOR_CONFIG";
@@ -53,14 +54,21 @@ function describeIssue(issue: z.core.$ZodIssue, input: unknown): string {
     return `${path || "(top level)"}: unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => JSON.stringify(k)).join(", ")}`;
   }
   const value = valueAt(input, issue.path);
-  const got = value === undefined ? "nothing" : isSensitive(issue.path) ? "a value that is not shown"
-    : JSON.stringify(value)?.slice(0, 80) ?? String(value);
+  const got = value === undefined ? "nothing" : shown(issue.path, value);
   return `${path || "(top level)"}: ${issue.message}, got ${got}`;
 }
 
-/** A wrong value here may be a pasted secret or a URL with a password: name the path, never echo the value. */
-function isSensitive(path: readonly PropertyKey[]): boolean {
-  return path.includes("credentials") || (path[0] === "redis" && path[1] === "url");
+/**
+ * A wrong value under `credentials` may be a pasted secret: name the path, never echo it. A Redis URL may carry
+ * a password: echo it masked, or not at all when it does not parse.
+ */
+function shown(path: readonly PropertyKey[], value: unknown): string {
+  if (path.includes("credentials")) return "a value that is not shown";
+  if (path[0] === "redis" && path[1] === "url" && typeof value === "string") {
+    const masked = displayRedisUrl(value);
+    return masked === "(unparseable redis url)" ? "a value that is not shown" : JSON.stringify(masked);
+  }
+  return JSON.stringify(value)?.slice(0, 80) ?? String(value);
 }
 
 export function formatPath(path: readonly PropertyKey[]): string {

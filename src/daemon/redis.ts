@@ -2,20 +2,12 @@
 // connection its workers block on; admin commands first probe with a short timeout so that an unreachable Redis
 // is a clear error instead of a hang.
 import { Redis } from "ioredis";
+import { displayRedisUrl } from "../config/redis-url.js";
+
+export { displayRedisUrl };
 
 export function connectRedis(url: string, name: string): Redis {
   return new Redis(url, { maxRetriesPerRequest: null, connectionName: name, lazyConnect: false });
-}
-
-/** The URL with any password masked, for messages and logs. */
-export function displayRedisUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = "***";
-    return parsed.toString().replace(/\/$/, "");
-  } catch {
-    return "(unparseable redis url)";
-  }
 }
 
 /** PINGs once with a deadline; resolves the round trip in ms, rejects with a message naming the URL. */

@@ -64,6 +64,8 @@ describe("config", () => {
       "accounts[0].credentials.secretKeyEnv: expected an environment variable name (A-Z, 0-9, _), got a value that is not shown",
     ]);
     expect(found.join()).not.toMatch(/pAsTeD|hunter2/);
+    raw.redis.url = "http://user:hunter2@cache:6379";
+    expect(problems(raw)[0]).toBe('redis.url: expected a redis:// or rediss:// URL, got "http://user:***@cache:6379"');
   });
 
   it("bounds durations: timers overflow past 24.8 days, and a zero timeout is refused", () => {
