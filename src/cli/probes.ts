@@ -3,22 +3,29 @@
 import type { CallGate } from "../cam/limiter/gate.js";
 import { createCamClient } from "../cam/client.js";
 import { resolveCredentials, type AccountConfig, type Config } from "../config/index.js";
-import { displayRedisUrl, probeRedis } from "../daemon/redis.js";
+import { createConfiguredGate } from "../daemon/configured-gate.js";
+import { connectRedis, displayRedisUrl, probeRedis } from "../daemon/redis.js";
 import { createVault } from "../vault/index.js";
 
 export type Probe = { item: string; run: () => Promise<string> };
 
 /**
- * check-config makes at most two CAM calls per account, once, so it does not take slots from the shared Redis
- * limiter (which may be the very thing that is unreachable).
+ * The CAM probes go through the shared Redis limiter, like the daemon's calls (P5), once the Redis probe has
+ * answered. When Redis is the thing that is down they still run, unlimited: at most two calls per account, once,
+ * is worth more to an operator than a probe that cannot say whether the credentials work.
  */
 const unlimited: CallGate = { admit: async () => undefined, penalize: async () => undefined };
 
 export function probesFor(config: Config): Probe[] {
+  let gate: CallGate = unlimited;
   return [
-    { item: "redis", run: async () => `${displayRedisUrl(config.redis.url)} answered PING in ${Math.round(await probeRedis(config.redis.url))} ms` },
+    { item: "redis", run: async () => {
+      const ms = await probeRedis(config.redis.url);
+      gate = createConfiguredGate(config, connectRedis(config.redis.url, "cam-rotator-check-config"));
+      return `${displayRedisUrl(config.redis.url)} answered PING in ${Math.round(ms)} ms`;
+    } },
     { item: "vault", run: () => probeVault(config) },
-    ...config.accounts.flatMap((account, index) => accountProbes(account, index)),
+    ...config.accounts.flatMap((account, index) => accountProbes(account, index, () => gate)),
   ];
 }
 
@@ -37,7 +44,7 @@ async function probeVault(config: Config): Promise<string> {
   }
 }
 
-function accountProbes(account: AccountConfig, index: number): Probe[] {
+function accountProbes(account: AccountConfig, index: number, gate: () => CallGate): Probe[] {
   let client: ReturnType<typeof createCamClient> | undefined;
   const cam = () => {
     client ??= createCamClient({
@@ -45,7 +52,7 @@ function accountProbes(account: AccountConfig, index: number): Probe[] {
       ...(account.endpoint ? { endpoint: account.endpoint } : {}),
       credentials: resolveCredentials(account, index),
       requestTimeoutSec: Math.min(account.requestTimeout / 1000, 10),
-    }, { gate: unlimited, throttleRetries: 0 });
+    }, { gate: gate(), throttleRetries: 0 });
     return client;
   };
   return [

@@ -2,10 +2,9 @@
 // limits, a CAM client per account (credentials from the environment variables the config names), the vault,
 // and the rotation engine. The worker daemon and the admin commands both stand on this.
 import type { Redis } from "ioredis";
-import { DEFAULT_RATE_LIMITS, type CamAction } from "../cam/actions.js";
 import { createCamClient, type CamCallObservation } from "../cam/client.js";
 import type { CallGate } from "../cam/limiter/gate.js";
-import { createRedisGate, type LimiterEvent } from "../cam/limiter/redis-gate.js";
+import type { LimiterEvent } from "../cam/limiter/redis-gate.js";
 import type { CamApi } from "../cam/types.js";
 import { ConfigError, resolveCredentials, type Config } from "../config/index.js";
 import type { EngineObserver, RotationEngine } from "../jobs/engine.js";
@@ -13,6 +12,7 @@ import { createRotationEngine } from "../jobs/runtime.js";
 import type { Logger } from "../log.js";
 import { createVault } from "../vault/index.js";
 import type { Vault } from "../vault/port.js";
+import { createConfiguredGate } from "./configured-gate.js";
 import { connectRedis } from "./redis.js";
 
 export interface RuntimeOptions {
@@ -55,16 +55,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
   const env = options.env ?? process.env;
   const redis = connectRedis(config.redis.url, `cam-rotator-${options.role ?? "admin"}`);
   redis.on("error", (error: Error) => options.log.warn({ err: error }, "redis connection error"));
-  const limits = new Map(config.accounts.map((account) => [account.name, account.rateLimits ?? {}]));
-  const gate = options.gate ?? createRedisGate({
-    redis,
-    prefix: config.redis.prefix,
-    limitFor: (account: string, action: CamAction) => limits.get(account)?.[action] ?? DEFAULT_RATE_LIMITS[action],
-    maxWaitMs: config.limiter.maxWait,
-    penaltyMs: config.limiter.penalty,
-    safetyMarginMs: config.limiter.safetyMargin,
-    ...(options.observeLimiter ? { observe: options.observeLimiter } : {}),
-  });
+  const gate = options.gate ?? createConfiguredGate(config, redis, options.observeLimiter);
   const clients = new Map<string, CamApi>();
   const camFor = (name: string): CamApi => {
     const cached = clients.get(name);

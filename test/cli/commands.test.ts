@@ -1,5 +1,7 @@
 // Every admin command against a real worker daemon (the binary), Redis, moto and the CAM simulator.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { createRedisGate, limiterKey } from "../../src/cam/limiter/redis-gate.js";
 import { createCliEnv, logLines, type CliEnv, type RunResult, type Spawned } from "./cli-env.js";
 
 const DEPLOYER = 100000000011;
@@ -85,6 +87,21 @@ describe("admin commands against a running worker", () => {
     expect(result.stdout).toMatch(/FAIL\s+account main\s+CAM GetUserAppId account=main failed: AuthFailure\.SignatureFailure/);
     expect(result.stdout).toMatch(/ok\s+redis/);
     expect(result.stdout).toContain("checks failed");
+  });
+
+  it("check-config's CAM calls go through the shared limiter: a backed-off account makes its probe wait, then fail", async () => {
+    const redis = new Redis(inject("redisUrl"));
+    try {
+      // Another process was told RequestLimitExceeded: GetUserAppId on this account is backed off for a minute.
+      await createRedisGate({ redis, prefix: world.prefix, penaltyMs: 60_000 }).penalize("main", "GetUserAppId");
+      const result = await cli("check-config");
+      expect(result.code).toBe(1);
+      expect(result.stdout).toMatch(/FAIL\s+account main\s+rate limit for GetUserAppId on account main: next slot in \d+ ms/);
+      expect(result.stdout).toMatch(/ok\s+redis/);
+    } finally {
+      await redis.del(limiterKey(world.prefix, "main", "GetUserAppId"));
+      redis.disconnect();
+    }
   });
 
   it("sweep --dry-run shows who is due and why, and enqueues nothing", async () => {
