@@ -55,7 +55,9 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
   const env = options.env ?? process.env;
   const redis = connectRedis(config.redis.url, `cam-rotator-${options.role ?? "admin"}`);
   redis.on("error", (error: Error) => options.log.warn({ err: error }, "redis connection error"));
-  const gate = options.gate ?? createConfiguredGate(config, redis, options.observeLimiter);
+  // The baselines' gates come without rotation turns: their rows measure their limiter alone.
+  const configuredGate = options.gate ? undefined : createConfiguredGate(config, redis, options.observeLimiter);
+  const gate = options.gate ?? configuredGate!;
   const clients = new Map<string, CamApi>();
   const camFor = (name: string): CamApi => {
     const cached = clients.get(name);
@@ -74,7 +76,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
   };
   const vault = await createVault(config.vault);
   const engine = createRotationEngine({
-    config, connection: redis, vault, camFor, log: options.log,
+    config, connection: redis, vault, camFor, log: options.log, ...(configuredGate ? { turns: configuredGate } : {}),
     ...(options.engineObserver ? { observer: options.engineObserver } : {}),
   });
   return {

@@ -16,6 +16,7 @@ import type { ProgressStore } from "./progress.js";
 import type { RetireDeps } from "./retire.js";
 import type { RetirementScheduler, RotationDeps } from "./rotate/context.js";
 import type { SweepDeps } from "./sweep.js";
+import type { RotationTurns } from "./turns.js";
 
 /** Knobs tests turn; the daemon keeps the defaults. */
 export interface EngineTuning {
@@ -36,6 +37,8 @@ export interface EngineContext {
   camFor: (account: string) => CamApi;
   log: Logger;
   observer: EngineObserver | undefined;
+  /** Paces rotate job starts per account; absent, jobs start as soon as a worker takes them. */
+  turns: RotationTurns | undefined;
   clock: () => number;
   tuning: EngineTuning;
   keys: EngineKeys;

@@ -12,6 +12,7 @@ import type { JobName, RetireJobData, RotateJobData, RotateProgress, SweepJobDat
 import { retireKey, type RetireResult } from "./retire.js";
 import { rotateUser, type StepHooks } from "./rotate/run.js";
 import { planSweep } from "./sweep.js";
+import { awaitTurn } from "./turns.js";
 
 /** Thrown at a step boundary when the worker is shutting down: the job goes back to the queue. */
 class WorkerStopping extends Error {
@@ -42,6 +43,13 @@ async function processRotate(ctx: EngineContext, job: Job<RotateJobData>, token:
   signal: AbortSignal | undefined): Promise<RotationOutcome> {
   const { account: accountName, uin } = job.data;
   const account = knownAccount(ctx, accountName);
+  if (ctx.turns) {
+    const turnAt = await awaitTurn(ctx.turns, accountName, job.progress);
+    if (turnAt !== undefined) {
+      await job.updateProgress({ step: "deferred", turnAt } satisfies RotateProgress);
+      return delay(job, token, turnAt - Date.now());
+    }
+  }
   const deps = rotationDeps(ctx, account);
   const run = { account: accountName, uin, ref: { account: accountName, uin }, runId: `${job.id}@${job.timestamp}`,
     force: job.data.force };

@@ -11,11 +11,13 @@ export const ROTATE_STEPS = ["inspect", "reconcile", "makeRoom", "create", "stag
 export type RotateStep = (typeof ROTATE_STEPS)[number];
 
 /**
- * A rotate job's BullMQ progress: the step it is in, "deferred" while it waits for the limiter, or "parked"
- * while an over-limit key waits for an operator. Stored in clear text, so ids and reasons only.
+ * A rotate job's BullMQ progress: the step it is in, "deferred" while it waits for the limiter (with the turn it
+ * holds, epoch ms, when it waits for its account's rotation turn), or "parked" while an over-limit key waits for
+ * an operator. Stored in clear text, so ids and reasons only.
  */
 export type RotateProgress =
   | { step: RotateStep | "deferred" }
+  | { step: "deferred"; turnAt: number }
   | { step: "parked"; flaggedKeyId: string; reason: string };
 
 export interface RotateJobData {

@@ -19,6 +19,7 @@ import { jobIds, QUEUE_NAME, type RotateJobData, type RotateProgress, type Sweep
 import { planSweep } from "./sweep.js";
 import { waitForRotation } from "./wait.js";
 import { startWorker, workerHandle, type RunningWorker } from "./worker.js";
+import type { RotationTurns } from "./turns.js";
 
 export type { EngineTuning } from "./engine-context.js";
 
@@ -30,6 +31,8 @@ export interface RotationEngineDeps {
   camFor: (account: string) => CamApi;
   log: Logger;
   observer?: EngineObserver;
+  /** Rotation turns per account (the daemon passes its Redis gate); without them jobs start unpaced. */
+  turns?: RotationTurns;
   clock?: () => number;
   tuning?: EngineTuning;
 }
@@ -53,7 +56,7 @@ export function createRotationEngine(deps: RotationEngineDeps): RotationEngine {
   });
 
   const ctx: EngineContext = {
-    config, connection, vault: deps.vault, camFor: deps.camFor, log, observer: deps.observer, clock, tuning, keys, queue,
+    config, connection, vault: deps.vault, camFor: deps.camFor, log, observer: deps.observer, turns: deps.turns, clock, tuning, keys, queue,
     progress: createProgressStore(connection, keys),
     flags: createFlagStore(connection, keys),
     events: createEventLog(connection, keys.events, clock),

@@ -8,6 +8,7 @@ import { limiterScriptSource } from "../../src/cam/limiter/scripts.js";
 
 const reserveLua = limiterScriptSource("reserveSlot-1");
 const pushBackLua = limiterScriptSource("pushBackSlot-1");
+const turnLua = limiterScriptSource("reserveTurn-1");
 
 let redis: Redis;
 beforeAll(() => { redis = new Redis(inject("redisUrl")); });
@@ -21,6 +22,10 @@ async function reserve(key: string, intervalUs: number | string, maxWaitUs: numb
 }
 const pushBack = async (key: string, penaltyUs: number | string) =>
   (await redis.eval(pushBackLua, 1, key, String(penaltyUs))) as number;
+async function turn(key: string, intervalUs: number | string, leadUs: number | string) {
+  const [waitUs, turnUs] = (await redis.eval(turnLua, 1, key, String(intervalUs), String(leadUs))) as number[];
+  return { waitUs: waitUs!, turnUs: turnUs! };
+}
 
 /** Redis's clock in microseconds, the scripts' time base. */
 async function redisNowUs(): Promise<number> {
@@ -160,5 +165,41 @@ describe("pushBackSlot-1.lua", () => {
     const key = freshKey();
     await expect(pushBack(key, "-5")).rejects.toThrow("penalty must be a non-negative number of microseconds, got -5");
     expect(await redis.exists(key)).toBe(0);
+  });
+});
+
+describe("reserveTurn-1.lua", () => {
+  it("gives an idle account lead / interval + 1 turns at once, then one per interval, each reserved", async () => {
+    const key = freshKey().replace("CreateAccessKey", "rotationTurn");
+    const turns = [];
+    for (let i = 0; i < 10; i++) turns.push(await turn(key, 200_000, 1_000_000));
+    // Six immediate turns: the TAT runs from now to now + 1 s, within the lead.
+    expect(turns.slice(0, 6).map((t) => t.waitUs)).toEqual([0, 0, 0, 0, 0, 0]);
+    const first = turns[0]!.turnUs;
+    // Then the TAT minus the lead: exactly one interval apart, counted from the first turn.
+    expect(turns.slice(6).map((t) => t.turnUs - first)).toEqual([200_000, 400_000, 600_000, 800_000]);
+    const now = await redisNowUs();
+    expect(turns[9]!.turnUs - turns[9]!.waitUs).toBeLessThanOrEqual(now);
+    expect(Number(await redis.get(key))).toBe(first + 10 * 200_000);
+  });
+
+  it("always reserves, however long the line: every caller holds a distinct turn", async () => {
+    const key = freshKey();
+    const replies = await Promise.all(Array.from({ length: 50 }, () => turn(key, 100_000, 0)));
+    const turns = replies.map((reply) => reply.turnUs).sort((a, b) => a - b);
+    expect(new Set(turns).size).toBe(50);
+    expect(turns.at(-1)! - turns[0]!).toBeGreaterThanOrEqual(49 * 100_000);
+    expect(Math.max(...replies.map((reply) => reply.waitUs))).toBeGreaterThanOrEqual(4_800_000);
+    expect(await redis.pttl(key)).toBeGreaterThan(5_000);
+  });
+
+  it("rejects a bad interval, a negative lead and a key that does not hold a time, and writes nothing", async () => {
+    const key = freshKey();
+    await expect(turn(key, "0", 0)).rejects.toThrow("reserveTurn: interval must be a positive integer of microseconds, got 0");
+    await expect(turn(key, 1000, "-1")).rejects.toThrow("reserveTurn: lead must be a non-negative number of microseconds, got -1");
+    expect(await redis.exists(key)).toBe(0);
+    await redis.set(key, "junk");
+    await expect(turn(key, 1000, 0)).rejects.toThrow(`reserveTurn: key ${key} does not hold a slot time: junk`);
+    expect(await redis.get(key)).toBe("junk");
   });
 });

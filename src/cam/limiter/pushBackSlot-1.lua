@@ -7,8 +7,8 @@
   Slots reserved before the penalty keep their place; their callers were already promised them. If CAM
   throttles them too, they push back again.
 
-  Touches exactly KEYS[1] (Redis Cluster safe). The clock is Redis's TIME, as in reserveSlot; nowMicros,
-  readSlot and writeSlot come from includes/slotStore.lua, which scripts.ts puts in front of this file.
+  Touches exactly KEYS[1] (Redis Cluster safe). The clock is Redis's TIME, as in reserveSlot; microsArg,
+  nowMicros, readSlot and writeSlot come from includes/slotStore.lua, which scripts.ts puts in front of this file.
 
   Input:
     KEYS[1]  the pair's key (same layout and value as reserveSlot-1.lua: next free slot, microseconds).
@@ -17,10 +17,8 @@
   Output: waitUs, how far the next free slot now lies from now (>= the penalty).
 ]]
 local key = KEYS[1]
-local penaltyUs = tonumber(ARGV[1])
-if not penaltyUs or penaltyUs < 0 then
-  return redis.error_reply("pushBackSlot: penalty must be a non-negative number of microseconds, got " .. tostring(ARGV[1]))
-end
+local penaltyUs, badPenalty = microsArg(ARGV[1], "pushBackSlot", "penalty", false)
+if not penaltyUs then return redis.error_reply(badPenalty) end
 
 local nowUs = nowMicros()
 local storedUs, problem = readSlot(key, nowUs, "pushBackSlot")

@@ -49,16 +49,28 @@ export interface RedisGateOptions {
 export interface RedisGate extends CallGate {
   /** Takes the slot only if it is free right now; never waits and never throws LimiterDeferral. */
   tryAdmit(account: string, action: CamAction): Promise<Admission>;
+  /**
+   * Reserves the account's next rotation turn (reserveTurn-1.lua) and resolves to the milliseconds until it.
+   * Turns are spaced like the account's CreateAccessKey slots and run TURN_LEAD_SLOTS of them ahead.
+   */
+  reserveRotationTurn(account: string): Promise<number>;
 }
 
 export const GATE_DEFAULTS = { maxWaitMs: 2000, penaltyMs: 1000, safetyMarginMs: 20 } as const;
+
+/**
+ * How many CreateAccessKey slots ahead a rotation turn starts: enough that a rotation or two is always queued at
+ * the CreateAccessKey gate when its slot comes (the steps before it take a fraction of a slot), few enough that
+ * an account holds only a handful of worker slots: about rate x (lead + one rotation's work).
+ */
+export const TURN_LEAD_SLOTS = 2;
 
 /**
  * One key per account and action. The account is the hash tag, so one account's keys share a Cluster slot; a
  * prefix with its own tag (BullMQ style, "{cam-rotator}") wins instead, which is fine too: each script call
  * touches one key only.
  */
-export function limiterKey(prefix: string, account: string, action: CamAction): string {
+export function limiterKey(prefix: string, account: string, action: CamAction | "rotationTurn"): string {
   return `${prefix}:limiter:{${account}}:${action}`;
 }
 
@@ -80,12 +92,16 @@ export function createRedisGate(options: RedisGateOptions): RedisGate {
     options.observe?.({ account, action, kind: "admitted", waitMs: reservation.waitUs / 1000,
       slotMs: reservation.slotUs / 1000 });
 
-  function reserve(account: string, action: CamAction, maxWaitUs: number): Promise<Reservation> {
+  function intervalUs(account: string, action: CamAction): number {
     const limit = limitFor(account, action);
     if (!(Number.isFinite(limit) && limit > 0)) {
       throw new Error(`rate limit for ${action} on account ${account} must be a positive number of calls per second, got ${limit}`);
     }
-    return scripts.reserveSlot(limiterKey(options.prefix, account, action), slotIntervalUs(limit, marginMs), maxWaitUs);
+    return slotIntervalUs(limit, marginMs);
+  }
+
+  function reserve(account: string, action: CamAction, maxWaitUs: number): Promise<Reservation> {
+    return scripts.reserveSlot(limiterKey(options.prefix, account, action), intervalUs(account, action), maxWaitUs);
   }
 
   return {
@@ -111,6 +127,13 @@ export function createRedisGate(options: RedisGateOptions): RedisGate {
       const retryAfterMs = Math.ceil(reservation.waitUs / 1000);
       emit(account, action, "deferred", retryAfterMs);
       return { kind: "wait", retryAfterMs };
+    },
+
+    async reserveRotationTurn(account) {
+      const interval = intervalUs(account, "CreateAccessKey");
+      const turn = await scripts.reserveTurn(limiterKey(options.prefix, account, "rotationTurn"), interval,
+        TURN_LEAD_SLOTS * interval);
+      return turn.waitUs / 1000;
     },
 
     async penalize(account, action) {

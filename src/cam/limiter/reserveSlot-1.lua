@@ -18,8 +18,8 @@
   trip per call). A caller whose slot would be further away than it accepts reserves nothing and is told when
   the next slot is free, so it can move its job to delayed instead of holding a worker.
 
-  The clock is Redis's own TIME (microseconds), so the callers' clocks never matter. nowMicros, readSlot and
-  writeSlot come from includes/slotStore.lua, which scripts.ts puts in front of this file.
+  The clock is Redis's own TIME (microseconds), so the callers' clocks never matter. microsArg, nowMicros,
+  readSlot and writeSlot come from includes/slotStore.lua, which scripts.ts puts in front of this file.
 
   Touches exactly KEYS[1], so the script is safe on Redis Cluster.
 
@@ -33,14 +33,10 @@
     admitted = 0  nothing was reserved; the next slot (slotUs) is free in waitUs (> ARGV[2]) microseconds.
 ]]
 local key = KEYS[1]
-local intervalUs = tonumber(ARGV[1])
-local maxWaitUs = tonumber(ARGV[2])
-if not intervalUs or intervalUs <= 0 or intervalUs ~= math.floor(intervalUs) then
-  return redis.error_reply("reserveSlot: interval must be a positive integer of microseconds, got " .. tostring(ARGV[1]))
-end
-if not maxWaitUs or maxWaitUs < 0 then
-  return redis.error_reply("reserveSlot: maxWait must be a non-negative number of microseconds, got " .. tostring(ARGV[2]))
-end
+local intervalUs, badInterval = microsArg(ARGV[1], "reserveSlot", "interval", true)
+if not intervalUs then return redis.error_reply(badInterval) end
+local maxWaitUs, badWait = microsArg(ARGV[2], "reserveSlot", "maxWait", false)
+if not maxWaitUs then return redis.error_reply(badWait) end
 
 local nowUs = nowMicros()
 local storedUs, problem = readSlot(key, nowUs, "reserveSlot")

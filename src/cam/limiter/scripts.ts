@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import type { Cluster, Redis } from "ioredis";
 
-export type LimiterScriptName = "reserveSlot-1" | "pushBackSlot-1";
+export type LimiterScriptName = "reserveSlot-1" | "pushBackSlot-1" | "reserveTurn-1";
 
 const readLua = (path: string) => readFileSync(new URL(path, import.meta.url), "utf8");
 const SLOT_STORE_LUA = readLua("./includes/slotStore.lua");
@@ -15,6 +15,7 @@ export function limiterScriptSource(name: LimiterScriptName): string {
 
 const RESERVE_SLOT_LUA = limiterScriptSource("reserveSlot-1");
 const PUSH_BACK_SLOT_LUA = limiterScriptSource("pushBackSlot-1");
+const RESERVE_TURN_LUA = limiterScriptSource("reserveTurn-1");
 
 /**
  * reserveSlot-1.lua's answer, in microseconds on Redis's clock. Admitted: the caller owns `slotUs` and sends
@@ -30,16 +31,20 @@ export interface LimiterScripts {
   reserveSlot(key: string, intervalUs: number, maxWaitUs: number): Promise<Reservation>;
   /** Returns how far (µs) the key's next free slot lies from now afterwards. */
   pushBackSlot(key: string, penaltyUs: number): Promise<number>;
+  /** reserveTurn-1.lua: always reserves; the turn lies `waitUs` from now. */
+  reserveTurn(key: string, intervalUs: number, leadUs: number): Promise<{ waitUs: number; turnUs: number }>;
 }
 
 type ScriptCommands = {
   camLimiterReserveSlot(key: string, intervalUs: string, maxWaitUs: string): Promise<unknown>;
   camLimiterPushBackSlot(key: string, penaltyUs: string): Promise<unknown>;
+  camLimiterReserveTurn(key: string, intervalUs: string, leadUs: string): Promise<unknown>;
 };
 
 export function defineLimiterScripts(redis: Redis | Cluster): LimiterScripts {
   redis.defineCommand("camLimiterReserveSlot", { numberOfKeys: 1, lua: RESERVE_SLOT_LUA });
   redis.defineCommand("camLimiterPushBackSlot", { numberOfKeys: 1, lua: PUSH_BACK_SLOT_LUA });
+  redis.defineCommand("camLimiterReserveTurn", { numberOfKeys: 1, lua: RESERVE_TURN_LUA });
   const commands = redis as unknown as ScriptCommands;
   return {
     async reserveSlot(key, intervalUs, maxWaitUs) {
@@ -50,6 +55,14 @@ export function defineLimiterScripts(redis: Redis | Cluster): LimiterScripts {
       const reply = await commands.camLimiterPushBackSlot(key, String(penaltyUs));
       if (typeof reply !== "number") throw new Error(`pushBackSlot-1.lua: expected an integer reply, got ${String(reply)}`);
       return reply;
+    },
+    async reserveTurn(key, intervalUs, leadUs) {
+      const reply = await commands.camLimiterReserveTurn(key, String(intervalUs), String(leadUs));
+      if (Array.isArray(reply) && reply.length === 2 && reply.every((n) => typeof n === "number")) {
+        const [waitUs, turnUs] = reply as [number, number];
+        return { waitUs, turnUs };
+      }
+      throw new Error(`reserveTurn-1.lua: expected [waitUs, turnUs], got ${JSON.stringify(reply)}`);
     },
   };
 }

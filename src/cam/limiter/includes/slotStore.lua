@@ -1,7 +1,7 @@
 --[[
-  Shared by the limiter's scripts; scripts.ts puts it in front of each one (Redis has no include). It reads
-  Redis's clock and reads and writes a pair's next free slot: integer microseconds since the epoch, as a
-  string, expiring one second after the slot has passed.
+  Shared by the limiter's scripts; scripts.ts puts it in front of each one (Redis has no include). It checks
+  the scripts' microsecond arguments, reads Redis's clock, and reads and writes a pair's next free slot:
+  integer microseconds since the epoch, as a string, expiring one second after the slot has passed.
 
   Redis >= 5 replicates script effects, so reading TIME before a write is allowed; replicate_commands makes
   that explicit on 5/6 and is a no-op on 7.
@@ -32,4 +32,16 @@ end
 local function writeSlot(key, slotUs, nowUs)
   local ttlMs = math.ceil((slotUs - nowUs) / 1000) + 1000
   redis.call("SET", key, string.format("%.0f", slotUs), "PX", ttlMs)
+end
+
+-- A microsecond argument as a number, or nil and the error the script answers with. positive: an integer > 0
+-- (an interval); otherwise any number >= 0 (a wait, a penalty, a lead).
+local function microsArg(raw, script, name, positive)
+  local value = tonumber(raw)
+  if positive then
+    if value and value > 0 and value == math.floor(value) then return value end
+    return nil, script .. ": " .. name .. " must be a positive integer of microseconds, got " .. tostring(raw)
+  end
+  if value and value >= 0 then return value end
+  return nil, script .. ": " .. name .. " must be a non-negative number of microseconds, got " .. tostring(raw)
 end
