@@ -1,9 +1,9 @@
 import { defineConfig } from "vitest/config";
 
 // Tests that measure wall-clock spacing across processes (the limiter's rolling-window bound, one sweep per
-// cron slot) run in a second group, one file at a time, after everything else: on two cores the rest of the
+// cron slot, two accounts rotating side by side with no RequestLimitExceeded) run in a second group, one file at a time, after everything else: on two cores the rest of the
 // suite would otherwise add scheduling jitter that no production host of the rotator sees.
-const TIMING = ["test/limiter/**/*.test.ts", "test/daemon/two-workers.test.ts"];
+const TIMING = ["test/limiter/**/*.test.ts", "test/daemon/two-workers.test.ts", "test/jobs/account-turns.test.ts"];
 
 export default defineConfig({
   test: {

@@ -53,7 +53,7 @@ export function callsBetween(before: RedisSample, after: RedisSample, ownCalls =
 }
 
 export interface RotationTimes {
-  /** First event of the user's rotation (rotation-started, in inspect): a worker had picked it up. */
+  /** First event of the user's rotation (rotation-started, in inspect): its account's turn had come and a worker ran it. */
   start: number;
   /** rotation-completed; undefined while it runs. */
   end?: number;
