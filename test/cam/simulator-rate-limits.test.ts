@@ -1,5 +1,7 @@
 // The simulator throttles by itself: a strict rolling one-second window per account and action. A burst through
 // the raw SDK with no limiter in front must never get more than the limit admitted in any rolling second.
+import { request as httpRequest } from "node:http";
+import { setTimeout as sleep } from "node:timers/promises";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RollingWindow } from "../../src/cam/simulator/rate-window.js";
@@ -86,5 +88,32 @@ describe("a burst of CreateAccessKey with no limiter in front", () => {
     const created = sim.simulator.snapshot().accounts[0]!.users.reduce((sum, user) => sum + user.keys.length, 0);
     expect(created - 1).toBe(admitted.length);
     expect(sim.simulator.snapshot().counters.CreateAccessKey).toEqual({ ok: admitted.length, throttled: 80 - admitted.length, errors: {} });
+  });
+});
+
+describe("when a request counts", () => {
+  it("stamps a request at its arrival (headers), not after its body has been read", async () => {
+    const sim = await startCamSimulator({ seed: { accounts: [{ ownerUin: OWNER_UIN, appId: 1, users: [] }] } });
+    try {
+      const body = "{}";
+      const request = httpRequest(`${sim.url}/`, { method: "POST", headers: { "content-type": "application/json",
+        "content-length": Buffer.byteLength(body), "x-tc-action": "ListUsers", "x-tc-version": "2019-01-16" } });
+      const answered = new Promise<void>((resolve, reject) => {
+        request.on("response", (response) => { response.resume(); response.on("end", resolve); });
+        request.on("error", reject);
+      });
+      request.flushHeaders();
+      const headersSentAt = Date.now();
+      await sleep(300);
+      const bodySentAt = Date.now();
+      request.end(body);
+      await answered;
+      const [entry] = sim.simulator.requests();
+      expect(entry?.action).toBe("ListUsers");
+      expect(entry!.t).toBeGreaterThanOrEqual(headersSentAt - 5);
+      expect(entry!.t).toBeLessThan(bodySentAt - 100);
+    } finally {
+      await sim.close();
+    }
   });
 });

@@ -54,6 +54,9 @@ export async function startCamSimulator(options: CamSimulatorOptions = {}): Prom
 }
 
 async function serve(simulator: CamSimulator, request: IncomingMessage, response: ServerResponse): Promise<void> {
+  // Stamped before the body is read: reading takes event-loop turns, and a busy simulator would otherwise count
+  // a request later than it arrived, which no gateway does.
+  const receivedAt = simulator.time();
   const url = new URL(request.url ?? "/", "http://simulator");
   const body = await readBody(request);
   if (url.pathname.startsWith("/_sim/")) {
@@ -68,7 +71,7 @@ async function serve(simulator: CamSimulator, request: IncomingMessage, response
   }
   const reply = await simulator.handle({
     method: request.method ?? "GET", path: url.pathname, query: url.search.slice(1), headers: request.headers, body,
-  });
+  }, receivedAt);
   send(request, response, reply);
 }
 

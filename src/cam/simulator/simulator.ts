@@ -114,10 +114,16 @@ export class CamSimulator {
     this.closing.abort();
   }
 
-  async handle(request: SignedHttpRequest): Promise<Reply> {
+  /** The simulator's clock (epoch ms): the server stamps a request's arrival with it. */
+  time(): number {
+    return this.now();
+  }
+
+  /** `receivedAt`: when the request arrived (its headers), which is when CAM's windows count it. Default now. */
+  async handle(request: SignedHttpRequest, receivedAt = this.now()): Promise<Reply> {
     const requestId = randomUUID();
     const entry: LoggedRequest = {
-      t: this.now(), action: header(request, "x-tc-action") ?? "", requestId, targetUin: null, outcome: "OK",
+      t: receivedAt, action: header(request, "x-tc-action") ?? "", requestId, targetUin: null, outcome: "OK",
       secretId: parseAuthorization(header(request, "authorization"))?.secretId ?? null,
     };
     let lost = false;
