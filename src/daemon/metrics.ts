@@ -56,6 +56,9 @@ export function createMetrics(sources: MetricSources, options: { defaultMetrics?
     help: "Jobs sent back to delayed because their rate-limit slot was too far away", labelNames: ["account", "action"], registers });
   const limiterThrottles = new Counter({ name: `${PREFIX}limiter_throttles_total`,
     help: "RequestLimitExceeded answers from CAM (someone else shares the quota)", labelNames: ["account", "action"], registers });
+  const limiterMissed = new Counter({ name: `${PREFIX}limiter_missed_slots_total`,
+    help: "Rate-limit slots left unused because the caller woke too late for them (an overloaded host)",
+    labelNames: ["account", "action"], registers });
   const flaggedTotal = new Counter({ name: `${PREFIX}keys_flagged_total`, help: "Keys flagged for removal by this process",
     labelNames: ["account", "reason"], registers });
   const retirementsHeld = new Counter({ name: `${PREFIX}retirements_held_total`,
@@ -115,6 +118,9 @@ export function createMetrics(sources: MetricSources, options: { defaultMetrics?
           return;
         case "penalized":
           limiterThrottles.inc(labels);
+          return;
+        case "missed":
+          limiterMissed.inc(labels);
           return;
         default:
           return assertNever(event);

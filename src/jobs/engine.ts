@@ -53,7 +53,6 @@ export interface EngineObserver {
   rotationFinished?(outcome: RotationOutcome): void;
   keyFlagged?(flag: FlaggedKey): void;
   camCall?(observation: CamCallObservation): void;
-  limiter?(event: { account: string; action: string; kind: "admitted" | "deferred" | "penalized"; waitMs: number }): void;
   stepDone?(account: string, step: string): void;
   /** A retired key was used after it stopped being current: its deactivation is held (an alert). */
   retirementHeld?(key: { account: string; uin: number; accessKeyId: string; lastUsedAt: number | null }): void;

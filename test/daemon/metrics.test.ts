@@ -27,6 +27,7 @@ describe("daemon metrics", () => {
     metrics.limiter({ account: "main", action: "CreateAccessKey", kind: "admitted", waitMs: 0, slotMs: 1 });
     metrics.limiter({ account: "main", action: "ListAccessKeys", kind: "penalized", waitMs: 1000 });
     metrics.limiter({ account: "main", action: "ListAccessKeys", kind: "deferred", waitMs: 5000 });
+    metrics.limiter({ account: "main", action: "CreateAccessKey", kind: "missed", waitMs: 31 });
     metrics.scheduleFired("main", "enqueued");
     const text = await metrics.registry.metrics();
     expect(sample(text, "cam_rotator_rotations_total", 'account="main",result="rotated"')).toBe(1);
@@ -37,6 +38,7 @@ describe("daemon metrics", () => {
     expect(sample(text, "cam_rotator_limiter_waits_total", 'account="main",action="CreateAccessKey"')).toBe(1);
     expect(sample(text, "cam_rotator_limiter_throttles_total", 'account="main",action="ListAccessKeys"')).toBe(1);
     expect(sample(text, "cam_rotator_limiter_deferrals_total", 'account="main",action="ListAccessKeys"')).toBe(1);
+    expect(sample(text, "cam_rotator_limiter_missed_slots_total", 'account="main",action="CreateAccessKey"')).toBe(1);
     expect(sample(text, "cam_rotator_schedule_fires_total", 'account="main",outcome="enqueued"')).toBe(1);
   });
 

@@ -1,6 +1,7 @@
 // The Redis gate as callers use it: waiting for a slot, deferring beyond the bound, tryAdmit, the penalty,
 // per-account limits and option validation.
 import { randomUUID } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createRedisGate, limiterKey, slotIntervalUs, type LimiterEvent } from "../../src/cam/limiter/redis-gate.js";
@@ -76,6 +77,38 @@ describe("createRedisGate", () => {
     expect(second.kind).toBe("wait");
     expect(second.kind === "wait" && second.retryAfterMs).toBeGreaterThan(400);
     expect(second.kind === "wait" && second.retryAfterMs).toBeLessThanOrEqual(510); // (1000 + 20) / 2
+  });
+
+  it("leaves a slot unused when the caller wakes more than half the margin late, and sends in a new one", async () => {
+    const events: LimiterEvent[] = [];
+    const gate = createRedisGate({ redis, prefix: newPrefix(), limitFor: () => 10, safetyMarginMs: 20,
+      observe: (event) => events.push(event) });
+    await gate.admit("acct", "CreateAccessKey");
+    // The second call sleeps ~101 ms for its slot; 30 ms into that sleep the event loop blocks for 200 ms.
+    const second = gate.admit("acct", "CreateAccessKey").then(() => nowMs());
+    await sleep(30);
+    const blockUntil = performance.now() + 200;
+    while (performance.now() < blockUntil) { /* a CPU-bound stall, as on an overloaded host */ }
+    const sentAt = await second;
+    expect(events.map((event) => event.kind)).toEqual(["admitted", "missed", "admitted"]);
+    expect(events[1]!.waitMs).toBeGreaterThan(10);
+    const [first, , last] = events.map((event) => (event.kind === "admitted" ? event.slotMs : Number.NaN));
+    // The missed slot (first + 101 ms) stays unused: the call takes a new one, at least one interval after it.
+    expect(last! - first!).toBeGreaterThanOrEqual(202);
+    expect(sentAt).toBeGreaterThanOrEqual(last!);
+  });
+
+  it("sends a call that wakes late by less than half the margin in its own slot", async () => {
+    const events: LimiterEvent[] = [];
+    const gate = createRedisGate({ redis, prefix: newPrefix(), limitFor: () => 10, safetyMarginMs: 400,
+      observe: (event) => events.push(event) });
+    await gate.admit("acct", "CreateAccessKey");
+    const second = gate.admit("acct", "CreateAccessKey");
+    await sleep(30);
+    const blockUntil = performance.now() + 200;
+    while (performance.now() < blockUntil) { /* ~90 ms late for a 140 ms slot; the limit is 200 ms */ }
+    await second;
+    expect(events.map((event) => event.kind)).toEqual(["admitted", "admitted"]);
   });
 
   it("penalize() makes every caller of that pair back off for the penalty window", async () => {

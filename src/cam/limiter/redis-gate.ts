@@ -22,6 +22,8 @@ export type LimiterEvent = {
   }
   | { kind: "deferred" }
   | { kind: "penalized" }
+  /** The caller woke more than half the safety margin after its slot and took a new one (waitMs: how late). */
+  | { kind: "missed" }
 );
 
 export interface RedisGateOptions {
@@ -40,7 +42,8 @@ export interface RedisGateOptions {
    * least 1000 + margin ms. The bound holds at CAM as long as no call arrives more than `margin` ms later
    * after its slot than the call N slots after it. Costs margin / (1000 + margin) of throughput. Default 20
    * (2%). Measured slot-to-arrival delay at the local simulator on a busy 2-core host: p50 ~5 ms, p99 ~13 ms;
-   * p99 ~45 ms when the host is overloaded. Raise it for a jittery network path.
+   * p99 ~45 ms when the host is overloaded. Raise it for a jittery network path. admit() spends half of it (at
+   * least 5 ms) on how late the caller's timer may wake; a later caller leaves its slot unused.
    */
   safetyMarginMs?: number;
   observe?: (event: LimiterEvent) => void;
@@ -57,6 +60,9 @@ export interface RedisGate extends CallGate {
 }
 
 export const GATE_DEFAULTS = { maxWaitMs: 2000, penaltyMs: 1000, safetyMarginMs: 20 } as const;
+
+/** A call may wake this late for its slot whatever the margin (see admit). */
+const MIN_LATE_LIMIT_MS = 5;
 
 /**
  * How many CreateAccessKey slots ahead a rotation turn starts: enough that a rotation or two is always queued at
@@ -84,9 +90,12 @@ export function createRedisGate(options: RedisGateOptions): RedisGate {
   const maxWaitMs = nonNegative("maxWaitMs", options.maxWaitMs ?? GATE_DEFAULTS.maxWaitMs);
   const penaltyMs = nonNegative("penaltyMs", options.penaltyMs ?? GATE_DEFAULTS.penaltyMs);
   const marginMs = nonNegative("safetyMarginMs", options.safetyMarginMs ?? GATE_DEFAULTS.safetyMarginMs);
+  // The other half of the margin covers what happens after the gate: signing, the network, CAM's front end. The
+  // floor keeps a tiny margin from sending every call round again for a Redis round trip.
+  const lateLimitMs = Math.max(marginMs / 2, MIN_LATE_LIMIT_MS);
   const limitFor = options.limitFor ?? ((_account: string, action: CamAction) => DEFAULT_RATE_LIMITS[action]);
   const scripts = defineLimiterScripts(options.redis);
-  const emit = (account: string, action: CamAction, kind: "deferred" | "penalized", waitMs: number) =>
+  const emit = (account: string, action: CamAction, kind: "deferred" | "penalized" | "missed", waitMs: number) =>
     options.observe?.({ account, action, kind, waitMs });
   const emitAdmitted = (account: string, action: CamAction, reservation: Reservation) =>
     options.observe?.({ account, action, kind: "admitted", waitMs: reservation.waitUs / 1000,
@@ -106,16 +115,27 @@ export function createRedisGate(options: RedisGateOptions): RedisGate {
 
   return {
     async admit(account, action) {
-      const reservation = await reserve(account, action, Math.round(maxWaitMs * 1000));
-      const waitMs = reservation.waitUs / 1000;
-      if (!reservation.admitted) {
-        const retryAfterMs = Math.ceil(waitMs);
-        emit(account, action, "deferred", retryAfterMs);
-        throw new LimiterDeferral(account, action, retryAfterMs);
+      for (;;) {
+        const reservation = await reserve(account, action, Math.round(maxWaitMs * 1000));
+        const repliedAt = performance.now();
+        const waitMs = reservation.waitUs / 1000;
+        if (!reservation.admitted) {
+          const retryAfterMs = Math.ceil(waitMs);
+          emit(account, action, "deferred", retryAfterMs);
+          throw new LimiterDeferral(account, action, retryAfterMs);
+        }
+        // The reply left Redis after its TIME was read, so sleeping waitMs from now lands at or after the slot.
+        await sleepAtLeast(waitMs);
+        // How late the timer woke us (a busy event loop, a starved CPU). A call that goes out late shortens the
+        // window to the call N slots after it; past half the margin the slot is left unused (the bound only
+        // counts calls that were sent) and the caller takes a new one.
+        const lateMs = performance.now() - repliedAt - waitMs;
+        if (lateMs <= lateLimitMs) {
+          emitAdmitted(account, action, reservation);
+          return;
+        }
+        emit(account, action, "missed", lateMs);
       }
-      // The reply left Redis after its TIME was read, so sleeping waitMs from now lands at or after the slot.
-      await sleepAtLeast(waitMs);
-      emitAdmitted(account, action, reservation);
     },
 
     async tryAdmit(account, action) {
