@@ -1,5 +1,6 @@
-// A rotation worker in a process of its own, built from a config the way the daemon builds it (Redis gate, CAM
-// client per account with credentials from the environment, the configured vault, the engine). Crash tests
+// A rotation worker in a process of its own, built from a config the way the daemon builds it (Redis gate and
+// its rotation turns, CAM client per account with credentials from the environment, the configured vault, the
+// engine). Crash tests
 // start it with CAM_ROTATOR_CRASH_AFTER=<step> and watch it die by SIGKILL.
 //   node --import tsx test/support/worker-process.ts '{"config": {...}, "secretsFile": "/tmp/..."}'
 // Every SecretAccessKey CreateAccessKey hands this process is appended to `secretsFile` (test side only), so
@@ -29,7 +30,7 @@ const clients = new Map<string, CamApi>(config.accounts.map((account, index) => 
   return [account.name, secretsFile ? recordingCam(client, (made) => appendFileSync(secretsFile, `${made.secretAccessKey}\n`)) : client];
 }));
 const vault = await createVault(config.vault);
-const engine = createRotationEngine({ config, connection: redis, vault, log, tuning: TEST_TUNING,
+const engine = createRotationEngine({ config, connection: redis, vault, log, tuning: TEST_TUNING, turns: gate,
   camFor: (account) => clients.get(account)! });
 const worker = engine.startWorker({ concurrency: 2 });
 
