@@ -12,7 +12,7 @@ export interface RotationTurns {
 }
 
 /** A turn closer than this is slept for in the worker slot; a further one parks the job in the queue. */
-export const TURN_SLEEP_MAX_MS = 250;
+const TURN_SLEEP_MAX_MS = 250;
 
 /**
  * Waits for the job's turn when it is near and resolves to undefined; or resolves to the epoch ms (this host's
@@ -26,7 +26,7 @@ export async function awaitTurn(turns: RotationTurns, account: string, progress:
   return undefined;
 }
 
-export function heldTurn(progress: unknown): number | undefined {
+function heldTurn(progress: unknown): number | undefined {
   const turnAt = (progress as Partial<Extract<RotateProgress, { turnAt: number }>> | undefined)?.turnAt;
   return typeof turnAt === "number" && Number.isFinite(turnAt) ? turnAt : undefined;
 }

@@ -69,7 +69,7 @@ const MIN_LATE_LIMIT_MS = 5;
  * the CreateAccessKey gate when its slot comes (the steps before it take a fraction of a slot), few enough that
  * an account holds only a handful of worker slots: about rate x (lead + one rotation's work).
  */
-export const TURN_LEAD_SLOTS = 2;
+const TURN_LEAD_SLOTS = 2;
 
 /**
  * One key per account and action. The account is the hash tag, so one account's keys share a Cluster slot; a
