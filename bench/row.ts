@@ -131,7 +131,7 @@ async function prepareRow(world: BenchWorld, spec: RowSpec, rowId: string): Prom
   const runtime = await openRuntime(config, { log: silentLogger, env: fleet.env, role: "bench" });
   try {
     const users = fleet.accounts.flatMap((account) => account.users.map((user) => ({ account: account.name, uin: user.uin })));
-    // Each account's users in one block, as each account's sweep enqueues them; or taking turns.
+    // Each account's users in one block, as each account's sweep enqueues them; or interleaved.
     if (spec.order === "interleaved") users.sort((a, b) => userIndex(a.uin) - userIndex(b.uin));
     await concurrently(users, 16, (user) => runtime.engine.enqueueRotation({ ...user, force: true, reason: "manual" }));
   } finally {

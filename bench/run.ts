@@ -44,7 +44,7 @@ function plan(quick: boolean): RowSpec[] {
     rows.push(real("bullmq", 4, accounts, 12), real("rateLimiterFlexible", 4, accounts, 12));
   }
   // The headline workloads again, varied: a wider limiter.safetyMargin (how much of the throttling is send-time
-  // jitter), and three accounts' backlogs queued in turns instead of one block per account.
+  // jitter), and three accounts' backlogs interleaved instead of one block per account.
   rows.push({ ...real("ours", 4, 1, 12), safetyMarginMs: 25 }, { ...real("ours", 4, 3, 12), order: "interleaved" });
   for (const accounts of [1, 3]) {
     for (const processes of [1, 2, 4]) rows.push(scaled(processes, accounts, accounts === 1 ? 250 : 100, 10));
