@@ -1,12 +1,17 @@
 // Rotation turns through the daemon's own wiring (openRuntime: the configured Redis gate paces each account's
 // rotate jobs). Two accounts' backlogs queued one block after the other, as two accounts' sweeps enqueue them:
-// the second account must not wait for the first account's backlog, and neither may pass its own limit.
+// the second account must not wait for the first account's backlog, and neither may pass its own limit. The
+// simulator runs in a process of its own, as CAM does: in this one it would stamp arrivals on the engine's
+// event loop.
 import { randomUUID } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Queue } from "bullmq";
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
 import { buildFleet, fillVault, workerConfig, type Fleet } from "../../bench/population.js";
+import { startSimulatorProcess, type SimulatorHandle } from "../../bench/simulator.js";
 import { maxInRollingWindow } from "../../src/cam/limiter/rolling-window.js";
-import { startCamSimulator, type RunningCamSimulator } from "../../src/cam/simulator/index.js";
 import { parseConfig } from "../../src/config/index.js";
 import { createConfiguredGate } from "../../src/daemon/configured-gate.js";
 import { openRuntime, type Runtime } from "../../src/daemon/runtime.js";
@@ -18,7 +23,8 @@ import { silentLogger } from "../../src/log.js";
 const USERS_PER_ACCOUNT = 14;
 
 let fleet: Fleet;
-let sim: RunningCamSimulator;
+let sim: SimulatorHandle;
+let scratch: string;
 let runtime: Runtime;
 const finished: Array<{ outcome: RotationOutcome; at: number }> = [];
 
@@ -26,7 +32,9 @@ beforeAll(async () => {
   vi.stubEnv("AWS_ACCESS_KEY_ID", "testing");
   vi.stubEnv("AWS_SECRET_ACCESS_KEY", "testing");
   fleet = buildFleet({ accounts: 2, usersPerAccount: USERS_PER_ACCOUNT, createLimit: 5 });
-  sim = await startCamSimulator({ seed: fleet.seed });
+  scratch = mkdtempSync(join(tmpdir(), "cam-rotator-turns-"));
+  sim = await startSimulatorProcess(join(scratch, "issued-secrets.txt"), { PATH: process.env.PATH, HOME: process.env.HOME });
+  await sim.reset(fleet.seed);
   const raw = workerConfig(fleet, {
     redisUrl: inject("redisUrl"), prefix: `t-${randomUUID()}`, simulatorUrl: sim.url, concurrency: 6,
     vault: { type: "aws-secrets-manager", region: "us-east-1", endpoint: inject("motoUrl"), nameTemplate: `t-${randomUUID()}/{account}/{uin}` },
@@ -40,6 +48,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await runtime?.close();
   await sim?.close();
+  if (scratch) rmSync(scratch, { recursive: true, force: true });
   vi.unstubAllEnvs();
 });
 
@@ -69,7 +78,7 @@ describe("rotation turns per account", () => {
     expect(secondEnds[0]! - firstEnds[0]!).toBeLessThan(600);
     expect(secondEnds.at(-1)! - firstEnds.at(-1)!).toBeLessThan(600);
 
-    const requests = sim.simulator.requests();
+    const requests = await sim.requests();
     expect(requests.filter((entry) => entry.outcome === "RequestLimitExceeded")).toEqual([]);
     for (const account of [first, second]) {
       const creates = requests.filter((entry) => entry.action === "CreateAccessKey" && entry.secretId === account.rotatorKey.accessKeyId);
