@@ -40,10 +40,16 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
   let runtime: Runtime | undefined;
   let keyAges: KeyAgeSampler | undefined;
   let shuttingDown = false;
+  const ready = async () => {
+    const redis = need(runtime).redis;
+    return !shuttingDown && redis.status === "ready" && (await redis.ping()) === "PONG";
+  };
   const metrics = createMetrics({
     queueCounts: () => need(runtime).engine.queue.getJobCounts(...QUEUE_STATES),
     flags: () => need(runtime).engine.listFlags(),
     oldestKeyAgeSeconds: () => need(keyAges).read(),
+    ready,
+    maxKeyAgeSeconds: Object.fromEntries(config.accounts.map((account) => [account.name, account.maxKeyAgeDays * 86_400])),
   });
   runtime = await openRuntime(config, {
     log, role: "worker", ...(options.env ? { env: options.env } : {}),
@@ -57,7 +63,7 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
     try {
       http = await startHttpServer({
         host: config.http.host, port: config.http.port, registry: metrics.registry, log,
-        ready: async () => !shuttingDown && redis.status === "ready" && (await redis.ping()) === "PONG",
+        ready,
       });
     } catch (error) {
       await runtime.close();

@@ -13,6 +13,12 @@ export interface MetricSources {
   flags(): Promise<FlaggedKey[]>;
   /** Per account: age in seconds of the oldest key the vault holds as current; null when unknown. */
   oldestKeyAgeSeconds(): Promise<Record<string, number | null>>;
+  /** Whether this process can take jobs now (what /readyz answers); absent, the gauge is not exported. */
+  ready?(): Promise<boolean>;
+  /** Per account: maxKeyAgeDays in seconds, so alert rules compare ages with the configured maximum. */
+  maxKeyAgeSeconds?: Record<string, number>;
+  /** Epoch ms, for the flags' waiting time; default Date.now. */
+  clock?: () => number;
 }
 
 export interface RotatorMetrics {
@@ -68,14 +74,44 @@ export function createMetrics(sources: MetricSources, options: { defaultMetrics?
     help: "Schedule slots seen by this process: enqueued (won the slot), not-elected (another replica did), duplicate, error",
     labelNames: ["account", "outcome"], registers });
 
+  const clock = sources.clock ?? Date.now;
+  // Both flag gauges come from one read per scrape (prom-client collects gauges concurrently).
+  const readFlags = sharedWhileInFlight(sources.flags);
   new Gauge({ name: `${PREFIX}flagged_keys`, help: "Keys currently flagged for removal, by status",
     labelNames: ["account", "status"], registers,
     collect: async function collect() {
-      await readInto("flags", sources.flags, (flags) => {
+      await readInto("flags", readFlags, (flags) => {
         this.reset();
         for (const flag of flags) this.inc({ account: flag.account, status: flag.status });
       })();
     } });
+  new Gauge({ name: `${PREFIX}flag_oldest_pending_seconds`,
+    help: "How long the oldest pending flag of each account has waited for an operator", labelNames: ["account"], registers,
+    collect: async function collect() {
+      // Errors are counted once, by flagged_keys.
+      const flags = await readFlags().catch(() => null);
+      this.reset();
+      if (!flags) return;
+      const oldest = new Map<string, number>();
+      for (const flag of flags) {
+        if (flag.status === "pending") oldest.set(flag.account, Math.min(oldest.get(flag.account) ?? Infinity, flag.flaggedAt));
+      }
+      for (const [account, since] of oldest) this.set({ account }, Math.max(0, (clock() - since) / 1000));
+    } });
+  if (sources.maxKeyAgeSeconds) {
+    const maxAge = new Gauge({ name: `${PREFIX}max_key_age_seconds`, help: "The configured maxKeyAgeDays per account, in seconds",
+      labelNames: ["account"], registers });
+    for (const [account, seconds] of Object.entries(sources.maxKeyAgeSeconds)) maxAge.set({ account }, seconds);
+  }
+  const ready = sources.ready;
+  if (ready) {
+    new Gauge({ name: `${PREFIX}ready`, help: "1 while this process can take jobs (what /readyz answers), else 0", registers,
+      collect: async function collect() {
+        let value = 0;
+        try { value = (await ready()) ? 1 : 0; } catch { /* not ready */ }
+        this.set(value);
+      } });
+  }
   new Gauge({ name: `${PREFIX}queue_jobs`, help: "Jobs in the rotations queue by state",
     labelNames: ["state"], registers,
     collect: async function collect() {
@@ -128,6 +164,12 @@ export function createMetrics(sources: MetricSources, options: { defaultMetrics?
     },
     scheduleFired: (account, outcome) => scheduleFires.inc({ account, outcome }),
   };
+}
+
+/** Callers that arrive while a read is in flight share it; the next call after it settles reads afresh. */
+function sharedWhileInFlight<T>(read: () => Promise<T>): () => Promise<T> {
+  let inFlight: Promise<T> | null = null;
+  return () => (inFlight ??= read().finally(() => { inFlight = null; }));
 }
 
 function assertNever(value: never): never {

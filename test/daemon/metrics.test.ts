@@ -52,6 +52,30 @@ describe("daemon metrics", () => {
     expect(text).not.toContain('cam_rotator_oldest_current_key_age_seconds{account="other"}');
   });
 
+  it("exports readiness, the configured maximum key age and how long the oldest pending flag has waited", async () => {
+    let ready = true;
+    const metrics = createMetrics({ ...sources, ready: async () => ready, maxKeyAgeSeconds: { main: 90 * 86_400 },
+      clock: () => 86_401_000 }, { defaultMetrics: false });
+    let text = await metrics.registry.metrics();
+    expect(sample(text, "cam_rotator_ready", "")).toBeUndefined(); // unlabelled: no braces
+    expect(text).toContain("\ncam_rotator_ready 1\n");
+    expect(sample(text, "cam_rotator_max_key_age_seconds", 'account="main"')).toBe(90 * 86_400);
+    // The older of the two pending flags (flaggedAt 1 ms) has waited a day and a second.
+    expect(sample(text, "cam_rotator_flag_oldest_pending_seconds", 'account="main"')).toBeCloseTo(86_400.999, 3);
+    ready = false;
+    text = await metrics.registry.metrics();
+    expect(text).toContain("\ncam_rotator_ready 0\n");
+  });
+
+  it("leaves the flag wait out for an account whose flags are all approved", async () => {
+    const metrics = createMetrics({ ...sources, flags: async () => [
+      { account: "main", uin: 11, accessKeyId: "AKIDa", reason: "foreign-key" as const, flaggedAt: 1, status: "approved" as const },
+    ] }, { defaultMetrics: false });
+    const text = await metrics.registry.metrics();
+    expect(text).not.toContain("cam_rotator_flag_oldest_pending_seconds{");
+    expect(text).not.toContain("cam_rotator_ready");
+  });
+
   it("counts a failing source instead of failing the scrape", async () => {
     const metrics = createMetrics({ ...sources, queueCounts: async () => { throw new Error("redis down"); } }, { defaultMetrics: false });
     const first = await metrics.registry.metrics();
