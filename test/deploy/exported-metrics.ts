@@ -11,7 +11,7 @@ export async function exportedMetricNames(): Promise<Set<string>> {
   for (const metric of await metrics.registry.getMetricsAsJSON()) {
     names.add(metric.name);
     // Histograms and summaries are queried through their series suffixes.
-    if (metric.type === "histogram") for (const suffix of ["_bucket", "_sum", "_count"]) names.add(metric.name + suffix);
+    if (String(metric.type) === "histogram") for (const suffix of ["_bucket", "_sum", "_count"]) names.add(metric.name + suffix);
   }
   return names;
 }
