@@ -18,6 +18,7 @@ import { createProgressStore } from "./progress.js";
 import { jobIds, QUEUE_NAME, type RotateJobData, type RotateProgress, type SweepJobData } from "./queue.js";
 import { planSweep } from "./sweep.js";
 import { waitForRotation } from "./wait.js";
+import { wakeRotation } from "./wake-rotation.js";
 import { startWorker, workerHandle, type RunningWorker } from "./worker.js";
 import type { RotationTurns } from "./turns.js";
 
@@ -215,11 +216,7 @@ export function createRotationEngine(deps: RotationEngineDeps): RotationEngine {
 
   /** Approval resumes the parked rotation at once; with none waiting (it failed, or was removed) it starts one. */
   async function resumeParked(flag: FlaggedKey): Promise<void> {
-    const job = await queue.getJob(jobIds.rotate(flag.account, flag.uin));
-    if (job && (await job.isDelayed())) {
-      await job.promote().catch(() => undefined); // It may have just woken up by itself.
-      return;
-    }
+    if (await wakeRotation(queue, flag.account, flag.uin)) return;
     await enqueueRotation({ account: flag.account, uin: flag.uin, force: true, reason: "manual" });
   }
 }
