@@ -46,6 +46,9 @@ describe("make room from the listing", () => {
       expect(outcome).toMatchObject({ kind: "parked", flaggedKeyId: previous!.accessKeyId, reason: GRACE_REASON });
       expect((await rig.keysOf()).find((key) => key.accessKeyId === previous!.accessKeyId)?.status).toBe("Active");
       expect(await rig.engine.listFlags()).toEqual([]); // nothing for an operator to decide
+      // The wait ends with the key's retirement: with none scheduled (seeded state), make-room schedules one.
+      const retire = await rig.engine.queue.getJob(jobIds.retire(ACCOUNT, USER_UIN, previous!.accessKeyId, "deactivate"));
+      expect(await retire?.isDelayed()).toBe(true);
       const writes = (await rig.requests()).filter((request) => ["UpdateAccessKey", "DeleteAccessKey", "CreateAccessKey"].includes(request.action));
       expect(writes).toEqual([]);
     } finally {

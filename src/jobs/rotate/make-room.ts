@@ -39,6 +39,7 @@ export async function makeRoom(deps: RotationDeps, run: RotationRun, snapshot: S
       await flag(deps, run, candidate.accessKeyId, decision.reason);
       throw new RotationParked(candidate.accessKeyId, decision.reason);
     case "await-retirement":
+      await ensureRetirement(deps, run, snapshot, candidate.accessKeyId);
       throw new RotationParked(candidate.accessKeyId, GRACE_REASON);
     default: {
       const unreachable: never = decision;
@@ -61,6 +62,21 @@ async function decide(deps: RotationDeps, snapshot: Snapshot, candidate: AccessK
   if (candidate.status === "Inactive") return { kind: "remove", why: "our previous key, already Inactive" };
   if (deps.account.overLimit === "flag-only") return { kind: "park", reason: "flag-only-policy" };
   return { kind: "await-retirement" };
+}
+
+/**
+ * The wait ends with the key's retirement, so there must be one: normally the rotation that replaced the key
+ * scheduled it (then this is a no-op, the job id being the same); after a lost Redis it is scheduled anew.
+ * Retired since: the replacing rotation's record, else the current version's RotatedAt (a little before
+ * promotion: the safe side), else now.
+ */
+async function ensureRetirement(deps: RotationDeps, run: RotationRun, snapshot: Snapshot, keyId: string): Promise<void> {
+  const last = snapshot.progress.last;
+  let retiredAt = last?.previousKeyId === keyId ? last.rotatedAt : Number.NaN;
+  if (!Number.isFinite(retiredAt)) retiredAt = Date.parse((await deps.vault.readCurrent(run.ref))?.value.RotatedAt ?? "");
+  if (!Number.isFinite(retiredAt)) retiredAt = deps.clock();
+  await deps.retirements.schedule({ account: run.account, uin: run.uin, accessKeyId: keyId, phase: "deactivate", retiredAt },
+    deps.account.retire.deactivateAfter);
 }
 
 async function flag(deps: RotationDeps, run: RotationRun, accessKeyId: string, reason: FlaggedKey["reason"]): Promise<void> {
