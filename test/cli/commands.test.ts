@@ -192,18 +192,20 @@ describe("admin commands against a running worker", () => {
     expect(simKeys(REPORTER).map((key) => key.accessKeyId)).toEqual([view.current!.accessKeyId]);
   });
 
+  // REPORTER holds one key, so its rotation needs no room (DEPLOYER's previous key is still in its retirement grace,
+  // and a rotation of DEPLOYER now waits for that retirement).
   it("pause holds new rotations until resume", async () => {
     expect((await json<{ paused: boolean }>("pause")).paused).toBe(true);
     expect((await json<{ paused: boolean }>("status")).paused).toBe(true);
-    const before = (await vaultView(DEPLOYER)).current!.accessKeyId;
-    const queued = await json<{ jobId: string; added: boolean }>("rotate", "--account", "main", "--uin", String(DEPLOYER), "--force");
-    expect(queued).toEqual({ jobId: "rotate-main-100000000011", added: true });
+    const before = (await vaultView(REPORTER)).current!.accessKeyId;
+    const queued = await json<{ jobId: string; added: boolean }>("rotate", "--account", "main", "--uin", String(REPORTER), "--force");
+    expect(queued).toEqual({ jobId: "rotate-main-100000000012", added: true });
     await new Promise((resolve) => setTimeout(resolve, 1_500));
-    expect((await vaultView(DEPLOYER)).current!.accessKeyId).toBe(before);
+    expect((await vaultView(REPORTER)).current!.accessKeyId).toBe(before);
     const resumed = await cli("resume");
     expect(resumed.stdout).toContain("queue resumed");
     await eventually(async () => {
-      const seen = await vaultView(DEPLOYER);
+      const seen = await vaultView(REPORTER);
       return seen.current!.accessKeyId !== before ? seen : undefined;
     }, "the rotation after resume");
   });
