@@ -1,10 +1,11 @@
 // The simulated fleet a benchmark row or a chaos run rotates: accounts (each with an admin "rotator" sub-user
 // whose key the workers sign with), users that each hold one Active key that the vault holds as current (the
 // steady state between two rotations), the simulator seed, the worker config and the environment.
-import { randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { DEFAULT_RATE_LIMITS, CAM_ACTIONS, type CamAction } from "../src/cam/actions.js";
 import { newAccessKeyId, newSecretAccessKey } from "../src/cam/simulator/ids.js";
 import type { SeedInput } from "../src/cam/simulator/index.js";
+import { RECORD_KEY_ENV } from "../src/jobs/record-mac.js";
 import type { Vault } from "../src/vault/port.js";
 import { concurrently } from "./concurrently.js";
 
@@ -76,6 +77,7 @@ export function buildFleet(options: { accounts: number; usersPerAccount: number;
   };
   const env = Object.fromEntries(accounts.flatMap((account) => [
     [account.secretIdEnv, account.rotatorKey.accessKeyId], [account.secretKeyEnv, account.rotatorKey.secretAccessKey]]));
+  env[RECORD_KEY_ENV] = randomBytes(32).toString("base64"); // shared by every daemon of the fleet
   const secrets = accounts.flatMap((account) => [account.rotatorKey.secretAccessKey, ...account.users.map((user) => user.key.secretAccessKey)]);
   return { accounts, seed, env, secrets, rateLimits };
 }

@@ -1,7 +1,7 @@
 // One chaos iteration: fresh users (each holding one key that the vault holds as current) are rotated by the
 // worker processes while the iteration kills workers with SIGKILL at random moments and restarts them, injects
 // simulator faults, and sometimes restarts moto or Redis. Half the users are rotated a second time (making room
-// by retiring the previous key). Then every rotation must have ended "rotated" (a failed one gets one operator
+// by retiring the previous key: its retirement grace is cut short, as if it had passed). Then every rotation must have ended "rotated" (a failed one gets one operator
 // retry) and the shared invariant checker must find nothing.
 import { setTimeout as sleep } from "node:timers/promises";
 import { createCamClient } from "../src/cam/client.js";
@@ -9,6 +9,7 @@ import type { RotationOutcome } from "../src/jobs/engine.js";
 import { checkInvariants } from "../src/jobs/invariants.js";
 import { engineKeys } from "../src/jobs/keys.js";
 import { jobIds } from "../src/jobs/queue.js";
+import { GRACE_REASON } from "../src/jobs/rotate/make-room.js";
 import { fillVault, type Fleet } from "../bench/population.js";
 import { injectFaults, randomFaults } from "./faults.js";
 import type { Random } from "./random.js";
@@ -60,7 +61,7 @@ export async function runIteration(world: ChaosWorld, index: number, random: Ran
   // Every user is rotated, and every other user once more as soon as its first rotation ends.
   const chains = await Promise.all(uins.map(async (uin, position) => {
     const first = await rotateOne(world, uin, deadline);
-    return position % 2 === 0 && isRotated(first.outcome) ? [first, await rotateOne(world, uin, deadline)] : [first];
+    return position % 2 === 0 && isRotated(first.outcome) ? [first, await rotateAgain(world, uin, first.outcome, deadline)] : [first];
   }));
   await Promise.all(disruptions);
   const outcomes = chains.flat();
@@ -97,6 +98,27 @@ async function rotateOne(world: ChaosWorld, uin: number, deadline: number): Prom
   } catch (error) {
     return { uin, outcome: error instanceof Error ? error : new Error(String(error)) };
   }
+}
+
+/**
+ * A second rotation parks while the first one's previous key is in its retirement grace (far away here): the
+ * grace is cut short by running that retirement now, and its end wakes the parked rotation.
+ */
+async function rotateAgain(world: ChaosWorld, uin: number, first: RotationOutcome | Error, deadline: number):
+  Promise<{ uin: number; outcome: RotationOutcome | Error }> {
+  const again = await rotateOne(world, uin, deadline);
+  const previousKeyId = !(first instanceof Error) && first.kind === "rotated" ? first.previousKeyId : null;
+  if (again.outcome instanceof Error || again.outcome.kind !== "parked" || again.outcome.reason !== GRACE_REASON || !previousKeyId) return again;
+  const { engine } = world.runtime;
+  const account = world.account.name;
+  await (await engine.queue.getJob(jobIds.retire(account, uin, previousKeyId, "deactivate")))?.promote().catch(() => undefined);
+  let outcome: RotationOutcome | Error = again.outcome;
+  while (!(outcome instanceof Error) && outcome.kind === "parked" && Date.now() < deadline) {
+    await sleep(200);
+    outcome = await engine.waitForRotation(jobIds.rotate(account, uin), undefined, Math.max(1_000, deadline - Date.now())).catch((error: unknown) =>
+      error instanceof Error ? error : new Error(String(error)));
+  }
+  return { uin, outcome };
 }
 
 const isRotated = (outcome: RotationOutcome | Error) => !(outcome instanceof Error) && outcome.kind === "rotated";

@@ -16,6 +16,7 @@ import { probeRedis } from "../src/daemon/redis.js";
 import { startRedisServer } from "../src/dev/services.js";
 import type { RotationEngine, RotationEvent, RotationOutcome } from "../src/jobs/engine.js";
 import { jobIds } from "../src/jobs/queue.js";
+import { RECORD_KEY_ENV } from "../src/jobs/record-mac.js";
 import { createLogger } from "../src/log.js";
 import { openFileVault } from "../src/vault/index.js";
 
@@ -51,6 +52,8 @@ async function main(): Promise<void> {
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   // The demo vault makes its own key file next to it; a key in the environment is for real vaults.
   delete process.env.CAM_ROTATOR_FILE_VAULT_KEY;
+  // Likewise a record key of its own, for this run's Redis records only.
+  process.env[RECORD_KEY_ENV] = randomBytes(32).toString("base64");
 
   const { seed, rootKey, seeded } = demoSeed();
   const sim = await startCamSimulator({ seed });

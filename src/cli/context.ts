@@ -3,7 +3,9 @@
 import { configPath, loadConfigFile, type AccountConfig, type Config } from "../config/index.js";
 import { openRuntime, type Runtime } from "../daemon/runtime.js";
 import { probeRedis } from "../daemon/redis.js";
-import { silentLogger } from "../log.js";
+import type { OperatorAction } from "../jobs/audit.js";
+import type { RotationEngine } from "../jobs/engine.js";
+import { createLogger, silentLogger } from "../log.js";
 import { OperationFailed, UsageError } from "./errors.js";
 
 export function loadConfig(flag: string | undefined): Config {
@@ -47,4 +49,13 @@ export async function withRuntime<T>(config: Config, use: (runtime: Runtime) => 
   } finally {
     await runtime.close();
   }
+}
+
+/**
+ * Records an operator action with the OS user and host: in the event and audit streams, and as a log line on
+ * stderr (stdout stays the command's output; LOG_LEVEL=warn silences the line, never the stream entries).
+ */
+export async function auditAction(engine: RotationEngine, action: OperatorAction): Promise<void> {
+  const entry = await engine.recordOperatorAction(action);
+  createLogger({ name: "cam-rotator-audit" }, process.stderr).info({ audit: entry }, `operator action: ${action.action}`);
 }

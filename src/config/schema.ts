@@ -73,7 +73,9 @@ export const configSchema = z.strictObject({
     url: z.string().regex(/^rediss?:\/\//, "expected a redis:// or rediss:// URL").default("redis://127.0.0.1:6379"),
     prefix: z.string().regex(/^[A-Za-z0-9{}_-]+$/, "expected letters, digits, -, _ and {} (a hash tag for Cluster)")
       .default("cam-rotator"),
-  }).default({ url: "redis://127.0.0.1:6379", prefix: "cam-rotator" }),
+    /** Refuse to start a worker (or approve/dismiss) without CAM_ROTATOR_RECORD_KEY; false only for throwaway setups. */
+    requireRecordKey: z.boolean().default(true),
+  }).default({ url: "redis://127.0.0.1:6379", prefix: "cam-rotator", requireRecordKey: true }),
   vault: vaultSchema,
   accounts: z.array(accountSchema).min(1, "expected at least one account").superRefine((accounts, ctx) => {
     const seen = new Set<string>();

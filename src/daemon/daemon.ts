@@ -11,7 +11,7 @@ import { startHttpServer, type RunningHttpServer } from "./http-server.js";
 import { startKeyAgeSampler, type KeyAgeSampler } from "./key-ages.js";
 import { createMetrics, type RotatorMetrics } from "./metrics.js";
 import { createRedisRunCoordinator } from "./run-coordinator.js";
-import { assertCredentials, openRuntime, type Runtime } from "./runtime.js";
+import { assertCredentials, assertRecordKey, openRuntime, recordKeyFrom, type Runtime } from "./runtime.js";
 import { startSchedules, type FireOutcome, type Schedules } from "./schedules.js";
 
 export interface DaemonOptions {
@@ -37,6 +37,9 @@ const QUEUE_STATES = ["waiting", "active", "delayed", "prioritized", "completed"
 export async function startDaemon(config: Config, options: DaemonOptions): Promise<Daemon> {
   const { log } = options;
   assertCredentials(config, options.env);
+  assertRecordKey(config, options.env);
+  if (!recordKeyFrom(options.env ?? process.env))
+    log.warn("no record key (redis.requireRecordKey: false): approvals and progress records in Redis are not authenticated");
   let runtime: Runtime | undefined;
   let keyAges: KeyAgeSampler | undefined;
   let shuttingDown = false;

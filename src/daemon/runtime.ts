@@ -8,6 +8,7 @@ import type { LimiterEvent } from "../cam/limiter/redis-gate.js";
 import type { CamApi } from "../cam/types.js";
 import { ConfigError, resolveCredentials, type Config } from "../config/index.js";
 import type { EngineObserver, RotationEngine } from "../jobs/engine.js";
+import { loadRecordKey, RECORD_KEY_ENV } from "../jobs/record-mac.js";
 import { createRotationEngine } from "../jobs/runtime.js";
 import type { Logger } from "../log.js";
 import { createVault } from "../vault/index.js";
@@ -51,8 +52,28 @@ export function assertCredentials(config: Config, env: NodeJS.ProcessEnv = proce
   if (problems.length > 0) throw new ConfigError("environment", problems);
 }
 
+/**
+ * The record key (CAM_ROTATOR_RECORD_KEY) must be set where records are written, unless the config says
+ * `redis.requireRecordKey: false`; a malformed one is refused anyway. Without it nothing is signed or checked.
+ */
+export function assertRecordKey(config: Config, env: NodeJS.ProcessEnv = process.env): void {
+  if (!recordKeyFrom(env) && config.redis.requireRecordKey)
+    throw new ConfigError("environment", [`${RECORD_KEY_ENV}: environment variable is not set; it authenticates approvals and ` +
+      `progress records in Redis (the same value on every daemon and admin host). Set redis.requireRecordKey: false to run without it`]);
+}
+
+/** The record key, or null when unset; a malformed one is a ConfigError naming the variable, never its value. */
+export function recordKeyFrom(env: NodeJS.ProcessEnv): Buffer | null {
+  try {
+    return loadRecordKey(env);
+  } catch (error) {
+    throw new ConfigError("environment", [(error as Error).message]);
+  }
+}
+
 export async function openRuntime(config: Config, options: RuntimeOptions): Promise<Runtime> {
   const env = options.env ?? process.env;
+  const recordKey = recordKeyFrom(env);
   const redis = connectRedis(config.redis.url, `cam-rotator-${options.role ?? "admin"}`);
   redis.on("error", (error: Error) => options.log.warn({ err: error }, "redis connection error"));
   // The baselines' gates come without rotation turns: their rows measure their limiter alone.
@@ -76,7 +97,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
   };
   const vault = await createVault(config.vault);
   const engine = createRotationEngine({
-    config, connection: redis, vault, camFor, log: options.log, ...(configuredGate ? { turns: configuredGate } : {}),
+    config, connection: redis, vault, camFor, log: options.log, recordKey, ...(configuredGate ? { turns: configuredGate } : {}),
     ...(options.engineObserver ? { observer: options.engineObserver } : {}),
   });
   return {

@@ -3,6 +3,7 @@
 import type { Queue } from "bullmq";
 import type { CamCallObservation } from "../cam/client.js";
 import type { VaultDescription } from "../vault/port.js";
+import type { OperatorAction } from "./audit.js";
 
 export type RotationOutcome =
   | { kind: "rotated"; account: string; uin: number; newKeyId: string; previousKeyId: string | null }
@@ -56,6 +57,8 @@ export interface EngineObserver {
   stepDone?(account: string, step: string): void;
   /** A retired key was used after it stopped being current: its deactivation is held (an alert). */
   retirementHeld?(key: { account: string; uin: number; accessKeyId: string; lastUsedAt: number | null }): void;
+  /** A progress record or flag failed its MAC and was ignored (an alert: forged or damaged). */
+  recordRejected?(kind: "progress" | "flag"): void;
 }
 
 export interface EngineWorker {
@@ -95,6 +98,10 @@ export interface RotationEngine {
   dismissFlag(accessKeyId: string): Promise<FlaggedKey>;
   /** After `after` (exclusive), or from `fromTime` (epoch ms), the next `count` (default 100); else the latest `count`. */
   readEvents(options?: { after?: string; fromTime?: number; count?: number }): Promise<RotationEvent[]>;
+  /** Records an operator action with the OS user and host, in the event stream and the audit stream (audit.ts). */
+  recordOperatorAction(action: OperatorAction): Promise<Omit<RotationEvent, "id" | "time">>;
+  /** The audit stream: the same options as readEvents. */
+  readAudit(options?: { after?: string; fromTime?: number; count?: number }): Promise<RotationEvent[]>;
   /** Yields events as they arrive until the signal aborts. */
   followEvents(signal: AbortSignal, after?: string): AsyncIterable<RotationEvent>;
   vaultView(account: string, uin: number): Promise<VaultDescription>;

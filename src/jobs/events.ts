@@ -18,14 +18,15 @@ export interface EventLog {
   follow(signal: AbortSignal, after?: string): AsyncIterable<RotationEvent>;
 }
 
-export function createEventLog(redis: Redis, streamKey: string, clock: () => number): EventLog {
+/** `maxLength`: the cap (default EVENT_STREAM_MAX); the audit stream keeps far more. */
+export function createEventLog(redis: Redis, streamKey: string, clock: () => number, maxLength = EVENT_STREAM_MAX): EventLog {
   return {
     async append(event) {
       const fields = ["time", String(clock()), "account", event.account, "uin", String(event.uin), "step", event.step,
         "type", event.type];
       if (event.keyId !== undefined) fields.push("keyId", event.keyId);
       if (event.detail !== undefined) fields.push("detail", event.detail);
-      return (await redis.xadd(streamKey, "MAXLEN", "~", String(EVENT_STREAM_MAX), "*", ...fields)) ?? "";
+      return (await redis.xadd(streamKey, "MAXLEN", "~", String(maxLength), "*", ...fields)) ?? "";
     },
     async read(options = {}) {
       const count = options.count ?? 100;

@@ -1,10 +1,12 @@
 // Keys flagged for removal when a user is at the two-key limit and the rotator may not remove the other key on
 // its own (P3). An operator approves (the rotator then deactivates and deletes the key) or dismisses (the key
 // stays, the rotation stays parked until the key is gone, and it is not flagged again: dismissals are kept
-// per key id, with their user, until the key is gone).
+// per key id, with their user, until the key is gone). An approval licenses a removal, so with a record key
+// every flag is authenticated (record-mac.ts).
 import type { Redis } from "ioredis";
 import type { FlaggedKey } from "./engine.js";
 import type { EngineKeys } from "./keys.js";
+import { MAC_FIELD, type RecordSigner, type RejectedRecord } from "./record-mac.js";
 
 export interface FlagStore {
   get(accessKeyId: string): Promise<FlaggedKey | null>;
@@ -20,25 +22,44 @@ export interface FlagStore {
   clear(accessKeyId: string): Promise<void>;
 }
 
-export function createFlagStore(redis: Redis, keys: EngineKeys): FlagStore {
-  const get = async (accessKeyId: string) => parseFlag(await redis.hget(keys.flags, accessKeyId));
+/**
+ * `signer`: each stored flag carries a MAC over all its fields and its key id (record-mac.ts). A flag that fails
+ * it is ignored: get() reports it to `rejected` (an alert) and answers null, so a forged approval never licenses
+ * a removal; list() leaves it out; raise() writes a genuine flag over it. Without a signer nothing is checked.
+ */
+export function createFlagStore(redis: Redis, keys: EngineKeys, signer: RecordSigner | null = null,
+  rejected: RejectedRecord = () => undefined): FlagStore {
+  const scopeOf = (accessKeyId: string) => `${keys.flags}/${accessKeyId}`;
+  const serialize = (flag: FlaggedKey) =>
+    JSON.stringify(signer ? { ...flag, [MAC_FIELD]: signer.sign(scopeOf(flag.accessKeyId), macFields(flag)) } : flag);
+  const read = (accessKeyId: string, text: string | null) => parseFlag(text, (fields, mac) =>
+    !signer || signer.verify(scopeOf(accessKeyId), fields, mac));
+  const get = async (accessKeyId: string) => {
+    const parsed = read(accessKeyId, await redis.hget(keys.flags, accessKeyId));
+    if (parsed?.authentic === false) rejected({ kind: "flag", scope: scopeOf(accessKeyId), keyId: accessKeyId,
+      why: "its MAC does not match or is missing" });
+    return parsed?.authentic ? parsed.flag : null;
+  };
   return {
     get,
     async list() {
-      const values = await redis.hvals(keys.flags);
-      return values.map(parseFlag).filter((flag): flag is FlaggedKey => flag !== null)
-        .sort((a, b) => a.flaggedAt - b.flaggedAt);
+      const entries = Object.entries(await redis.hgetall(keys.flags));
+      return entries.map(([id, text]) => read(id, text)).filter((parsed) => parsed?.authentic === true)
+        .map((parsed) => parsed!.flag).sort((a, b) => a.flaggedAt - b.flaggedAt);
     },
     async raise(fields) {
       const flag: FlaggedKey = { ...fields, status: "pending" };
-      const created = (await redis.hsetnx(keys.flags, fields.accessKeyId, JSON.stringify(flag))) === 1;
-      return { flag: created ? flag : ((await get(fields.accessKeyId)) ?? flag), created };
+      if ((await redis.hsetnx(keys.flags, fields.accessKeyId, serialize(flag))) === 1) return { flag, created: true };
+      const existing = read(fields.accessKeyId, await redis.hget(keys.flags, fields.accessKeyId));
+      if (existing?.authentic) return { flag: existing.flag, created: false };
+      await redis.hset(keys.flags, fields.accessKeyId, serialize(flag)); // over a forged or unreadable entry
+      return { flag, created: true };
     },
     async approve(accessKeyId) {
       const flag = await get(accessKeyId);
       if (!flag) return null;
       const approved: FlaggedKey = { ...flag, status: "approved" };
-      await redis.hset(keys.flags, accessKeyId, JSON.stringify(approved));
+      await redis.hset(keys.flags, accessKeyId, serialize(approved));
       return approved;
     },
     async dismiss(accessKeyId) {
@@ -53,8 +74,10 @@ export function createFlagStore(redis: Redis, keys: EngineKeys): FlagStore {
     async keyIdsOf(account, uin) {
       const user = userOf({ account, uin });
       const [flags, dismissed] = await Promise.all([redis.hvals(keys.flags), redis.hgetall(keys.dismissed)]);
+      // Forged entries too: this is for clearing entries of keys that are gone.
       return [
-        ...flags.map(parseFlag).filter((flag) => flag !== null && userOf(flag) === user).map((flag) => flag!.accessKeyId),
+        ...flags.map((text) => parseFlag(text, () => true)?.flag).filter((flag) => flag !== undefined && userOf(flag) === user)
+          .map((flag) => flag!.accessKeyId),
         ...Object.entries(dismissed).filter(([, owner]) => owner === user).map(([id]) => id),
       ];
     },
@@ -68,11 +91,18 @@ function userOf(flag: { account: string; uin: number }): string {
   return `${flag.account}/${flag.uin}`;
 }
 
-function parseFlag(text: string | null): FlaggedKey | null {
-  if (!text) return null;
+/** Every field, whoever adds it, as text: the MAC covers the whole stored flag. */
+function macFields(flag: object): Record<string, string> {
+  return Object.fromEntries(Object.entries(flag).filter(([name]) => name !== MAC_FIELD).map(([name, value]) => [name, JSON.stringify(value)]));
+}
+
+function parseFlag(text: string | null, authentic: (fields: Record<string, string>, mac: string | undefined) => boolean):
+  { flag: FlaggedKey; authentic: boolean } | undefined {
+  if (!text) return undefined;
   try {
-    return JSON.parse(text) as FlaggedKey;
+    const { [MAC_FIELD]: mac, ...flag } = JSON.parse(text) as FlaggedKey & { [MAC_FIELD]?: unknown };
+    return { flag, authentic: authentic(macFields(flag), typeof mac === "string" ? mac : undefined) };
   } catch {
-    return null;
+    return undefined;
   }
 }

@@ -11,6 +11,8 @@ export interface EngineKeys {
   parked: string;
   /** Capped stream of rotation events (events.ts). */
   events: string;
+  /** Stream of operator actions with who ran them (audit.ts), capped far higher than events. */
+  audit: string;
   /** String per rotate job id: how its last run ended, read by waitForRotation once BullMQ removed the job. */
   outcome(jobId: string): string;
 }
@@ -23,6 +25,7 @@ export function engineKeys(prefix: string): EngineKeys {
     dismissed: `${base}:flags-dismissed`,
     parked: `${base}:parked`,
     events: `${base}:events`,
+    audit: `${base}:audit`,
     outcome: (jobId) => `${base}:outcome:${jobId}`,
   };
 }

@@ -13,6 +13,7 @@ import { retireKey, type RetireResult } from "./retire.js";
 import { rotateUser, type StepHooks } from "./rotate/run.js";
 import { planSweep } from "./sweep.js";
 import { awaitTurn } from "./turns.js";
+import { wakeRotation } from "./wake-rotation.js";
 
 /** Thrown at a step boundary when the worker is shutting down: the job goes back to the queue. */
 class WorkerStopping extends Error {
@@ -128,6 +129,11 @@ async function processRetire(ctx: EngineContext, job: Job<RetireJobData>, token:
     return settle(job, token, error);
   }
   if (result.kind === "held") return delay(job, token, result.recheckMs);
+  // A rotation parked on this key waits for exactly this: the key deactivated (then make-room may delete it) or gone.
+  if (result.kind !== "kept") {
+    const { account: name, uin, accessKeyId } = job.data;
+    await bookkeeping(ctx.log, () => wakeRotation(ctx.queue, name, uin, accessKeyId));
+  }
   return result;
 }
 

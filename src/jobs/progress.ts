@@ -1,8 +1,10 @@
 // The per-user progress record: what a rotation must remember across retries and crashes (step, attempt start,
 // the create-in-flight guard, the new key id, the vault version id). One Redis hash, no secrets (P4): the new
-// key's secret lives only in memory and in the vault.
+// key's secret lives only in memory and in the vault. Its attempt fields license deleting a key as an orphan, so
+// with a record key the whole record is authenticated (record-mac.ts).
 import type { Redis } from "ioredis";
 import type { EngineKeys } from "./keys.js";
+import { MAC_FIELD, type RecordSigner, type RejectedRecord } from "./record-mac.js";
 
 /**
  * Set right before CreateAccessKey and cleared once its answer (the new key id) is recorded. While it is set, a
@@ -60,41 +62,66 @@ export interface ProgressStore {
   finish(account: string, uin: number, last: LastRotation): Promise<void>;
 }
 
-export function createProgressStore(redis: Redis, keys: EngineKeys): ProgressStore {
+/**
+ * `signer`: every write re-signs the whole record (record-mac.ts), and a record whose MAC fails is ignored (read
+ * as no record, and rewritten from nothing) and reported to `rejected`. Without a signer, nothing is signed or
+ * checked. Writes read, change and replace the whole hash; one rotation per user (P6) means one writer per
+ * record, and writes from this process are queued per record.
+ */
+export function createProgressStore(redis: Redis, keys: EngineKeys, signer: RecordSigner | null = null,
+  rejected: RejectedRecord = () => undefined): ProgressStore {
+  const queued = new Map<string, Promise<unknown>>();
+
+  /** The stored fields if they are authentic (MAC removed), else none. */
+  async function trusted(account: string, uin: number): Promise<Record<string, string>> {
+    const key = keys.progress(account, uin);
+    const { [MAC_FIELD]: mac, ...fields } = await redis.hgetall(key);
+    if (!signer || (mac === undefined && Object.keys(fields).length === 0)) return fields;
+    if (signer.verify(key, fields, mac)) return fields;
+    rejected({ kind: "progress", scope: key, account, uin, why: mac === undefined ? "it carries no MAC" : "its MAC does not match" });
+    return {};
+  }
+
+  function rewrite(account: string, uin: number, change: (fields: Record<string, string>) => void): Promise<void> {
+    const key = keys.progress(account, uin);
+    const write = async () => {
+      const fields = await trusted(account, uin);
+      change(fields);
+      const transaction = redis.multi().del(key);
+      if (Object.keys(fields).length > 0) transaction.hset(key, signer ? { ...fields, [MAC_FIELD]: signer.sign(key, fields) } : fields);
+      await transaction.exec();
+    };
+    const next = (queued.get(key) ?? Promise.resolve()).then(write, write);
+    queued.set(key, next);
+    void next.finally(() => { if (queued.get(key) === next) queued.delete(key); }).catch(() => undefined);
+    return next;
+  }
+  const drop = (fields: Record<string, string>, names: string[]) => names.forEach((name) => delete fields[name]);
+
   return {
     async load(account, uin) {
-      return parseProgress(await redis.hgetall(keys.progress(account, uin)));
+      return parseProgress(await trusted(account, uin));
     },
-    async beginAttempt(account, uin, attempt) {
-      const key = keys.progress(account, uin);
-      await redis.multi()
-        .hdel(key, ...ATTEMPT_FIELDS)
-        .hset(key, { attemptId: attempt.attemptId, attemptStart: String(attempt.attemptStart), step: "inspect" })
-        .exec();
-    },
-    async update(account, uin, fields) {
-      const entries = Object.entries(fields).filter(([, value]) => value !== undefined).map(([name, value]) => [name, String(value)]);
-      if (entries.length > 0) await redis.hset(keys.progress(account, uin), Object.fromEntries(entries));
-    },
-    async guardCreate(account, uin, guard) {
-      await redis.hset(keys.progress(account, uin), { knownKeyIds: guard.knownKeyIds.join(","),
-        createStartedAt: String(guard.startedAt), step: "create" });
-    },
-    async recordCreated(account, uin, newKeyId) {
-      const key = keys.progress(account, uin);
-      await redis.multi().hset(key, "newKeyId", newKeyId).hdel(key, ...GUARD_FIELDS).exec();
-    },
-    async forgetNewKey(account, uin) {
-      await redis.hdel(keys.progress(account, uin), "newKeyId", "versionId", ...GUARD_FIELDS);
-    },
-    async finish(account, uin, last) {
-      const key = keys.progress(account, uin);
-      await redis.multi()
-        .hdel(key, ...ATTEMPT_FIELDS)
-        .hset(key, { lastRunId: last.runId, lastNewKeyId: last.newKeyId, lastPreviousKeyId: last.previousKeyId ?? "",
-          lastRotatedAt: String(last.rotatedAt) })
-        .exec();
-    },
+    beginAttempt: (account, uin, attempt) => rewrite(account, uin, (fields) => {
+      drop(fields, ATTEMPT_FIELDS);
+      Object.assign(fields, { attemptId: attempt.attemptId, attemptStart: String(attempt.attemptStart), step: "inspect" });
+    }),
+    update: (account, uin, update) => rewrite(account, uin, (fields) => {
+      for (const [name, value] of Object.entries(update)) if (value !== undefined) fields[name] = String(value);
+    }),
+    guardCreate: (account, uin, guard) => rewrite(account, uin, (fields) => {
+      Object.assign(fields, { knownKeyIds: guard.knownKeyIds.join(","), createStartedAt: String(guard.startedAt), step: "create" });
+    }),
+    recordCreated: (account, uin, newKeyId) => rewrite(account, uin, (fields) => {
+      drop(fields, GUARD_FIELDS);
+      fields.newKeyId = newKeyId;
+    }),
+    forgetNewKey: (account, uin) => rewrite(account, uin, (fields) => drop(fields, ["newKeyId", "versionId", ...GUARD_FIELDS])),
+    finish: (account, uin, last) => rewrite(account, uin, (fields) => {
+      drop(fields, ATTEMPT_FIELDS);
+      Object.assign(fields, { lastRunId: last.runId, lastNewKeyId: last.newKeyId, lastPreviousKeyId: last.previousKeyId ?? "",
+        lastRotatedAt: String(last.rotatedAt) });
+    }),
   };
 }
 

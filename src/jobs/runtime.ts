@@ -10,14 +10,17 @@ import type { Vault } from "../vault/port.js";
 import { BACKOFF_TYPE } from "./backoff.js";
 import type { EngineObserver, EngineStatus, FlaggedKey, RotationEngine } from "./engine.js";
 import { accountConfig, sweepDeps, type EngineContext, type EngineTuning } from "./engine-context.js";
+import { AUDIT_STREAM_MAX, recordOperatorAction } from "./audit.js";
 import { createEventLog } from "./events.js";
 import { createFlagStore } from "./flags.js";
 import { engineKeys } from "./keys.js";
 import { createOutcomeStore } from "./outcomes.js";
 import { createProgressStore } from "./progress.js";
+import { createRecordSigner, type RejectedRecord } from "./record-mac.js";
 import { jobIds, QUEUE_NAME, type RotateJobData, type RotateProgress, type SweepJobData } from "./queue.js";
 import { planSweep } from "./sweep.js";
 import { waitForRotation } from "./wait.js";
+import { wakeRotation } from "./wake-rotation.js";
 import { startWorker, workerHandle, type RunningWorker } from "./worker.js";
 import type { RotationTurns } from "./turns.js";
 
@@ -35,6 +38,8 @@ export interface RotationEngineDeps {
   turns?: RotationTurns;
   clock?: () => number;
   tuning?: EngineTuning;
+  /** CAM_ROTATOR_RECORD_KEY (record-mac.ts): progress records and flags are signed and checked with it; none: neither. */
+  recordKey?: Buffer | null;
 }
 
 /** Completed sweeps are kept an hour so that other replicas' enqueues for the same slot collapse onto them. */
@@ -55,11 +60,22 @@ export function createRotationEngine(deps: RotationEngineDeps): RotationEngine {
     removeOnFail: { count: config.rotation.keepFailed },
   });
 
+  const signer = deps.recordKey ? createRecordSigner(deps.recordKey) : null;
+  const events = createEventLog(connection, keys.events, clock);
+  const audit = createEventLog(connection, keys.audit, clock, AUDIT_STREAM_MAX);
+  /** A record that fails its MAC was forged or damaged: never acted on, and an alert (log, metric, event). */
+  const rejected: RejectedRecord = (record) => {
+    log.error({ record: record.scope, kind: record.kind, why: record.why }, "ignored a Redis record that fails its MAC (forged or damaged)");
+    deps.observer?.recordRejected?.(record.kind);
+    void events.append({ account: record.account ?? "", uin: record.uin ?? 0, step: "redis", type: "record-rejected",
+      ...(record.keyId ? { keyId: record.keyId } : {}), detail: `${record.kind} record ${record.scope} ignored: ${record.why}` })
+      .catch(() => undefined);
+  };
   const ctx: EngineContext = {
     config, connection, vault: deps.vault, camFor: deps.camFor, log, observer: deps.observer, turns: deps.turns, clock, tuning, keys, queue,
-    progress: createProgressStore(connection, keys),
-    flags: createFlagStore(connection, keys),
-    events: createEventLog(connection, keys.events, clock),
+    progress: createProgressStore(connection, keys, signer, rejected),
+    flags: createFlagStore(connection, keys, signer, rejected),
+    events,
     outcomes: createOutcomeStore(connection, keys),
     retirements: {
       async schedule(data, delayMs) {
@@ -203,6 +219,8 @@ export function createRotationEngine(deps: RotationEngineDeps): RotationEngine {
     },
 
     readEvents: (options) => ctx.events.read(options),
+    recordOperatorAction: (action) => recordOperatorAction({ events: ctx.events, audit }, action),
+    readAudit: (options) => audit.read(options),
     followEvents: (signal, after) => ctx.events.follow(signal, after),
 
     vaultView: (account, uin) => deps.vault.describe({ account, uin }),
@@ -215,11 +233,7 @@ export function createRotationEngine(deps: RotationEngineDeps): RotationEngine {
 
   /** Approval resumes the parked rotation at once; with none waiting (it failed, or was removed) it starts one. */
   async function resumeParked(flag: FlaggedKey): Promise<void> {
-    const job = await queue.getJob(jobIds.rotate(flag.account, flag.uin));
-    if (job && (await job.isDelayed())) {
-      await job.promote().catch(() => undefined); // It may have just woken up by itself.
-      return;
-    }
+    if (await wakeRotation(queue, flag.account, flag.uin)) return;
     await enqueueRotation({ account: flag.account, uin: flag.uin, force: true, reason: "manual" });
   }
 }

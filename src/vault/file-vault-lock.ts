@@ -1,26 +1,22 @@
-// A cross-process lock for the file vault: an exclusive lock file holding the owner's pid, host and a nonce.
-// The file appears atomically (written to a temp file, then link()ed into place, which fails if it exists), so
-// nobody ever reads a half-written lock. A lock whose owner process is gone (same host, pid not alive) is stale
-// and is broken; any other lock is waited for, up to a bound, and then refused with a clear, transient error.
+// A cross-process lock for the file vault: an exclusive lock file naming its owner's incarnation (see
+// file-vault-lock-owner.ts), held under a lease. The file appears atomically (written to a temp file, then
+// link()ed into place, which fails if it exists), so nobody ever reads a half-written lock. The holder renews
+// its lease by touching the lock file's mtime; a lock whose lease ran out, or whose owner is provably gone, is
+// broken. Any other lock is waited for, up to a bound, and then refused with a clear, transient error.
 import { randomBytes } from "node:crypto";
 import { constants as fsConstants } from "node:fs";
-import { link, open, readFile, rename, unlink } from "node:fs/promises";
-import { hostname } from "node:os";
+import { link, open, readFile, rename, stat, unlink, type FileHandle } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import { FileVaultFault } from "./file-vault-fault.js";
+import { DEFAULT_LEASE_MS, describeOwner, isBreakable, newOwner, parseOwner, type LockOwner } from "./file-vault-lock-owner.js";
 
 export interface FileLockOptions {
   /** Give up waiting for another holder after this long. */
   timeoutMs: number;
   /** Base pause between attempts; a random part of the same size is added so waiters do not march in step. */
   pollMs?: number;
-}
-
-interface LockOwner {
-  pid: number;
-  host: string;
-  nonce: string;
-  since: string;
+  /** The lease: renewed every third of it while held; others may break the lock once it ran out. Default 15 s. */
+  leaseMs?: number;
 }
 
 /** A held lock: `confirm` checks it is still ours just before a commit, `release` gives it up. */
@@ -39,52 +35,84 @@ export async function withFileLock<T>(lockPath: string, options: FileLockOptions
 }
 
 async function acquire(lockPath: string, options: FileLockOptions): Promise<HeldLock> {
-  const owner: LockOwner = { pid: process.pid, host: hostname(), nonce: randomBytes(8).toString("hex"), since: new Date().toISOString() };
+  const owner = newOwner(options.leaseMs ?? DEFAULT_LEASE_MS);
   const content = JSON.stringify(owner);
   const temp = `${lockPath}.${process.pid}.${owner.nonce}.tmp`;
-  const handle = await open(temp, fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_WRONLY, 0o600);
+  // Kept open while the lock is held: renewing through it touches our own lock inode, never a successor's.
+  const handle = await open(temp, fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_RDWR, 0o600);
+  let held = false;
   try {
     await handle.writeFile(content);
-  } finally {
-    await handle.close();
-  }
-  const pollMs = options.pollMs ?? 10;
-  const deadline = Date.now() + options.timeoutMs;
-  try {
+    const pollMs = options.pollMs ?? 10;
+    const deadline = Date.now() + options.timeoutMs;
     for (;;) {
+      const renewedAt = await touch(handle);
       try {
         await link(temp, lockPath);
-        return heldLock(lockPath, content);
+        held = true;
+        return heldLock(lockPath, content, owner, handle, renewedAt);
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
       }
-      const seen = await readIfPresent(lockPath);
+      const seen = await readLock(lockPath);
       if (seen === undefined) continue; // released between our link and our read
-      const holder = parseOwner(seen);
-      if (!holder || isStale(holder)) {
-        await breakStale(lockPath, seen);
+      const holder = parseOwner(seen.content);
+      if (!holder || isBreakable(holder, seen.renewedAt, Date.now())) {
+        await breakStale(lockPath, seen.content, holder);
         continue;
       }
       if (Date.now() >= deadline)
-        throw new FileVaultFault("transient", `vault file is locked by pid ${holder.pid} on ${holder.host} since ` +
-          `${holder.since} (lock file ${lockPath}); gave up after ${options.timeoutMs} ms`);
+        throw new FileVaultFault("transient", `vault file is locked by ${describeOwner(holder, seen.renewedAt)} (lock file ` +
+          `${lockPath}); gave up after ${options.timeoutMs} ms`);
       await sleep(pollMs + Math.random() * pollMs);
     }
   } finally {
     await unlink(temp).catch(() => undefined);
+    if (!held) await handle.close().catch(() => undefined);
   }
 }
 
-function heldLock(lockPath: string, content: string): HeldLock {
+function heldLock(lockPath: string, content: string, owner: LockOwner, handle: FileHandle, acquiredAt: number): HeldLock {
+  let renewedAt = acquiredAt;
+  const renewal = setInterval(() => {
+    touch(handle).then((at) => { renewedAt = at; }, () => undefined); // a failed renewal lets the lease lapse: safe
+  }, Math.max(1, Math.floor(owner.leaseMs / 3)));
+  renewal.unref();
   return {
     async confirm() {
+      if (Date.now() > renewedAt + owner.leaseMs)
+        throw new FileVaultFault("transient", `the lease on the lock ${lockPath} ran out before writing (this process was ` +
+          `stalled for over ${owner.leaseMs} ms, so another may have broken it); nothing was written`);
       if ((await readIfPresent(lockPath)) !== content)
         throw new FileVaultFault("transient", `lost the lock ${lockPath} before writing (broken as stale by another process); nothing was written`);
     },
     async release() {
-      if ((await readIfPresent(lockPath)) === content) await unlink(lockPath).catch(() => undefined);
+      clearInterval(renewal);
+      try {
+        if ((await readIfPresent(lockPath)) === content) await unlink(lockPath).catch(() => undefined);
+      } finally {
+        await handle.close().catch(() => undefined);
+      }
     },
   };
+}
+
+/** Renews a lease: the lock file's mtime is when it was last renewed. Returns that time. */
+async function touch(handle: FileHandle): Promise<number> {
+  const now = Date.now();
+  const at = new Date(now);
+  await handle.utimes(at, at);
+  return now;
+}
+
+async function readLock(path: string): Promise<{ content: string; renewedAt: number } | undefined> {
+  try {
+    const content = await readFile(path, "utf8");
+    return { content, renewedAt: (await stat(path)).mtimeMs };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw error;
+  }
 }
 
 async function readIfPresent(path: string): Promise<string | undefined> {
@@ -96,34 +124,12 @@ async function readIfPresent(path: string): Promise<string | undefined> {
   }
 }
 
-function parseOwner(text: string): LockOwner | undefined {
-  try {
-    const value = JSON.parse(text) as Partial<LockOwner>;
-    if (typeof value.pid === "number" && typeof value.host === "string" && typeof value.nonce === "string")
-      return { pid: value.pid, host: value.host, nonce: value.nonce, since: String(value.since) };
-  } catch {
-    // Not a lock we wrote (it always appears whole): treated as stale below.
-  }
-  return undefined;
-}
-
-/** Only a same-host owner can be checked; a lock from another host is waited for, never broken. */
-function isStale(owner: LockOwner): boolean {
-  if (owner.host !== hostname()) return false;
-  try {
-    process.kill(owner.pid, 0);
-    return false;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "ESRCH";
-  }
-}
-
 /**
- * Moves the stale lock aside, then checks that what moved is the lock judged stale. If another process broke it
- * and took a fresh lock in between, that fresh lock is put back; should that fail, its owner's confirm() notices
- * before it writes anything.
+ * Moves the stale lock aside, then checks that what moved is the lock judged stale, still breakable (its holder
+ * may have renewed it meanwhile). If not (another process broke it and took a fresh lock in between, or it was
+ * renewed), it is put back; should that fail, its owner's confirm() notices before it writes anything.
  */
-async function breakStale(lockPath: string, staleContent: string): Promise<void> {
+async function breakStale(lockPath: string, staleContent: string, holder: LockOwner | undefined): Promise<void> {
   const aside = `${lockPath}.stale.${process.pid}.${randomBytes(4).toString("hex")}`;
   try {
     await rename(lockPath, aside);
@@ -131,7 +137,8 @@ async function breakStale(lockPath: string, staleContent: string): Promise<void>
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
     throw error;
   }
-  const moved = await readIfPresent(aside);
-  if (moved !== staleContent) await link(aside, lockPath).catch(() => undefined);
+  const moved = await readLock(aside);
+  const stillStale = moved?.content === staleContent && (!holder || isBreakable(holder, moved.renewedAt, Date.now()));
+  if (!stillStale) await link(aside, lockPath).catch(() => undefined);
   await unlink(aside).catch(() => undefined);
 }

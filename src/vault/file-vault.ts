@@ -21,6 +21,8 @@ export interface FileVaultOptions {
   key?: Buffer;
   /** Wait at most this long for another process's lock. Default 10000. */
   lockTimeoutMs?: number;
+  /** The lock's lease: a holder that stops renewing it (killed, frozen) loses it after this long. Default 15000. */
+  lockLeaseMs?: number;
   /** Unlabelled versions kept per secret. Default 10. */
   keepUnlabelled?: number;
 }
@@ -74,7 +76,8 @@ export function createFileVault(options: FileVaultOptions): Vault {
   /** Re-reads the file under the lock, lets `change` edit it, and writes it back only if `change` says so. */
   async function mutate<T>(change: (opened: Opened) => { changed: boolean; result: T }): Promise<T> {
     await ensureParentDir(path);
-    return withFileLock(lockPath, { timeoutMs: options.lockTimeoutMs ?? 10_000 }, async (lock) => {
+    return withFileLock(lockPath, { timeoutMs: options.lockTimeoutMs ?? 10_000,
+      ...(options.lockLeaseMs === undefined ? {} : { leaseMs: options.lockLeaseMs }) }, async (lock) => {
       const opened = (await open()) ?? (await startNew());
       const { changed, result } = change(opened);
       if (changed) {

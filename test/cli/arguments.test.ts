@@ -96,6 +96,20 @@ describe("cam-rotator arguments", () => {
     noStack(uin.stderr);
   });
 
+  it("the worker and approve-removal exit 2 without CAM_ROTATOR_RECORD_KEY, and on a malformed one without echoing it", async () => {
+    for (const args of [["worker"], ["approve-removal", "--key", "AKIDnotflagged0000000000000000000000"]]) {
+      const unset = await world.run([...args, "--config", world.configPath], { env: { CAM_ROTATOR_RECORD_KEY: "" } });
+      expect(unset.code, unset.stderr).toBe(2);
+      expect(unset.stderr).toContain("CAM_ROTATOR_RECORD_KEY: environment variable is not set");
+      noStack(unset.stderr);
+    }
+    const malformed = "c2hvcnQtYW5kLW5vdC1yYW5kb20=";
+    const bad = await world.run(["worker", "--config", world.configPath], { env: { CAM_ROTATOR_RECORD_KEY: malformed } });
+    expect(bad.code, bad.stderr).toBe(2);
+    expect(bad.stderr).toContain("CAM_ROTATOR_RECORD_KEY: expected at least 32 random bytes in base64");
+    expect(bad.stderr).not.toContain(malformed);
+  });
+
   it("the worker exits 2 when a credential variable is missing, naming it", async () => {
     const { code, stderr } = await world.run(["worker", "--config", world.configPath], { env: { TEST_MAIN_SECRET_KEY: "" } });
     expect(code).toBe(2);

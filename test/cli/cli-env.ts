@@ -9,7 +9,9 @@ import { join } from "node:path";
 import { inject } from "vitest";
 import { startCamSimulator, type RunningCamSimulator, type SeedInput } from "../../src/cam/simulator/index.js";
 import { newAccessKeyId, newSecretAccessKey } from "../../src/cam/simulator/ids.js";
+import { RECORD_KEY_ENV } from "../../src/jobs/record-mac.js";
 import { createAwsSecretsManagerVault, type Vault } from "../../src/vault/index.js";
+import { TEST_RECORD_KEY } from "../support/rig-constants.js";
 
 export const CLI = join(import.meta.dirname, "../../dist/cli.js");
 export const OWNER_UIN = 100000000001;
@@ -109,7 +111,7 @@ export async function createCliEnv(options: CliEnvOptions): Promise<CliEnv> {
     PATH: process.env.PATH, HOME: process.env.HOME, NODE_OPTIONS: "",
     TEST_MAIN_SECRET_ID: root.accessKeyId, TEST_MAIN_SECRET_KEY: root.secretAccessKey,
     AWS_ACCESS_KEY_ID: "testing", AWS_SECRET_ACCESS_KEY: "testing", AWS_REGION: "us-east-1",
-    LOG_LEVEL: "info",
+    LOG_LEVEL: "info", [RECORD_KEY_ENV]: TEST_RECORD_KEY.toString("base64"),
   };
   const writeConfig = (value: unknown, name = "config.json") => {
     const path = join(dir, name);

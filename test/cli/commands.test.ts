@@ -1,4 +1,5 @@
 // Every admin command against a real worker daemon (the binary), Redis, moto and the CAM simulator.
+import { hostname, userInfo } from "node:os";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createRedisGate, limiterKey } from "../../src/cam/limiter/redis-gate.js";
@@ -191,18 +192,20 @@ describe("admin commands against a running worker", () => {
     expect(simKeys(REPORTER).map((key) => key.accessKeyId)).toEqual([view.current!.accessKeyId]);
   });
 
+  // REPORTER holds one key, so its rotation needs no room (DEPLOYER's previous key is still in its retirement grace,
+  // and a rotation of DEPLOYER now waits for that retirement).
   it("pause holds new rotations until resume", async () => {
     expect((await json<{ paused: boolean }>("pause")).paused).toBe(true);
     expect((await json<{ paused: boolean }>("status")).paused).toBe(true);
-    const before = (await vaultView(DEPLOYER)).current!.accessKeyId;
-    const queued = await json<{ jobId: string; added: boolean }>("rotate", "--account", "main", "--uin", String(DEPLOYER), "--force");
-    expect(queued).toEqual({ jobId: "rotate-main-100000000011", added: true });
+    const before = (await vaultView(REPORTER)).current!.accessKeyId;
+    const queued = await json<{ jobId: string; added: boolean }>("rotate", "--account", "main", "--uin", String(REPORTER), "--force");
+    expect(queued).toEqual({ jobId: "rotate-main-100000000012", added: true });
     await new Promise((resolve) => setTimeout(resolve, 1_500));
-    expect((await vaultView(DEPLOYER)).current!.accessKeyId).toBe(before);
+    expect((await vaultView(REPORTER)).current!.accessKeyId).toBe(before);
     const resumed = await cli("resume");
     expect(resumed.stdout).toContain("queue resumed");
     await eventually(async () => {
-      const seen = await vaultView(DEPLOYER);
+      const seen = await vaultView(REPORTER);
       return seen.current!.accessKeyId !== before ? seen : undefined;
     }, "the rotation after resume");
   });
@@ -235,6 +238,25 @@ describe("admin commands against a running worker", () => {
     expect(run.stderr).toContain(`enqueueing rotations: ${due.length}/${due.length}`);
     for (const entry of due) expect(entry.jobId).toBe(`rotate-main-${entry.uin}`);
     expect(result.users.find((entry) => entry.uin === DEPLOYER)?.due).toBe(false);
+  });
+
+  it("every operator action above left an audit entry naming the OS user and host, in both streams and on stderr", async () => {
+    const by = `by ${userInfo().username}@${hostname()} (pid `;
+    const redis = new Redis(inject("redisUrl"));
+    try {
+      const read = async (stream: string) => (await redis.xrange(`${world.prefix}:rotator:${stream}`, "-", "+"))
+        .map(([, fields]) => Object.fromEntries(fields.flatMap((_, i) => (i % 2 === 0 ? [[fields[i], fields[i + 1]]] : []))) as Record<string, string>);
+      const [audit, events] = [await read("audit"), await read("events")];
+      for (const action of ["rotate", "approve-removal", "dismiss-flag", "retry-failed", "pause", "resume", "sweep"]) {
+        const entry = audit.find((candidate) => candidate.type === `operator-${action}`);
+        expect(entry, `audit entry for ${action}`).toMatchObject({ step: "operator", detail: expect.stringContaining(by) });
+        expect(events.some((event) => event.type === `operator-${action}` && event.detail === entry!.detail), `event for ${action}`).toBe(true);
+        expect(outputs.join("\n"), `log line for ${action}`).toContain(`"msg":"operator action: ${action}"`);
+      }
+      expect(audit.find((entry) => entry.type === "operator-approve-removal")).toMatchObject({ account: "main", uin: String(LEGACY) });
+    } finally {
+      redis.disconnect();
+    }
   });
 
   it("the worker serves /healthz, /readyz and /metrics with the rotator's metrics", async () => {

@@ -1,8 +1,11 @@
-// OperationDenied.AccessKeyOverLimit: a user at two keys. The rotator's own Inactive previous key, or its Active
-// previous key unused since retirement, is removed; anything else is flagged and the rotation parks until an
-// operator approves (or the key goes away). Foreign keys are never touched unapproved (P3).
+// OperationDenied.AccessKeyOverLimit: a user at two keys. The rotator's own Inactive previous key is removed; its
+// Active previous key is left to its retirement (the rotation parks until the retirement deactivated it);
+// anything else is flagged and the rotation parks until an operator approves (or the key goes away). Foreign keys
+// are never touched unapproved (P3).
 import { afterAll, describe, expect, it } from "vitest";
 import type { FlaggedKey } from "../../src/jobs/engine.js";
+import { jobIds } from "../../src/jobs/queue.js";
+import { GRACE_REASON } from "../../src/jobs/rotate/make-room.js";
 import { ACCOUNT, createRig, OWNER_UIN, eventually, scanRigs, USER_UIN, waitPastParking, type Rig } from "../support/harness.js";
 
 afterAll(async () => {
@@ -32,29 +35,22 @@ describe("make room from the listing", () => {
     }
   });
 
-  it("deactivates and deletes our Active previous key when it was not used since it stopped being current", async () => {
-    const rig = await createRig({ users: [{ uin: USER_UIN, keys: [{ vault: "previous", lastUsedAt: Date.parse("2025-01-15T00:00:00Z") }, { vault: "current" }] }] });
+  it.each([
+    ["not used since it stopped being current", Date.parse("2025-01-15T00:00:00Z")],
+    ["still in use", Date.now()],
+  ])("with overLimit: auto, leaves our Active previous key (%s) to its retirement: parked, unflagged, untouched", async (_label, lastUsedAt) => {
+    const rig = await createRig({ users: [{ uin: USER_UIN, keys: [{ vault: "previous", lastUsedAt }, { vault: "current" }] }] });
     try {
       const [previous] = rig.seeded;
       const outcome = await rig.rotate();
-      expect(outcome.kind).toBe("rotated");
-      expect((await rig.keysOf()).map((key) => key.accessKeyId)).not.toContain(previous!.accessKeyId);
-      expect((await calls(rig, "UpdateAccessKey")).length).toBe(1);
-      expect((await calls(rig, "GetSecurityLastUsed")).length).toBeGreaterThan(0);
-      expect(await rig.invariants()).toEqual([]);
-    } finally {
-      await rig.close();
-    }
-  });
-
-  it("flags and parks when our previous key is still in use, and leaves it alone", async () => {
-    const rig = await createRig({ users: [{ uin: USER_UIN, keys: [{ vault: "previous", lastUsedAt: Date.now() }, { vault: "current" }] }] });
-    try {
-      const [previous] = rig.seeded;
-      const outcome = await rig.rotate();
-      expect(outcome).toMatchObject({ kind: "parked", flaggedKeyId: previous!.accessKeyId, reason: "previous-key-in-use" });
+      expect(outcome).toMatchObject({ kind: "parked", flaggedKeyId: previous!.accessKeyId, reason: GRACE_REASON });
       expect((await rig.keysOf()).find((key) => key.accessKeyId === previous!.accessKeyId)?.status).toBe("Active");
-      expect((await calls(rig, "CreateAccessKey")).length).toBe(0);
+      expect(await rig.engine.listFlags()).toEqual([]); // nothing for an operator to decide
+      // The wait ends with the key's retirement: with none scheduled (seeded state), make-room schedules one.
+      const retire = await rig.engine.queue.getJob(jobIds.retire(ACCOUNT, USER_UIN, previous!.accessKeyId, "deactivate"));
+      expect(await retire?.isDelayed()).toBe(true);
+      const writes = (await rig.requests()).filter((request) => ["UpdateAccessKey", "DeleteAccessKey", "CreateAccessKey"].includes(request.action));
+      expect(writes).toEqual([]);
     } finally {
       await rig.close();
     }
@@ -69,6 +65,40 @@ describe("make room from the listing", () => {
       expect(outcome).toMatchObject({ kind: "parked", flaggedKeyId: previous!.accessKeyId, reason: "flag-only-policy" });
       expect((await rig.keysOf()).map((key) => key.status)).toEqual(["Active", "Active"]);
       expect((await calls(rig, "UpdateAccessKey")).length + (await calls(rig, "DeleteAccessKey")).length).toBe(0);
+    } finally {
+      await rig.close();
+    }
+  });
+});
+
+describe("overLimit: auto and the retirement grace", () => {
+  // Measured before: a key used 60 s before the rotation was deleted 0.5 s after it, with deactivateAfter 1h.
+  it("never removes an Active previous key in its grace: the next rotation parks and completes once the retirement deactivated it", async () => {
+    const rig = await createRig({ account: { deactivateAfter: 3_600_000 },
+      users: [{ uin: USER_UIN, keys: [{ vault: "current", lastUsedAt: Date.now() - 60_000 }] }] });
+    try {
+      const [old] = rig.seeded;
+      const first = await rig.rotate();
+      expect(first).toMatchObject({ kind: "rotated", previousKeyId: old!.accessKeyId });
+      const second = await rig.rotate(); // forced: the user holds two keys, the old one in its grace
+      expect(second).toMatchObject({ kind: "parked", flaggedKeyId: old!.accessKeyId, reason: GRACE_REASON });
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect((await rig.keysOf()).find((key) => key.accessKeyId === old!.accessKeyId)?.status).toBe("Active");
+      expect((await calls(rig, "DeleteAccessKey")).length + (await calls(rig, "UpdateAccessKey")).length).toBe(0);
+      expect((await rig.engine.status()).parked).toEqual([expect.objectContaining({ uin: USER_UIN, flaggedKeyId: old!.accessKeyId })]);
+
+      // The hour passes: the retire job runs now (parkRecheck is a minute, so only the retirement can wake it).
+      const retire = await rig.engine.queue.getJob(jobIds.retire(ACCOUNT, USER_UIN, old!.accessKeyId, "deactivate"));
+      await retire!.promote();
+      const outcome = await waitPastParking(rig, jobIds.rotate(ACCOUNT, USER_UIN), 15_000);
+      expect(outcome).toMatchObject({ kind: "rotated", previousKeyId: first.kind === "rotated" ? first.newKeyId : "" });
+      expect((await rig.keysOf()).map((key) => key.accessKeyId)).not.toContain(old!.accessKeyId);
+      const events = await rig.engine.readEvents({ count: 500 });
+      const deactivated = events.findIndex((event) => event.type === "key-deactivated" && event.keyId === old!.accessKeyId);
+      const removed = events.findIndex((event) => event.type === "key-removed" && event.keyId === old!.accessKeyId);
+      expect(deactivated).toBeGreaterThanOrEqual(0);
+      expect(removed).toBeGreaterThan(deactivated); // deleted only after its retirement deactivated it
+      expect(await rig.invariants()).toEqual([]);
     } finally {
       await rig.close();
     }

@@ -12,6 +12,8 @@ import { freePort } from "../../src/dev/services.js";
 import { concurrently } from "../../bench/concurrently.js";
 import { requireBuild, runBinary, STACK_FRAME, type BinaryRun } from "./binary.js";
 import { validConfig } from "./config-mutations.js";
+import { RECORD_KEY_ENV } from "../../src/jobs/record-mac.js";
+import { TEST_RECORD_KEY } from "../support/rig-constants.js";
 
 const COMMANDS: string[][] = [["worker"], ["rotate"], ["sweep"], ["status"], ["flagged"], ["approve-removal"], ["dismiss-flag"],
   ["retry-failed"], ["pause"], ["resume"], ["events"], ["vault", "show"], ["vault"], ["check-config"], ["cam-sim"], ["bogus"], []];
@@ -21,7 +23,8 @@ const EXIT_CODES = [0, 1, 2, 3];
 
 let dir: string;
 let values: string[];
-const ENV = { FUZZ_SECRET_ID: "AKIDfuzzfuzzfuzzfuzzfuzz", FUZZ_SECRET_KEY: "f".repeat(40), LOG_LEVEL: "info" };
+const ENV = { FUZZ_SECRET_ID: "AKIDfuzzfuzzfuzzfuzzfuzz", FUZZ_SECRET_KEY: "f".repeat(40), LOG_LEVEL: "info",
+  [RECORD_KEY_ENV]: TEST_RECORD_KEY.toString("base64") };
 
 beforeAll(async () => {
   requireBuild();

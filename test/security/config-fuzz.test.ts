@@ -16,13 +16,16 @@ import { freePort } from "../../src/dev/services.js";
 import { concurrently } from "../../bench/concurrently.js";
 import { requireBuild, runBinary, STACK_FRAME } from "./binary.js";
 import { label, mutatedConfig, namesPath, problemPaths, validConfig, type MutatedConfig } from "./config-mutations.js";
+import { RECORD_KEY_ENV } from "../../src/jobs/record-mac.js";
+import { TEST_RECORD_KEY } from "../support/rig-constants.js";
 
 let dir: string;
 let prefix: string;
 let httpPort: number;
 let valid: Record<string, unknown>;
 const vaultPath = () => join(dir, "vault.json");
-const ENV = { FUZZ_SECRET_ID: "AKIDfuzzfuzzfuzzfuzzfuzz", FUZZ_SECRET_KEY: "f".repeat(40), LOG_LEVEL: "info" };
+const ENV = { FUZZ_SECRET_ID: "AKIDfuzzfuzzfuzzfuzzfuzz", FUZZ_SECRET_KEY: "f".repeat(40), LOG_LEVEL: "info",
+  [RECORD_KEY_ENV]: TEST_RECORD_KEY.toString("base64") };
 
 beforeAll(async () => {
   requireBuild();

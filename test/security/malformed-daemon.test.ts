@@ -12,8 +12,10 @@ import { newAccessKeyId, newSecretAccessKey } from "../../src/cam/simulator/ids.
 import { parseConfig } from "../../src/config/index.js";
 import { openRuntime, type Runtime } from "../../src/daemon/runtime.js";
 import { jobIds } from "../../src/jobs/queue.js";
+import { RECORD_KEY_ENV } from "../../src/jobs/record-mac.js";
 import { silentLogger } from "../../src/log.js";
 import { createFileVault, FILE_VAULT_KEY_ENV } from "../../src/vault/index.js";
+import { TEST_RECORD_KEY } from "../support/rig-constants.js";
 import { requireBuild, STACK_FRAME } from "./binary.js";
 import { hangUp, ok, startMalformedServer, status, type Answer, type MalformedServer } from "./malformed-server.js";
 
@@ -48,7 +50,8 @@ beforeAll(async () => {
     await vault.promote(ref, versionId);
   }
   const env = { PATH: process.env.PATH, HOME: process.env.HOME, NODE_OPTIONS: "", LOG_LEVEL: "info",
-    MAL_SECRET_ID: "AKIDmalformedmalformed", MAL_SECRET_KEY: "m".repeat(40), [FILE_VAULT_KEY_ENV]: key.toString("base64") };
+    MAL_SECRET_ID: "AKIDmalformedmalformed", MAL_SECRET_KEY: "m".repeat(40), [FILE_VAULT_KEY_ENV]: key.toString("base64"),
+    [RECORD_KEY_ENV]: TEST_RECORD_KEY.toString("base64") };
   const raw = {
     redis: { url: inject("redisUrl"), prefix: `t-${randomUUID()}` },
     vault: { type: "file", path: vaultPath },

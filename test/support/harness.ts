@@ -20,7 +20,8 @@ import { createAwsSecretsManagerVault } from "../../src/vault/aws-secrets-manage
 import type { SecretRef, Vault } from "../../src/vault/port.js";
 
 import { scanForSecrets, type ScanReport } from "./secret-scan.js";
-import { ACCOUNT, CREDENTIAL_ENV, OWNER_UIN, recordingCam, ROTATOR_UIN, TEST_AWS_CREDENTIALS, TEST_TUNING, USER_UIN } from "./rig-constants.js";
+import { ACCOUNT, CREDENTIAL_ENV, OWNER_UIN, recordingCam, ROTATOR_UIN, TEST_AWS_CREDENTIALS, TEST_RECORD_KEY, TEST_TUNING,
+  USER_UIN } from "./rig-constants.js";
 
 export { ACCOUNT, OWNER_UIN, ROTATOR_UIN, USER_UIN } from "./rig-constants.js";
 
@@ -153,7 +154,7 @@ export async function createRig(options: RigOptions = {}): Promise<Rig> {
     createdKeyIds.add(made.accessKeyId);
   });
   const cam = options.wrapCam ? options.wrapCam(client) : client;
-  const engine = createRotationEngine({ config, connection: redis, vault, camFor: () => cam, log,
+  const engine = createRotationEngine({ config, connection: redis, vault, camFor: () => cam, log, recordKey: TEST_RECORD_KEY,
     ...(options.observer ? { observer: options.observer } : {}), tuning: TEST_TUNING });
   const worker = options.worker === false ? undefined : engine.startWorker({ concurrency: options.concurrency ?? 2 });
 

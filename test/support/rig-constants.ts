@@ -12,6 +12,9 @@ export const TEST_AWS_CREDENTIALS = { accessKeyId: "testing", secretAccessKey: "
 export const CREDENTIAL_ENV = { secretIdEnv: "CAM_TEST_MAIN_SECRET_ID", secretKeyEnv: "CAM_TEST_MAIN_SECRET_KEY" };
 
 /** Short everything, so a test runs in seconds; crash tests need a short lock to recover a killed worker. */
+/** The record key (CAM_ROTATOR_RECORD_KEY) every test engine and worker signs with; a test value, not a secret. */
+export const TEST_RECORD_KEY = Buffer.alloc(32, 0x5a);
+
 export const TEST_TUNING: EngineTuning = {
   backoff: { baseMs: 150, maxMs: 1_000 }, lockDurationMs: 2_000, stalledIntervalMs: 500,
 };

@@ -15,7 +15,7 @@ import { parseConfig, resolveCredentials } from "../../src/config/index.js";
 import { createRotationEngine } from "../../src/jobs/runtime.js";
 import { createLogger } from "../../src/log.js";
 import { createVault } from "../../src/vault/index.js";
-import { recordingCam, TEST_TUNING } from "./rig-constants.js";
+import { recordingCam, TEST_RECORD_KEY, TEST_TUNING } from "./rig-constants.js";
 
 const { config: raw, secretsFile } = JSON.parse(process.argv[2] ?? "{}") as { config: unknown; secretsFile?: string };
 const config = parseConfig(raw, "worker-process argv");
@@ -30,7 +30,7 @@ const clients = new Map<string, CamApi>(config.accounts.map((account, index) => 
   return [account.name, secretsFile ? recordingCam(client, (made) => appendFileSync(secretsFile, `${made.secretAccessKey}\n`)) : client];
 }));
 const vault = await createVault(config.vault);
-const engine = createRotationEngine({ config, connection: redis, vault, log, tuning: TEST_TUNING, turns: gate,
+const engine = createRotationEngine({ config, connection: redis, vault, log, tuning: TEST_TUNING, turns: gate, recordKey: TEST_RECORD_KEY,
   camFor: (account) => clients.get(account)! });
 const worker = engine.startWorker({ concurrency: 2 });
 

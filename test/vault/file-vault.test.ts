@@ -2,11 +2,12 @@
 // its cross-process lock's handling of stale and live holders.
 import { spawn } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
-import { chmod, mkdtemp, readdir, readFile, rm, stat, unlink, writeFile } from "node:fs/promises";
+import { chmod, mkdtemp, readdir, readFile, rm, stat, unlink, utimes, writeFile } from "node:fs/promises";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createFileVault, openFileVault } from "../../src/vault/file-vault.js";
+import { withFileLock } from "../../src/vault/file-vault-lock.js";
 import { KEY_ENV } from "../../src/vault/file-vault-crypto.js";
 import { secretKey } from "../../src/vault/file-vault-document.js";
 import type { SecretRef } from "../../src/vault/port.js";
@@ -187,6 +188,51 @@ describe("file vault lock", () => {
     await unlink(`${path}.lock`);
     await vault.promote(ref, t1);
     expect((await vault.describe(ref)).current?.versionId).toBe(t1);
+  });
+});
+
+describe("file vault lock left by an earlier incarnation with our own pid and host (a restarted container)", () => {
+  // Node runs as pid 1 in a container and a restarted container keeps its hostname: the pid is alive (it is us),
+  // so only the owner token tells the two incarnations apart, and only the lease frees the lock.
+  const earlierIncarnation = () => JSON.stringify({ token: "0".repeat(32), pid: process.pid, host: hostname(), nonce: "0123456789abcdef",
+    since: new Date().toISOString(), startedAt: new Date(Date.now() - 60_000).toISOString(), leaseMs: 400 });
+
+  it("is broken once its lease ran out, and the stage succeeds", async () => {
+    await writeFile(`${path}.lock`, earlierIncarnation());
+    const vault = createFileVault({ path, key: randomBytes(32), lockTimeoutMs: 3_000 });
+    const t1 = token("wedged");
+    const started = Date.now();
+    await vault.stagePending(ref, t1, makePayload(ref));
+    expect(Date.now() - started).toBeGreaterThanOrEqual(300); // it waited for the lease, did not break it at once
+    expect((await vault.describe(ref)).pending?.versionId).toBe(t1);
+    expect((await readdir(dir)).sort()).toEqual(["vault.json"]);
+  });
+
+  it("is broken at once when its lease ran out long ago (the file's mtime is its last renewal)", async () => {
+    await writeFile(`${path}.lock`, earlierIncarnation());
+    const longAgo = new Date(Date.now() - 3_600_000);
+    await utimes(`${path}.lock`, longAgo, longAgo);
+    const vault = createFileVault({ path, key: randomBytes(32), lockTimeoutMs: 300 });
+    await vault.stagePending(ref, token("old-lock"), makePayload(ref));
+    expect((await readdir(dir)).sort()).toEqual(["vault.json"]);
+  });
+
+  it("a live holder keeps its lock past the lease by renewing it", async () => {
+    const key = randomBytes(32);
+    const holder = createFileVault({ path, key, lockLeaseMs: 300 });
+    const waiter = createFileVault({ path, key, lockTimeoutMs: 5_000, lockLeaseMs: 300 });
+    const t1 = token("slow");
+    await holder.stagePending(ref, t1, makePayload(ref));
+    let staged = false;
+    let staging: Promise<void> | undefined;
+    await withFileLock(`${path}.lock`, { timeoutMs: 1_000, leaseMs: 300 }, async (lock) => {
+      staging = waiter.stagePending(ref, token("waiter"), makePayload(ref)).then(() => { staged = true; });
+      await new Promise((resolve) => setTimeout(resolve, 1_000)); // over three leases
+      expect(staged).toBe(false);
+      await lock.confirm(); // still ours
+    });
+    await staging;
+    expect(staged).toBe(true);
   });
 });
 

@@ -41,18 +41,21 @@ export function registerFlagCommands(program: Command, out: Output = processOutp
     (engine, key) => engine.dismissFlag(key), "dismissed the flag on");
 }
 
-function registerKeyCommand(program: Command, out: Output, name: string, description: string,
+function registerKeyCommand(program: Command, out: Output, name: "approve-removal" | "dismiss-flag", description: string,
   apply: (engine: RotationEngine, key: string) => Promise<FlaggedKey>, verb: string): void {
   addJsonOption(addConfigOption(program.command(name)
     .description(description)
     .requiredOption("--key <id>", "the flagged AccessKeyId (see `cam-rotator flagged`)", parseKeyId)))
     .action(runAction(async (flags: KeyFlags) => {
-      const { loadConfig, withRuntime } = await import("../context.js");
+      const { auditAction, loadConfig, withRuntime } = await import("../context.js");
+      const { assertRecordKey } = await import("../../daemon/runtime.js");
       const config = loadConfig(flags.config);
+      assertRecordKey(config); // an unsigned approval would be ignored by every daemon that has the key
       return withRuntime(config, async ({ engine }) => {
         const known = (await engine.listFlags()).some((flag) => flag.accessKeyId === flags.key);
         if (!known) throw new UsageError(`key ${flags.key} is not flagged; \`cam-rotator flagged\` lists the flagged keys`);
         const flag = await apply(engine, flags.key);
+        await auditAction(engine, { action: name, account: flag.account, uin: flag.uin, keyId: flag.accessKeyId });
         if (flags.json) out.json(flag);
         else out.line(`${verb} ${flag.accessKeyId} (${flag.account}/${flag.uin})`);
         return EXIT.ok;

@@ -7,7 +7,7 @@ import { processOutput, type Output } from "../output.js";
 import { runAction } from "../run-action.js";
 
 interface ControlCommand {
-  name: string;
+  name: "retry-failed" | "pause" | "resume";
   description: string;
   run(engine: RotationEngine): Promise<{ json: Record<string, unknown>; text: string }>;
 }
@@ -43,10 +43,11 @@ export function registerQueueControl(program: Command, out: Output = processOutp
   for (const command of COMMANDS) {
     addJsonOption(addConfigOption(program.command(command.name).description(command.description)))
       .action(runAction(async (flags: ConfigFlag & JsonFlag) => {
-        const { loadConfig, withRuntime } = await import("../context.js");
+        const { auditAction, loadConfig, withRuntime } = await import("../context.js");
         const config = loadConfig(flags.config);
         return withRuntime(config, async ({ engine }) => {
           const result = await command.run(engine);
+          await auditAction(engine, { action: command.name, detail: JSON.stringify(result.json) });
           if (flags.json) out.json(result.json);
           else out.line(result.text);
           return EXIT.ok;

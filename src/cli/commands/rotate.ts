@@ -17,7 +17,7 @@ export function registerRotate(program: Command, out: Output = processOutput): v
     .option("--force", "rotate even if the current key is younger than maxKeyAgeDays")
     .option("--wait", "follow the rotation to its end; exit 0 rotated, 1 failed, 3 parked")))
     .action(runAction(async (flags: RotateFlags) => {
-      const { checkUin, findAccount, loadConfig, withRuntime } = await import("../context.js");
+      const { auditAction, checkUin, findAccount, loadConfig, withRuntime } = await import("../context.js");
       const config = loadConfig(flags.config);
       const { account } = findAccount(config, flags.account);
       return withRuntime(config, async (runtime) => {
@@ -25,6 +25,8 @@ export function registerRotate(program: Command, out: Output = processOutput): v
         await checkUin(runtime, account, flags.uin);
         const { jobId, added } = await engine.enqueueRotation({ account: account.name, uin: flags.uin,
           force: flags.force ?? false, reason: "manual" });
+        await auditAction(engine, { action: "rotate", account: account.name, uin: flags.uin,
+          detail: `${added ? "enqueued" : "already queued"} ${jobId}${flags.force ? " (force)" : ""}` });
         if (!flags.wait) {
           if (flags.json) out.json({ jobId, added });
           else out.line(added ? `queued ${jobId}` : `${jobId} is already queued; nothing added`);

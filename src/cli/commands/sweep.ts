@@ -23,7 +23,7 @@ export function registerSweep(program: Command, out: Output = processOutput): vo
     .description("show who in an account is due for rotation and why; without --dry-run, enqueue their rotations"))
     .option("--dry-run", "only show the plan; enqueue nothing")))
     .action(runAction(async (flags: SweepFlags) => {
-      const { findAccount, loadConfig, withRuntime } = await import("../context.js");
+      const { auditAction, findAccount, loadConfig, withRuntime } = await import("../context.js");
       const config = loadConfig(flags.config);
       const { account } = findAccount(config, flags.account);
       return withRuntime(config, async ({ engine }) => {
@@ -39,6 +39,10 @@ export function registerSweep(program: Command, out: Output = processOutput): vo
             entry.added = added;
             progress(++done, due.length);
           }
+        }
+        if (!flags.dryRun) {
+          await auditAction(engine, { action: "sweep", account: account.name,
+            detail: `${due.length} of ${plan.length} users due, ${due.filter((entry) => entry.added).length} enqueued` });
         }
         if (flags.json) {
           out.json({ account: account.name, dryRun: flags.dryRun ?? false, users: plan });

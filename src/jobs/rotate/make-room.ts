@@ -1,17 +1,25 @@
 // Step 3, make room: CAM allows two keys per user, so with two the non-current one must go first.
-// - Our own previous key (AWSPREVIOUS), Inactive: delete it.
-// - Our previous key, Active, unused since it stopped being current (GetSecurityLastUsed), policy "auto":
-//   deactivate and delete it.
+// - Our own previous key (AWSPREVIOUS), Inactive (its retirement deactivated it): delete it.
+// - Our previous key, still Active, policy "auto": wait (park, unflagged) until its retirement deactivates it.
+//   Only the retirement decides that the key is out of use (past deactivateAfter, no reported use allowing for
+//   CAM's last-used lag); seconds after promotion "unused since" means nothing. The retire job wakes the rotation.
 // - An operator approved removing it: deactivate and delete it.
-// - Anything else (a foreign key, a previous key still in use, policy "flag-only"): flag it and park (P3).
+// - Anything else (a foreign key, policy "flag-only"): flag it and park (P3).
 // The key the vault holds as current is never a candidate (P2).
 import type { AccessKey } from "../../cam/types.js";
 import type { FlaggedKey } from "../engine.js";
-import { lastUseOf, removeKey, usedSince } from "../key-removal.js";
+import { removeKey } from "../key-removal.js";
 import { RotationParked } from "../failures.js";
 import { emit, type RotationDeps, type RotationRun, type Snapshot } from "./context.js";
 
-type Removal = { kind: "remove"; why: string } | { kind: "park"; reason: FlaggedKey["reason"] };
+/** Why a rotation waits for its previous key's retirement (progress, events and `status` show it). */
+export const GRACE_REASON = "previous key in grace period";
+
+type Removal =
+  | { kind: "remove"; why: string }
+  | { kind: "park"; reason: FlaggedKey["reason"] }
+  /** Nothing for an operator to decide: the retirement under way ends the wait. */
+  | { kind: "await-retirement" };
 
 /** Returns the keys left once there is room for one more. */
 export async function makeRoom(deps: RotationDeps, run: RotationRun, snapshot: Snapshot): Promise<AccessKey[]> {
@@ -19,7 +27,7 @@ export async function makeRoom(deps: RotationDeps, run: RotationRun, snapshot: S
   await forgetFlagsOfGoneKeys(deps, run, keys);
   if (keys.length < 2) return keys; // Guard: room already.
   const candidate = candidateFor(keys, vault.current?.accessKeyId);
-  const decision = await decide(deps, run, snapshot, candidate);
+  const decision = await decide(deps, snapshot, candidate);
   switch (decision.kind) {
     case "remove":
       await removeKey(deps.cam, run.uin, candidate);
@@ -30,6 +38,9 @@ export async function makeRoom(deps: RotationDeps, run: RotationRun, snapshot: S
     case "park":
       await flag(deps, run, candidate.accessKeyId, decision.reason);
       throw new RotationParked(candidate.accessKeyId, decision.reason);
+    case "await-retirement":
+      await ensureRetirement(deps, run, snapshot, candidate.accessKeyId);
+      throw new RotationParked(candidate.accessKeyId, GRACE_REASON);
     default: {
       const unreachable: never = decision;
       throw new Error(`unhandled removal decision ${JSON.stringify(unreachable)}`);
@@ -44,30 +55,28 @@ function candidateFor(keys: AccessKey[], currentKeyId: string | undefined): Acce
   return [...others].sort((a, b) => a.createTime.localeCompare(b.createTime) || a.accessKeyId.localeCompare(b.accessKeyId))[0]!;
 }
 
-async function decide(deps: RotationDeps, run: RotationRun, snapshot: Snapshot, candidate: AccessKey): Promise<Removal> {
+async function decide(deps: RotationDeps, snapshot: Snapshot, candidate: AccessKey): Promise<Removal> {
   const flagged = await deps.flags.get(candidate.accessKeyId);
   if (flagged?.status === "approved") return { kind: "remove", why: "removal approved by an operator" };
   if (snapshot.vault.previous?.accessKeyId !== candidate.accessKeyId) return { kind: "park", reason: "foreign-key" };
   if (candidate.status === "Inactive") return { kind: "remove", why: "our previous key, already Inactive" };
   if (deps.account.overLimit === "flag-only") return { kind: "park", reason: "flag-only-policy" };
-  const retiredAt = await retiredAtOf(deps, run, snapshot, candidate.accessKeyId);
-  if (retiredAt === null) return { kind: "park", reason: "previous-key-in-use" };
-  const lastUse = await lastUseOf(deps.cam, candidate.accessKeyId);
-  if (usedSince(lastUse, retiredAt)) return { kind: "park", reason: "previous-key-in-use" };
-  return { kind: "remove", why: `our previous key, unused since it stopped being current at ${new Date(retiredAt).toISOString()}` };
+  return { kind: "await-retirement" };
 }
 
 /**
- * When the previous key stopped being current: recorded by the rotation that replaced it, or else the current
- * version's RotatedAt (written at stage time, a little before promotion, so any use in between counts as use:
- * the safe side). Null when neither is known.
+ * The wait ends with the key's retirement, so there must be one: normally the rotation that replaced the key
+ * scheduled it (then this is a no-op, the job id being the same); after a lost Redis it is scheduled anew.
+ * Retired since: the replacing rotation's record, else the current version's RotatedAt (a little before
+ * promotion: the safe side), else now.
  */
-async function retiredAtOf(deps: RotationDeps, run: RotationRun, snapshot: Snapshot, keyId: string): Promise<number | null> {
+async function ensureRetirement(deps: RotationDeps, run: RotationRun, snapshot: Snapshot, keyId: string): Promise<void> {
   const last = snapshot.progress.last;
-  if (last?.previousKeyId === keyId && last.newKeyId === snapshot.vault.current?.accessKeyId) return last.rotatedAt;
-  const current = await deps.vault.readCurrent(run.ref);
-  const rotatedAt = current ? Date.parse(current.value.RotatedAt) : Number.NaN;
-  return Number.isFinite(rotatedAt) ? rotatedAt : null;
+  let retiredAt = last?.previousKeyId === keyId ? last.rotatedAt : Number.NaN;
+  if (!Number.isFinite(retiredAt)) retiredAt = Date.parse((await deps.vault.readCurrent(run.ref))?.value.RotatedAt ?? "");
+  if (!Number.isFinite(retiredAt)) retiredAt = deps.clock();
+  await deps.retirements.schedule({ account: run.account, uin: run.uin, accessKeyId: keyId, phase: "deactivate", retiredAt },
+    deps.account.retire.deactivateAfter);
 }
 
 async function flag(deps: RotationDeps, run: RotationRun, accessKeyId: string, reason: FlaggedKey["reason"]): Promise<void> {
