@@ -70,6 +70,9 @@ export function createMetrics(sources: MetricSources, options: { defaultMetrics?
   const retirementsHeld = new Counter({ name: `${PREFIX}retirements_held_total`,
     help: "Old keys whose deactivation was held because they were used after they stopped being current (an alert)",
     labelNames: ["account"], registers });
+  const vaultAlerts = new Counter({ name: `${PREFIX}vault_alerts_total`,
+    help: "Rotations stopped because their vault is not the one the attempt wrote to, or its secret disappeared (an alert)",
+    labelNames: ["account", "reason"], registers });
   const scheduleFires = new Counter({ name: `${PREFIX}schedule_fires_total`,
     help: "Schedule slots seen by this process: enqueued (won the slot), not-elected (another replica did), duplicate, error",
     labelNames: ["account", "outcome"], registers });
@@ -135,6 +138,7 @@ export function createMetrics(sources: MetricSources, options: { defaultMetrics?
       rotationFinished: (outcome: RotationOutcome) => rotations.inc({ account: outcome.account, result: outcome.kind }),
       keyFlagged: (flag: FlaggedKey) => flaggedTotal.inc({ account: flag.account, reason: flag.reason }),
       retirementHeld: (key) => retirementsHeld.inc({ account: key.account }),
+      vaultAlert: (alert) => vaultAlerts.inc({ account: alert.account, reason: alert.reason }),
     },
     camCall(observation) {
       camCalls.inc({ account: observation.account, action: observation.action, code: observation.code });

@@ -56,6 +56,8 @@ export interface EngineObserver {
   stepDone?(account: string, step: string): void;
   /** A retired key was used after it stopped being current: its deactivation is held (an alert). */
   retirementHeld?(key: { account: string; uin: number; accessKeyId: string; lastUsedAt: number | null }): void;
+  /** A resumed rotation stopped: its vault is not the one its attempt wrote to, or the secret disappeared (an alert). */
+  vaultAlert?(alert: { account: string; uin: number; reason: "vault-identity-mismatch" | "vault-secret-missing" }): void;
 }
 
 export interface EngineWorker {
