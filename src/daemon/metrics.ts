@@ -19,6 +19,8 @@ export interface MetricSources {
   maxKeyAgeSeconds?: Record<string, number>;
   /** Epoch ms, for the flags' waiting time; default Date.now. */
   clock?: () => number;
+  /** Live daemons on the same prefix whose config fingerprint differs from this one's (0: the fleet agrees). */
+  configDrift?(): number;
 }
 
 export interface RotatorMetrics {
@@ -130,6 +132,13 @@ export function createMetrics(sources: MetricSources, options: { defaultMetrics?
         this.reset();
         for (const [account, age] of Object.entries(ages)) if (age !== null) this.set({ account }, age);
       })();
+    } });
+
+  new Gauge({ name: `${PREFIX}config_drift`,
+    help: "Live daemons sharing this prefix whose config fingerprint differs from this daemon's; above 0 it refuses to act (an alert)",
+    registers,
+    collect() {
+      this.set(sources.configDrift?.() ?? 0);
     } });
 
   return {

@@ -61,6 +61,10 @@ export interface EngineObserver {
 }
 
 export interface EngineWorker {
+  /** Takes no new jobs (active ones run on) until resume(). */
+  pause(): Promise<void>;
+  /** Takes jobs again; also starts a worker that was started paused. */
+  resume(): Promise<void>;
   /** Stops taking jobs; waits up to `deadlineMs` for active ones, then hands the rest back to the queue. */
   close(deadlineMs: number): Promise<void>;
 }
@@ -85,7 +89,7 @@ export interface RotationEngine {
   /** Follows a rotation job to its end; `onProgress` hears each step. Parked counts as an end. */
   waitForRotation(jobId: string, onProgress?: (step: string) => void, timeoutMs?: number): Promise<RotationOutcome>;
   /** `limiter`: BullMQ's own per-queue limiter, only for the benchmark's baseline (the CAM gate is the real one). */
-  startWorker(options: { concurrency: number; limiter?: { max: number; duration: number } }): EngineWorker;
+  startWorker(options: { concurrency: number; limiter?: { max: number; duration: number }; paused?: boolean }): EngineWorker;
   status(): Promise<EngineStatus>;
   retryFailed(): Promise<number>;
   pause(): Promise<void>;
