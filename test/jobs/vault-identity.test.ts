@@ -129,3 +129,35 @@ describe("a rotation resumed after a crash right after promote", () => {
     }
   });
 });
+
+describe("an attempt's recorded vault", () => {
+  const progressKey = (rig: Rig) => `${rig.prefix}:rotator:progress:${ACCOUNT}:${USER_UIN}`;
+
+  it("without a recorded identity (an older version's record) and a key in flight, nothing is deleted", async () => {
+    const rig = await createRig({ users: [{ uin: USER_UIN, keys: [{}, { vault: "none", createTime: "2025-02-01 08:00:00" }] }] });
+    try {
+      const inFlight = rig.seeded[1]!.accessKeyId;
+      await rig.redis.hset(progressKey(rig), { attemptId: randomUUID(), attemptStart: String(Date.now()), newKeyId: inFlight, step: "create" });
+      const outcome = await rig.rotate();
+      expect(outcome.kind).toBe("failed");
+      expect(outcome.kind === "failed" ? outcome.reason : "").toContain("a vault it did not record");
+      expect((await rig.keysOf()).map((key) => key.accessKeyId).sort()).toEqual([rig.seeded[0]!.accessKeyId, inFlight].sort());
+      expect(await requestsOf(rig, "DeleteAccessKey")).toEqual([]);
+    } finally {
+      await rig.close();
+    }
+  });
+
+  it("of another vault, with nothing created yet, goes on in this daemon's vault", async () => {
+    const rig = await createRig();
+    try {
+      await rig.redis.hset(progressKey(rig), { attemptId: randomUUID(), attemptStart: String(Date.now()), step: "inspect",
+        vaultIdentity: "aws-secrets-manager region=eu-west-1 endpoint=default secret=elsewhere/main/1" });
+      const outcome = await rig.rotate();
+      expect(outcome).toMatchObject({ kind: "rotated", previousKeyId: rig.seeded[0]!.accessKeyId });
+      expect(await rig.invariants()).toEqual([]);
+    } finally {
+      await rig.close();
+    }
+  });
+});
