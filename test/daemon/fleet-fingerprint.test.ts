@@ -60,6 +60,7 @@ describe("config fingerprints across daemons sharing a prefix", () => {
         expect(refused.text).toContain("config differs from 1 live daemon(s)");
         expect(refused.text).toContain("differs in vault");
         expect(await driftMetric(second)).toBe("cam_rotator_config_drift 1");
+        expect(await fetch(`${second.http!.url}/metrics`).then((response) => response.text())).toMatch(/^cam_rotator_ready 0$/m);
         expect(secondLogs.join("")).toContain('"alert":"config-drift"');
         // The first daemon sees the second within a heartbeat, and refuses too: neither half of the fleet acts.
         await eventually(async () => ((await readyz(first)).status === 503 ? true : undefined), 5_000, "the first daemon to refuse");
