@@ -75,7 +75,7 @@ export function createFleetGuard(options: FleetGuardOptions): FleetGuard {
 
   function describe(differing: Array<Member | undefined>): string {
     const others = differing.map((other) => other === undefined ? "a daemon whose fingerprint is unreadable"
-      : `${other.host} pid ${other.pid} (fingerprint ${other.hash}, differs in ${differingSections(me, other).join(", ") || "the whole"})`);
+      : `${other.host} pid ${other.pid} (fingerprint ${other.hash}, differs in ${differingSections(me, other).join(", ") || "sections this version does not know"})`);
     return `config differs from ${differing.length} live daemon(s) sharing prefix "${options.prefix}": ${others.join("; ")}; ` +
       `this daemon's fingerprint is ${me.hash}`;
   }
