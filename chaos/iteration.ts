@@ -11,6 +11,7 @@ import { engineKeys } from "../src/jobs/keys.js";
 import { jobIds } from "../src/jobs/queue.js";
 import { GRACE_REASON } from "../src/jobs/rotate/make-room.js";
 import { fillVault, type Fleet } from "../bench/population.js";
+import { driftedVaultViolations, driftOneWorker } from "./config-drift.js";
 import { injectFaults, randomFaults } from "./faults.js";
 import type { Random } from "./random.js";
 import type { ChaosWorld } from "./world.js";
@@ -24,6 +25,8 @@ export interface IterationResult {
   faults: number;
   motoRestarts: number;
   redisRestarts: number;
+  /** Workers restarted with a drifted vault config for a while (config-drift.ts). */
+  configDrifts: number;
   /** Rotations that failed for good and were retried once by the "operator". */
   retried: number;
   throttled: number;
@@ -37,6 +40,8 @@ const SETTLE_MS = 120_000;
 export interface IterationChoices {
   motoRestart: boolean;
   redisRestart: boolean;
+  /** Default false. */
+  configDrift?: boolean;
 }
 
 export async function runIteration(world: ChaosWorld, index: number, random: Random, choices: IterationChoices): Promise<IterationResult> {
@@ -45,7 +50,7 @@ export async function runIteration(world: ChaosWorld, index: number, random: Ran
   const users = account.users.slice(index * options.usersPerIteration, (index + 1) * options.usersPerIteration);
   const uins = users.map((user) => user.uin);
   const violations: string[] = [];
-  const tally = { kills: 0, motoRestarts: 0, redisRestarts: 0 };
+  const tally = { kills: 0, motoRestarts: 0, redisRestarts: 0, configDrifts: 0 };
   const logStart = sim.simulator.requests().length;
   const throttledBefore = throttledSoFar(world);
 
@@ -80,6 +85,7 @@ export async function runIteration(world: ChaosWorld, index: number, random: Ran
   const problems = await checkInvariants({ simulatorUrl: sim.url, vault: runtime.vault,
     accounts: [{ account: account.name, ownerUin: account.ownerUin, uins }] });
   violations.push(...problems.map((problem) => `iteration ${index + 1}: ${problem}`));
+  if (tally.configDrifts > 0) violations.push(...(await driftedVaultViolations(world, uins)).map((problem) => `iteration ${index + 1}: ${problem}`));
 
   const faults = sim.simulator.requests().slice(logStart).filter((entry) => entry.fault !== undefined).length;
   return {
@@ -125,7 +131,7 @@ const isRotated = (outcome: RotationOutcome | Error) => !(outcome instanceof Err
 
 /** SIGKILLs at random moments (each slot restarted after a pause), and a moto or Redis restart when chosen. */
 function scheduleDisruptions(world: ChaosWorld, random: Random, choices: IterationChoices,
-  tally: { kills: number; motoRestarts: number; redisRestarts: number }, violations: string[]): Array<Promise<void>> {
+  tally: { kills: number; motoRestarts: number; redisRestarts: number; configDrifts: number }, violations: string[]): Array<Promise<void>> {
   const { workers } = world;
   const busy = new Set<number>();
   const at = (ms: number, action: () => Promise<void>) => sleep(ms).then(action);
@@ -145,6 +151,11 @@ function scheduleDisruptions(world: ChaosWorld, random: Random, choices: Iterati
     restarts.push(at(random.int(200, 2_000), async () => {
       await world.moto.restart();
       tally.motoRestarts++;
+    }));
+  }
+  if (choices.configDrift) {
+    restarts.push(at(random.int(100, 1_500), async () => {
+      if (await driftOneWorker(world, random, busy)) tally.configDrifts++;
     }));
   }
   if (choices.redisRestart) {

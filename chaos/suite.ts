@@ -11,6 +11,7 @@ export interface ChaosReport {
   faults: number;
   motoRestarts: number;
   redisRestarts: number;
+  configDrifts: number;
   rotations: number;
   retried: number;
   /** RequestLimitExceeded answers of the simulator's windows (P5 under chaos; not counted as violations). */
@@ -27,7 +28,7 @@ export interface RunChaosOptions extends ChaosOptions {
   log?: (line: string) => void;
 }
 
-export const choicesFor = (index: number) => ({ motoRestart: index % 5 === 2, redisRestart: index % 10 === 4 });
+export const choicesFor = (index: number) => ({ motoRestart: index % 5 === 2, redisRestart: index % 10 === 4, configDrift: index % 3 === 1 });
 
 export async function runChaos(options: RunChaosOptions): Promise<ChaosReport> {
   const log = options.log ?? (() => undefined);
@@ -43,6 +44,7 @@ export async function runChaos(options: RunChaosOptions): Promise<ChaosReport> {
       results.push(result);
       log(`  iteration ${index + 1}: ${result.rotations} rotations, ${result.kills} kills, ${result.faults} faults` +
         `${result.motoRestarts ? ", moto restarted" : ""}${result.redisRestarts ? ", Redis restarted" : ""}` +
+        `${result.configDrifts ? ", a worker's config drifted" : ""}` +
         `${result.retried ? `, ${result.retried} retried` : ""}, ${result.violations.length} violations (${result.seconds} s)`);
       for (const violation of result.violations) log(`    ${violation}`);
     }
@@ -50,12 +52,12 @@ export async function runChaos(options: RunChaosOptions): Promise<ChaosReport> {
   } finally {
     await world.close();
   }
-  const sum = (field: "kills" | "faults" | "motoRestarts" | "redisRestarts" | "rotations" | "retried" | "throttled") =>
+  const sum = (field: "kills" | "faults" | "motoRestarts" | "redisRestarts" | "configDrifts" | "rotations" | "retried" | "throttled") =>
     results.reduce((total, result) => total + result[field], 0);
   const violationList = [...results.flatMap((result) => result.violations), ...scan.hits.map((hit) => `secret scan: ${hit}`)];
   return {
     iterations: results.length, kills: sum("kills"), faults: sum("faults"), motoRestarts: sum("motoRestarts"),
-    redisRestarts: sum("redisRestarts"), rotations: sum("rotations"), retried: sum("retried"), throttled: sum("throttled"),
+    redisRestarts: sum("redisRestarts"), configDrifts: sum("configDrifts"), rotations: sum("rotations"), retried: sum("retried"), throttled: sum("throttled"),
     secretScan: { keysRead: scan.keysRead, outputsRead: scan.outputsRead, hits: scan.hits.length },
     violations: violationList.length, seconds: Math.round((Date.now() - started) / 1000), seed: options.seed, violationList,
   };

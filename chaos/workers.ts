@@ -13,20 +13,23 @@ export interface WorkerPool {
   alive(slot: number): boolean;
   /** SIGKILL: no shutdown, no hand-back; its jobs stall until their lock lapses. */
   kill(slot: number): Promise<void>;
-  /** A new process in the slot, awaited until ready. */
-  restart(slot: number): Promise<void>;
+  /** A new process in the slot, awaited until ready; with `config`, built from that config instead of the fleet's. */
+  restart(slot: number, config?: unknown): Promise<void>;
+  /** SIGTERM: the process hands its jobs back and withdraws its config fingerprint. */
+  stopSlot(slot: number): Promise<void>;
   /** stdout + stderr of every process ever started. */
   outputs(): string[];
   stop(): Promise<void>;
 }
 
-export function workerPool(size: number, argument: { config: unknown; secretsFile: string }, env: NodeJS.ProcessEnv): WorkerPool {
+export function workerPool(size: number, argument: { config: unknown; secretsFile: string; fleet?: { ttlMs: number; intervalMs: number } },
+  env: NodeJS.ProcessEnv): WorkerPool {
   const slots: Array<ManagedProcess | undefined> = new Array(size).fill(undefined);
   const everyProcess: ManagedProcess[] = [];
   let started = 0;
-  const launch = async (slot: number) => {
+  const launch = async (slot: number, config: unknown = argument.config) => {
     const worker = startProcess({ name: `chaos worker ${++started}`, env, ready: jsonReady,
-      args: ["--import", "tsx", WORKER_ENTRY, JSON.stringify(argument)] });
+      args: ["--import", "tsx", WORKER_ENTRY, JSON.stringify({ ...argument, config })] });
     slots[slot] = worker;
     everyProcess.push(worker);
     await worker.ready;
@@ -40,7 +43,10 @@ export function workerPool(size: number, argument: { config: unknown; secretsFil
     async kill(slot) {
       await slots[slot]?.kill();
     },
-    restart: (slot) => launch(slot),
+    restart: (slot, config) => launch(slot, config),
+    async stopSlot(slot) {
+      await slots[slot]?.stop(5_000);
+    },
     outputs: () => everyProcess.map((worker) => worker.stdout() + worker.stderr()),
     async stop() {
       await Promise.all(slots.map((worker) => worker?.stop(5_000)));

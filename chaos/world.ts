@@ -7,6 +7,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startCamSimulator, type RunningCamSimulator } from "../src/cam/simulator/index.js";
 import { parseConfig, type Config } from "../src/config/index.js";
+import { configFingerprint } from "../src/daemon/config-fingerprint.js";
+import { createFleetGuard } from "../src/daemon/fleet-guard.js";
 import { openRuntime, type Runtime } from "../src/daemon/runtime.js";
 import { silentLogger } from "../src/log.js";
 import { tapIssuedSecrets, type SecretTap } from "../bench/issued-secrets.js";
@@ -33,6 +35,8 @@ export interface ChaosWorld {
   fleet: Fleet;
   account: FleetAccount;
   config: Config;
+  /** The workers' config as given to them (before parsing), for a worker started with a drifted copy. */
+  rawConfig: Record<string, unknown>;
   runtime: Runtime;
   workers: WorkerPool;
   /** Every SecretAccessKey issued or seeded, plus those the workers wrote to the secrets file. */
@@ -41,6 +45,11 @@ export interface ChaosWorld {
 }
 
 export const CHAOS_PREFIX = "chaos";
+/**
+ * Longer than a killed worker takes to come back, so a replica with a drifted config never finds itself alone
+ * because the others' fingerprints lapsed during their restarts; a stopped worker withdraws its own at once.
+ */
+const CHAOS_FLEET_CHECK = { ttlMs: 8_000, intervalMs: 300 };
 
 export async function startChaosWorld(options: ChaosOptions): Promise<ChaosWorld> {
   const dir = mkdtempSync(join(tmpdir(), "cam-rotator-chaos-"));
@@ -71,14 +80,21 @@ export async function startChaosWorld(options: ChaosOptions): Promise<ChaosWorld
   runtime.engine.queue.on("error", () => undefined);
   const secretsFile = join(dir, "worker-secrets.txt");
   writeFileSync(secretsFile, "");
-  const workers = workerPool(options.workers, { config: raw, secretsFile }, env);
+  // The workers run the daemon's fleet check (config-drift.ts restarts one with another vault name template).
+  const workers = workerPool(options.workers, { config: raw, secretsFile, fleet: CHAOS_FLEET_CHECK }, env);
+  // The driver publishes the fleet's fingerprint too: a drifted worker is never alone, even while every other
+  // worker is down at once (alone, its config would be the fleet's by design, as after a deploy).
+  const driverFingerprint = createFleetGuard({ redis: runtime.redis, prefix: CHAOS_PREFIX, fingerprint: configFingerprint(config),
+    log: silentLogger, ...CHAOS_FLEET_CHECK });
+  await driverFingerprint.start();
   await workers.start();
   return {
-    options, dir, redis, sim, moto, tap, fleet, account: fleet.accounts[0]!, config, runtime, workers,
+    options, dir, redis, sim, moto, tap, fleet, account: fleet.accounts[0]!, config, rawConfig: raw, runtime, workers,
     secrets: () => new Set([...fleet.secrets, ...tap.secrets,
       ...readFileSync(secretsFile, "utf8").split("\n").filter((line) => line !== "")]),
     async close() {
       await workers.stop();
+      await driverFingerprint.stop();
       await runtime.close();
       await Promise.all([sim.close(), moto.close(), redis.stop()]);
       tap.stop();

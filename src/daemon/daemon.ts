@@ -1,5 +1,6 @@
-// `cam-rotator worker`: the BullMQ worker, each account's schedule, the key-age sampler and the HTTP endpoint,
-// started from the config and stopped in reverse order. Signals are wired by the caller (signals.ts) so that
+// `cam-rotator worker`: the BullMQ worker, each account's schedule, the key-age sampler, the HTTP endpoint and
+// the fleet check (fleet-guard.ts: no job is taken and no schedule fires while daemons sharing the prefix run
+// differing configs), started from the config and stopped in reverse order. Signals are wired by the caller (signals.ts) so that
 // tests and the demo can run a daemon in-process.
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
@@ -7,6 +8,8 @@ import cron from "node-cron";
 import type { Config } from "../config/index.js";
 import type { EngineWorker } from "../jobs/engine.js";
 import type { Logger } from "../log.js";
+import { configFingerprint } from "./config-fingerprint.js";
+import { createFleetGuard, type FleetGuard } from "./fleet-guard.js";
 import { startHttpServer, type RunningHttpServer } from "./http-server.js";
 import { startKeyAgeSampler, type KeyAgeSampler } from "./key-ages.js";
 import { createMetrics, type RotatorMetrics } from "./metrics.js";
@@ -22,10 +25,13 @@ export interface DaemonOptions {
   /** Run the account schedules (default true); the demo triggers its sweep itself. */
   schedules?: boolean;
   onFire?: (account: string, slot: number, outcome: FireOutcome) => void;
+  /** The fleet check's heartbeat (tests shorten it); default a 30 s TTL refreshed every 10 s. */
+  fleet?: { ttlMs?: number; intervalMs?: number };
 }
 
 export interface Daemon {
   readonly runtime: Runtime;
+  readonly fleet: FleetGuard;
   readonly metrics: RotatorMetrics;
   readonly http: RunningHttpServer | null;
   /** Takes no new jobs, lets active ones finish or hands them back within worker.shutdownTimeout. Idempotent. */
@@ -42,10 +48,12 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
     log.warn("no record key (redis.requireRecordKey: false): approvals and progress records in Redis are not authenticated");
   let runtime: Runtime | undefined;
   let keyAges: KeyAgeSampler | undefined;
+  let fleet: FleetGuard | undefined;
   let shuttingDown = false;
+  // Not ready before the first fleet check, nor while it refuses (config drift).
   const ready = async () => {
     const redis = need(runtime).redis;
-    return !shuttingDown && redis.status === "ready" && (await redis.ping()) === "PONG";
+    return !shuttingDown && fleet !== undefined && fleet.refusal() === null && redis.status === "ready" && (await redis.ping()) === "PONG";
   };
   const metrics = createMetrics({
     queueCounts: () => need(runtime).engine.queue.getJobCounts(...QUEUE_STATES),
@@ -53,6 +61,7 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
     oldestKeyAgeSeconds: () => need(keyAges).read(),
     ready,
     maxKeyAgeSeconds: Object.fromEntries(config.accounts.map((account) => [account.name, account.maxKeyAgeDays * 86_400])),
+    configDrift: () => fleet?.disagreeing() ?? 0,
   });
   runtime = await openRuntime(config, {
     log, role: "worker", ...(options.env ? { env: options.env } : {}),
@@ -67,6 +76,7 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
       http = await startHttpServer({
         host: config.http.host, port: config.http.port, registry: metrics.registry, log,
         ready,
+        blockedBy: () => fleet?.refusal() ?? null,
       });
     } catch (error) {
       await runtime.close();
@@ -74,7 +84,21 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
     }
   }
 
-  const worker: EngineWorker = engine.startWorker({ concurrency: config.worker.concurrency });
+  // Started paused: it takes its first job only once the fleet check found every live config equal to this one.
+  const worker: EngineWorker = engine.startWorker({ concurrency: config.worker.concurrency, paused: true });
+  const guard = createFleetGuard({
+    redis, prefix: config.redis.prefix, fingerprint: configFingerprint(config), log, ...options.fleet,
+    onChange: (refusal) => (refusal || shuttingDown ? worker.pause() : worker.resume()),
+  });
+  try {
+    await guard.start();
+  } catch (error) {
+    await worker.close(0);
+    await http?.close();
+    await runtime.close();
+    throw new Error(`cannot publish this daemon's config fingerprint: ${(error as Error).message}`);
+  }
+  fleet = guard;
   keyAges = startKeyAgeSampler({
     redis, prefix: config.redis.prefix, accounts: config.accounts.map((account) => account.name), planner: engine, log,
   });
@@ -92,7 +116,7 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
     // keep their own Redis.
     cron.setRunCoordinator(coordinator);
     schedules = startSchedules({
-      accounts: config.accounts, engine, coordinator, log,
+      accounts: config.accounts, engine, coordinator, log, refusal: guard.refusal,
       onFire: (account, slot, outcome) => {
         metrics.scheduleFired(account, outcome);
         options.onFire?.(account, slot, outcome);
@@ -101,12 +125,13 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
   }
 
   log.info({ accounts: config.accounts.map((account) => account.name), concurrency: config.worker.concurrency,
-    http: http?.url ?? null, nextRuns: schedules?.nextRuns() ?? {} }, "worker ready");
+    http: http?.url ?? null, nextRuns: schedules?.nextRuns() ?? {}, fingerprint: configFingerprint(config).hash,
+    refusing: guard.refusal() }, "worker ready");
 
   let stopping: Promise<void> | null = null;
   const ownRuntime = runtime;
   return {
-    runtime: ownRuntime, metrics, http,
+    runtime: ownRuntime, metrics, http, fleet: guard,
     shutdown(reason) {
       stopping ??= (async () => {
         shuttingDown = true;
@@ -114,6 +139,7 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
         await schedules?.stop();
         keyAges?.stop();
         await worker.close(config.worker.shutdownTimeout);
+        await guard.stop();
         await http?.close();
         await ownRuntime.close();
         log.info("shutdown complete");

@@ -1,4 +1,5 @@
-// The daemon's HTTP endpoint: /healthz (the process is up), /readyz (Redis answers), /metrics (Prometheus).
+// The daemon's HTTP endpoint: /healthz (the process is up), /readyz (Redis answers and nothing blocks the daemon,
+// such as a fleet whose configs differ), /metrics (Prometheus).
 // It binds loopback by default; nothing here accepts input beyond the path.
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -11,6 +12,8 @@ export interface HttpServerOptions {
   registry: Registry;
   /** Resolves true when the daemon can do its work (Redis reachable); a rejection counts as not ready. */
   ready: () => Promise<boolean>;
+  /** Why the daemon refuses to work although Redis answers (e.g. config drift), or null; checked first. */
+  blockedBy?: () => string | null;
   log: Logger;
 }
 
@@ -31,10 +34,13 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     switch (path) {
       case "/healthz":
         return send(200, "ok\n");
-      case "/readyz":
+      case "/readyz": {
+        const blocked = options.blockedBy?.();
+        if (blocked) return send(503, `not ready: ${blocked}\n`);
         return void options.ready().then(
           (ready) => send(ready ? 200 : 503, ready ? "ready\n" : "not ready: redis unreachable\n"),
           () => send(503, "not ready: redis unreachable\n"));
+      }
       case "/metrics":
         return void options.registry.metrics().then(
           (text) => send(200, text, options.registry.contentType),

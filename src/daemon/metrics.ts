@@ -19,6 +19,8 @@ export interface MetricSources {
   maxKeyAgeSeconds?: Record<string, number>;
   /** Epoch ms, for the flags' waiting time; default Date.now. */
   clock?: () => number;
+  /** Live daemons on the same prefix whose config fingerprint differs from this one's (0: the fleet agrees). */
+  configDrift?(): number;
 }
 
 export interface RotatorMetrics {
@@ -73,6 +75,9 @@ export function createMetrics(sources: MetricSources, options: { defaultMetrics?
   const recordsRejected = new Counter({ name: `${PREFIX}records_rejected_total`,
     help: "Redis records (progress, flag) ignored because they fail their MAC: forged or damaged (an alert)",
     labelNames: ["kind"], registers });
+  const vaultAlerts = new Counter({ name: `${PREFIX}vault_alerts_total`,
+    help: "Rotations stopped because their vault is not the one the attempt wrote to, or its secret disappeared (an alert)",
+    labelNames: ["account", "reason"], registers });
   const scheduleFires = new Counter({ name: `${PREFIX}schedule_fires_total`,
     help: "Schedule slots seen by this process: enqueued (won the slot), not-elected (another replica did), duplicate, error",
     labelNames: ["account", "outcome"], registers });
@@ -132,6 +137,13 @@ export function createMetrics(sources: MetricSources, options: { defaultMetrics?
       })();
     } });
 
+  new Gauge({ name: `${PREFIX}config_drift`,
+    help: "Live daemons sharing this prefix whose config fingerprint differs from this daemon's; above 0 it refuses to act (an alert)",
+    registers,
+    collect() {
+      this.set(sources.configDrift?.() ?? 0);
+    } });
+
   return {
     registry,
     engineObserver: {
@@ -139,6 +151,7 @@ export function createMetrics(sources: MetricSources, options: { defaultMetrics?
       keyFlagged: (flag: FlaggedKey) => flaggedTotal.inc({ account: flag.account, reason: flag.reason }),
       retirementHeld: (key) => retirementsHeld.inc({ account: key.account }),
       recordRejected: (kind) => recordsRejected.inc({ kind }),
+      vaultAlert: (alert) => vaultAlerts.inc({ account: alert.account, reason: alert.reason }),
     },
     camCall(observation) {
       camCalls.inc({ account: observation.account, action: observation.action, code: observation.code });

@@ -9,7 +9,7 @@ export interface SweepEnqueuer {
   enqueueSweep(account: string, slot: number): Promise<{ jobId: string; added: boolean }>;
 }
 
-export type FireOutcome = "enqueued" | "duplicate" | "not-elected" | "error";
+export type FireOutcome = "enqueued" | "duplicate" | "not-elected" | "refused" | "error";
 
 export interface ScheduleOptions {
   accounts: readonly AccountConfig[];
@@ -17,6 +17,8 @@ export interface ScheduleOptions {
   coordinator: RunCoordinator;
   log: Logger;
   onFire?: (account: string, slot: number, outcome: FireOutcome) => void;
+  /** Why this daemon must not fire now (its fleet's configs differ), or null; a refused slot enqueues nothing. */
+  refusal?: () => string | null;
 }
 
 export interface Schedules {
@@ -35,6 +37,12 @@ export function startSchedules(options: ScheduleOptions): Schedules {
     const task = cron.schedule(account.schedule, async (context) => {
       // context.date is the slot (whole second), identical on every replica whatever its timer drift.
       const slot = context.date.getTime();
+      const refusal = options.refusal?.();
+      if (refusal) {
+        log.warn({ account: account.name, slot }, `schedule slot skipped: ${refusal}`);
+        options.onFire?.(account.name, slot, "refused");
+        return;
+      }
       try {
         const { jobId, added } = await options.engine.enqueueSweep(account.name, slot);
         log.info({ account: account.name, slot, jobId, added }, added ? "sweep enqueued" : "sweep already enqueued for this slot");

@@ -59,9 +59,15 @@ export interface EngineObserver {
   retirementHeld?(key: { account: string; uin: number; accessKeyId: string; lastUsedAt: number | null }): void;
   /** A progress record or flag failed its MAC and was ignored (an alert: forged or damaged). */
   recordRejected?(kind: "progress" | "flag"): void;
+  /** A resumed rotation stopped: its vault is not the one its attempt wrote to, or the secret disappeared (an alert). */
+  vaultAlert?(alert: { account: string; uin: number; reason: "vault-identity-mismatch" | "vault-secret-missing" }): void;
 }
 
 export interface EngineWorker {
+  /** Takes no new jobs (active ones run on) until resume(). */
+  pause(): Promise<void>;
+  /** Takes jobs again; also starts a worker that was started paused. */
+  resume(): Promise<void>;
   /** Stops taking jobs; waits up to `deadlineMs` for active ones, then hands the rest back to the queue. */
   close(deadlineMs: number): Promise<void>;
 }
@@ -86,7 +92,7 @@ export interface RotationEngine {
   /** Follows a rotation job to its end; `onProgress` hears each step. Parked counts as an end. */
   waitForRotation(jobId: string, onProgress?: (step: string) => void, timeoutMs?: number): Promise<RotationOutcome>;
   /** `limiter`: BullMQ's own per-queue limiter, only for the benchmark's baseline (the CAM gate is the real one). */
-  startWorker(options: { concurrency: number; limiter?: { max: number; duration: number } }): EngineWorker;
+  startWorker(options: { concurrency: number; limiter?: { max: number; duration: number }; paused?: boolean }): EngineWorker;
   status(): Promise<EngineStatus>;
   retryFailed(): Promise<number>;
   pause(): Promise<void>;

@@ -21,6 +21,12 @@ export interface CreateGuard {
 export interface AttemptRecord {
   attemptId: string;
   attemptStart: number;
+  /**
+   * The vault this attempt writes to (Vault.identity: type, region, endpoint, secret name; or host and file path).
+   * Only in that vault does "the vault does not hold the key" prove anything. Absent in records written before
+   * identities were recorded: such a record proves nothing about any vault.
+   */
+  vaultIdentity?: string;
   createGuard?: CreateGuard;
   newKeyId?: string;
   versionId?: string;
@@ -44,14 +50,14 @@ export interface ProgressRecord {
 }
 
 const GUARD_FIELDS = ["knownKeyIds", "createStartedAt"];
-const ATTEMPT_FIELDS = ["attemptId", "attemptStart", ...GUARD_FIELDS, "newKeyId", "versionId", "oldKeyId", "promotedAt"];
+const ATTEMPT_FIELDS = ["attemptId", "attemptStart", "vaultIdentity", ...GUARD_FIELDS, "newKeyId", "versionId", "oldKeyId", "promotedAt"];
 
-type AttemptUpdate = Partial<Pick<AttemptRecord, "newKeyId" | "versionId" | "oldKeyId" | "promotedAt">> & { step?: string };
+type AttemptUpdate = Partial<Pick<AttemptRecord, "newKeyId" | "versionId" | "oldKeyId" | "promotedAt" | "vaultIdentity">> & { step?: string };
 
 export interface ProgressStore {
   load(account: string, uin: number): Promise<ProgressRecord>;
   /** Starts a new attempt, forgetting any earlier one. */
-  beginAttempt(account: string, uin: number, attempt: Pick<AttemptRecord, "attemptId" | "attemptStart">): Promise<void>;
+  beginAttempt(account: string, uin: number, attempt: Pick<AttemptRecord, "attemptId" | "attemptStart" | "vaultIdentity">): Promise<void>;
   update(account: string, uin: number, fields: AttemptUpdate): Promise<void>;
   /** Right before CreateAccessKey. */
   guardCreate(account: string, uin: number, guard: CreateGuard): Promise<void>;
@@ -104,7 +110,8 @@ export function createProgressStore(redis: Redis, keys: EngineKeys, signer: Reco
     },
     beginAttempt: (account, uin, attempt) => rewrite(account, uin, (fields) => {
       drop(fields, ATTEMPT_FIELDS);
-      Object.assign(fields, { attemptId: attempt.attemptId, attemptStart: String(attempt.attemptStart), step: "inspect" });
+      Object.assign(fields, { attemptId: attempt.attemptId, attemptStart: String(attempt.attemptStart),
+        ...(attempt.vaultIdentity ? { vaultIdentity: attempt.vaultIdentity } : {}), step: "inspect" });
     }),
     update: (account, uin, update) => rewrite(account, uin, (fields) => {
       for (const [name, value] of Object.entries(update)) if (value !== undefined) fields[name] = String(value);
@@ -132,6 +139,7 @@ export function parseProgress(hash: Record<string, string>): ProgressRecord {
     record.attempt = {
       attemptId: hash.attemptId,
       attemptStart: Number(hash.attemptStart ?? 0),
+      ...(hash.vaultIdentity ? { vaultIdentity: hash.vaultIdentity } : {}),
       ...(hash.createStartedAt ? { createGuard: { knownKeyIds: hash.knownKeyIds ? hash.knownKeyIds.split(",") : [],
         startedAt: Number(hash.createStartedAt) } } : {}),
       ...(hash.newKeyId ? { newKeyId: hash.newKeyId } : {}),

@@ -158,7 +158,7 @@ export function createRotationEngine(deps: RotationEngineDeps): RotationEngine {
     },
 
     startWorker(options) {
-      const worker = startWorker(ctx, options.concurrency, options.limiter);
+      const worker = startWorker(ctx, options.concurrency, options.limiter, options.paused);
       workers.add(worker);
       return workerHandle(worker, () => workers.delete(worker), log);
     },

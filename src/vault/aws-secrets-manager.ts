@@ -6,6 +6,7 @@ import {
   UpdateSecretVersionStageCommand, type SecretsManagerClientConfig,
 } from "@aws-sdk/client-secrets-manager";
 import { awsErrorCode, vaultErrorFromAws } from "./aws-errors.js";
+import { awsVaultIdentity } from "./identity.js";
 import { hasLabel, PLACEHOLDER_VALUE, readStages, realHolder, STAGES, type SecretState } from "./aws-staging.js";
 import { parsePayload, payloadProblem, samePayload, serializePayload } from "./payload.js";
 import { VaultError, type SecretPayload, type SecretRef, type Vault, type VaultStage, type VaultVersion } from "./port.js";
@@ -174,6 +175,8 @@ export function createAwsSecretsManagerVault(options: AwsSecretsManagerVaultOpti
 
   return {
     kind: "aws-secrets-manager",
+
+    identity: (ref) => awsVaultIdentity({ region: options.region, endpoint: options.endpoint, secretName: nameOf("identity", ref) }),
 
     async readCurrent(ref) {
       const { name, state } = await inspect("readCurrent", ref);

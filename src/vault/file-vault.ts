@@ -10,6 +10,7 @@ import {
 } from "./file-vault-document.js";
 import { faultFromFs, FileVaultFault } from "./file-vault-fault.js";
 import { withFileLock } from "./file-vault-lock.js";
+import { fileVaultIdentity } from "./identity.js";
 import { ensureParentDir, readIfExists, writeFileAtomic } from "./file-vault-store.js";
 import { parsePayload, payloadProblem, samePayload, serializePayload } from "./payload.js";
 import { VaultError, type SecretPayload, type SecretRef, type Vault, type VaultStage, type VaultVersion } from "./port.js";
@@ -100,6 +101,8 @@ export function createFileVault(options: FileVaultOptions): Vault {
 
   return {
     kind: "file",
+
+    identity: (ref) => fileVaultIdentity({ path, secretKey: secretKey(ref) }),
 
     readCurrent: (ref) => run("readCurrent", ref, async () => {
       const opened = await open();

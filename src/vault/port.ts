@@ -35,6 +35,11 @@ export interface VaultDescription {
 
 export interface Vault {
   readonly kind: "aws-secrets-manager" | "file";
+  /**
+   * Where `ref`'s secret lives, without secrets (identity.ts). A rotation attempt records it; a run resumed on a
+   * daemon whose vault differs never takes "the vault does not hold it" as evidence for anything.
+   */
+  identity(ref: SecretRef): string;
   /** The AWSCURRENT version's id and value, or null when the secret or its current version does not exist. */
   readCurrent(ref: SecretRef): Promise<{ versionId: string; value: SecretPayload } | null>;
   /**

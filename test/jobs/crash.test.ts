@@ -1,44 +1,19 @@
 // A crash at every step boundary: a worker process with CAM_ROTATOR_CRASH_AFTER=<step> kills itself with SIGKILL
 // right after that step; a worker started afterwards must converge, and the invariants the chaos suite uses hold.
-import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { existsSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { CRASH_ENV } from "../../src/jobs/crash-switch.js";
 import { ROTATE_STEPS } from "../../src/jobs/queue.js";
-import { ACCOUNT, createRig, scanRigs, USER_UIN, type Rig } from "../support/harness.js";
-import { CREDENTIAL_ENV } from "../support/rig-constants.js";
+import { ACCOUNT, createRig, scanRigs, USER_UIN } from "../support/harness.js";
+import { collectWorkerSecrets, runWorkerProcess } from "../support/run-worker-process.js";
 
 afterAll(async () => {
   const report = await scanRigs();
   expect(report.keysRead).toBeGreaterThan(0);
   expect(report.hits).toEqual([]);
 });
-
-/** Runs the worker process until it exits; its output goes to the rig's captured logs. */
-function runWorkerProcess(rig: Rig, env: Record<string, string>, secretsFile: string, timeoutMs = 25_000):
-  Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-  const child = spawn(process.execPath, ["--import", "tsx", "test/support/worker-process.ts",
-    JSON.stringify({ config: rig.rawConfig, secretsFile })], {
-    env: { ...process.env, ...env, [CREDENTIAL_ENV.secretIdEnv]: rig.rootCredentials.secretId,
-      [CREDENTIAL_ENV.secretKeyEnv]: rig.rootCredentials.secretKey, AWS_ACCESS_KEY_ID: "testing", AWS_SECRET_ACCESS_KEY: "testing" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  child.stdout.on("data", (chunk: Buffer) => rig.logs.push(chunk.toString()));
-  child.stderr.on("data", (chunk: Buffer) => rig.logs.push(chunk.toString()));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error(`worker process with ${JSON.stringify(env)} did not exit within ${timeoutMs} ms`));
-    }, timeoutMs);
-    child.once("exit", (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal });
-    });
-  });
-}
 
 describe.concurrent("a SIGKILL at every step boundary, then a restart", () => {
   for (const step of ROTATE_STEPS) {
@@ -73,10 +48,7 @@ describe.concurrent("a SIGKILL at every step boundary, then a restart", () => {
           await worker.close(5_000);
         }
       } finally {
-        if (existsSync(secretsFile)) {
-          for (const secret of readFileSync(secretsFile, "utf8").split("\n").filter(Boolean)) rig.secrets.add(secret);
-          rmSync(secretsFile, { force: true });
-        }
+        collectWorkerSecrets(rig, secretsFile);
         await rig.close();
       }
     });

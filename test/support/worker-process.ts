@@ -2,9 +2,11 @@
 // its rotation turns, CAM client per account with credentials from the environment, the configured vault, the
 // engine). Crash tests
 // start it with CAM_ROTATOR_CRASH_AFTER=<step> and watch it die by SIGKILL.
-//   node --import tsx test/support/worker-process.ts '{"config": {...}, "secretsFile": "/tmp/..."}'
+//   node --import tsx test/support/worker-process.ts '{"config": {...}, "secretsFile": "/tmp/...", "fleet": {...}}'
 // Every SecretAccessKey CreateAccessKey hands this process is appended to `secretsFile` (test side only), so
-// the secret scan can look for keys whose secret died with the process.
+// the secret scan can look for keys whose secret died with the process. With `fleet` ({ ttlMs, intervalMs }) it
+// runs the daemon's fleet check too (the chaos suite's config drift): its worker takes jobs only while every live
+// fingerprint under the prefix equals its own.
 import { appendFileSync } from "node:fs";
 import { Redis } from "ioredis";
 import { DEFAULT_RATE_LIMITS } from "../../src/cam/actions.js";
@@ -12,12 +14,15 @@ import { createCamClient } from "../../src/cam/client.js";
 import { createRedisGate } from "../../src/cam/limiter/redis-gate.js";
 import type { CamApi } from "../../src/cam/types.js";
 import { parseConfig, resolveCredentials } from "../../src/config/index.js";
+import { configFingerprint } from "../../src/daemon/config-fingerprint.js";
+import { createFleetGuard } from "../../src/daemon/fleet-guard.js";
 import { createRotationEngine } from "../../src/jobs/runtime.js";
 import { createLogger } from "../../src/log.js";
 import { createVault } from "../../src/vault/index.js";
 import { recordingCam, TEST_RECORD_KEY, TEST_TUNING } from "./rig-constants.js";
 
-const { config: raw, secretsFile } = JSON.parse(process.argv[2] ?? "{}") as { config: unknown; secretsFile?: string };
+const { config: raw, secretsFile, fleet } = JSON.parse(process.argv[2] ?? "{}") as
+  { config: unknown; secretsFile?: string; fleet?: { ttlMs: number; intervalMs: number } };
 const config = parseConfig(raw, "worker-process argv");
 const log = createLogger({ level: "debug", name: "worker-process" });
 const redis = new Redis(config.redis.url, { maxRetriesPerRequest: null });
@@ -32,11 +37,15 @@ const clients = new Map<string, CamApi>(config.accounts.map((account, index) => 
 const vault = await createVault(config.vault);
 const engine = createRotationEngine({ config, connection: redis, vault, log, tuning: TEST_TUNING, turns: gate, recordKey: TEST_RECORD_KEY,
   camFor: (account) => clients.get(account)! });
-const worker = engine.startWorker({ concurrency: 2 });
+const worker = engine.startWorker({ concurrency: 2, paused: fleet !== undefined });
+const guard = fleet && createFleetGuard({ redis, prefix: config.redis.prefix, fingerprint: configFingerprint(config), log, ...fleet,
+  onChange: (refusal) => (refusal ? worker.pause() : worker.resume()) });
+await guard?.start();
 
 process.once("SIGTERM", () => {
   void (async () => {
     await worker.close(3_000);
+    await guard?.stop();
     await engine.close();
     await vault.close();
     redis.disconnect();

@@ -25,7 +25,7 @@ export async function inspect(deps: RotationDeps, run: RotationRun): Promise<Ins
     const decision = dueDecision(await currentKeyAge(deps.vault, run.ref, deps.clock()), deps.account.maxKeyAgeDays);
     if (!decision.due) return { kind: "notDue", reason: decision.reason };
   }
-  const attempt = { attemptId: randomUUID(), attemptStart: deps.clock() };
+  const attempt = { attemptId: randomUUID(), attemptStart: deps.clock(), vaultIdentity: deps.vault.identity(run.ref) };
   await deps.progress.beginAttempt(run.account, run.uin, attempt);
   await emit(deps, run, { step: "inspect", type: "rotation-started", detail: `attempt ${attempt.attemptId}` });
   return { kind: "ready", snapshot: { keys, vault, progress: { ...progress, attempt } } };

@@ -11,6 +11,7 @@ import type { AccessKey } from "../../cam/types.js";
 import { parseCamTime } from "../due.js";
 import { removeKey } from "../key-removal.js";
 import type { AttemptRecord } from "../progress.js";
+import { checkVaultOfAttempt } from "./vault-of-attempt.js";
 import { emit, keyIdsOf, type InFlightKey, type RotationDeps, type RotationRun, type Snapshot } from "./context.js";
 
 export type Resume =
@@ -19,6 +20,8 @@ export type Resume =
   | { kind: "retire"; newKeyId: string };
 
 export async function reconcile(deps: RotationDeps, run: RotationRun, snapshot: Snapshot): Promise<{ snapshot: Snapshot; resume: Resume }> {
+  // Guard: the vault's silence is evidence only in the vault the attempt wrote to, with its secret still there.
+  snapshot = await checkVaultOfAttempt(deps, run, snapshot);
   const attempt = snapshot.progress.attempt;
   let { keys, vault } = snapshot;
   let resume: Resume = { kind: "fresh" };
