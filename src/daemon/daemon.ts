@@ -6,6 +6,7 @@ import { hostname } from "node:os";
 import cron from "node-cron";
 import type { Config } from "../config/index.js";
 import type { EngineWorker } from "../jobs/engine.js";
+import { lagWarning } from "../jobs/last-use-lag.js";
 import type { Logger } from "../log.js";
 import { startHttpServer, type RunningHttpServer } from "./http-server.js";
 import { startKeyAgeSampler, type KeyAgeSampler } from "./key-ages.js";
@@ -37,6 +38,10 @@ const QUEUE_STATES = ["waiting", "active", "delayed", "prioritized", "completed"
 export async function startDaemon(config: Config, options: DaemonOptions): Promise<Daemon> {
   const { log } = options;
   assertCredentials(config, options.env);
+  for (const [index, account] of config.accounts.entries()) {
+    const warning = lagWarning(account.retire);
+    if (warning) log.warn({ account: account.name }, `accounts[${index}].${warning}`);
+  }
   let runtime: Runtime | undefined;
   let keyAges: KeyAgeSampler | undefined;
   let shuttingDown = false;

@@ -173,3 +173,43 @@ describe("documented error codes, each classed on purpose", () => {
     expect(keysOf(DEPLOYER_UIN)[0]!.status).toBe("Active");
   });
 });
+
+describe("time lags (the simulator's side; the engine's side is test/jobs/cam-lags.test.ts)", () => {
+  const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  it.each([0, 1])("GetSecurityLastUsed reports a use %i s late", async (lastUsedLagSec) => {
+    answers({ lastUsedLagSec });
+    const deployer = typedClient(sim.url, keys.deployer, { gate: redisGate(redis).gate });
+    const before = Date.now();
+    await deployer.getUserAppId();
+    const [now] = await admin.getSecurityLastUsed([keys.deployer.secretId]);
+    if (lastUsedLagSec === 0) expect(now!.lastSecretUsedDate).toBeGreaterThanOrEqual(before);
+    else expect(now).toMatchObject({ lastSecretUsedDate: null, lastUsedDate: null });
+    await pause(lastUsedLagSec * 1000 + 100);
+    const [later] = await admin.getSecurityLastUsed([keys.deployer.secretId]);
+    expect(later!.lastSecretUsedDate).toBeGreaterThanOrEqual(before);
+    expect(later!.lastUsedDate).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+  });
+
+  it("with a lag, an earlier use is reported until the newer one is old enough", async () => {
+    answers({ lastUsedLagSec: 1 });
+    const deployer = typedClient(sim.url, keys.deployer, { gate: redisGate(redis).gate });
+    await deployer.getUserAppId();
+    await pause(1_100);
+    const first = (await admin.getSecurityLastUsed([keys.deployer.secretId]))[0]!.lastSecretUsedDate;
+    expect(first).not.toBeNull();
+    await deployer.getUserAppId();
+    expect((await admin.getSecurityLastUsed([keys.deployer.secretId]))[0]!.lastSecretUsedDate).toBe(first);
+  });
+
+  it.each([0, 800])("a new key shows up in ListAccessKeys %i ms late; the two-key rule holds at once", async (listingLagMs) => {
+    answers({ listingLagMs });
+    const created = await admin.createAccessKey(EMPTY_UIN);
+    const listedAtOnce = (await admin.listAccessKeys(EMPTY_UIN)).map((key) => key.accessKeyId);
+    expect(listedAtOnce).toEqual(listingLagMs === 0 ? [created.accessKeyId] : []);
+    await admin.createAccessKey(EMPTY_UIN);
+    expect(await camErrorOf(admin.createAccessKey(EMPTY_UIN))).toMatchObject({ code: "OperationDenied.AccessKeyOverLimit" });
+    await pause(listingLagMs + 100);
+    expect((await admin.listAccessKeys(EMPTY_UIN)).map((key) => key.accessKeyId)).toContain(created.accessKeyId);
+  });
+});

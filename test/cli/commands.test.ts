@@ -1,4 +1,5 @@
 // Every admin command against a real worker daemon (the binary), Redis, moto and the CAM simulator.
+import { readFileSync } from "node:fs";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createRedisGate, limiterKey } from "../../src/cam/limiter/redis-gate.js";
@@ -79,6 +80,16 @@ describe("admin commands against a running worker", () => {
       "ok config", "ok redis", "ok vault", "ok account main", "ok users main", "all checks passed"]);
     expect(stdout).toContain("signed in as uin 100000000002");
     expect(stdout).toContain("all 4 configured UINs exist");
+  });
+
+  it("check-config warns (exit still 0) when a retirement phase is shorter than the last-use lag, naming path and values", async () => {
+    const raw = JSON.parse(readFileSync(world.configPath, "utf8")) as { accounts: Array<{ retire: unknown }> };
+    raw.accounts[0]!.retire = { deactivateAfter: "1d", deleteAfter: "7d", lastUsedLag: "3d" };
+    const result = await world.run(["check-config", "--config", world.writeConfig(raw, "short-retire.json")], { timeoutMs: 60_000 });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/WARN\s+retire main\s+accounts\[0\]\.retire\.deactivateAfter \(86400000 ms\) is shorter than retire\.lastUsedLag \(259200000 ms\)/);
+    expect(result.stdout).not.toContain("retire.deleteAfter");
+    expect(result.stdout).toContain("all checks passed");
   });
 
   it("check-config exits 1 and names the failure when the credentials are wrong", async () => {
