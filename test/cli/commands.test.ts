@@ -92,6 +92,21 @@ describe("admin commands against a running worker", () => {
     expect(result.stdout).toContain("all checks passed");
   });
 
+  it("the worker logs the same warning at start-up", async () => {
+    const raw = JSON.parse(readFileSync(world.configPath, "utf8")) as { redis: { prefix: string }; accounts: Array<{ retire: unknown }> };
+    raw.accounts[0]!.retire = { deactivateAfter: "1d", deleteAfter: "7d", lastUsedLag: "3d" };
+    raw.redis.prefix = `${world.prefix}-lag-warning`; // its own queue: this worker must not take the other tests' jobs
+    const worker = world.spawn(["worker", "--config", world.writeConfig(raw, "short-retire-worker.json")]);
+    try {
+      const line = await worker.waitFor((text) => text.includes("shorter than retire.lastUsedLag"), 20_000);
+      expect(JSON.parse(line)).toMatchObject({ account: "main",
+        msg: expect.stringMatching(/^accounts\[0\]\.retire\.deactivateAfter \(86400000 ms\) is shorter/) });
+    } finally {
+      worker.child.kill("SIGTERM");
+      await worker.exited;
+    }
+  });
+
   it("check-config exits 1 and names the failure when the credentials are wrong", async () => {
     const result = await world.run(["check-config", "--config", world.configPath], { env: { TEST_MAIN_SECRET_KEY: "wrong-secret-value-000000000000" } });
     expect(result.code).toBe(1);
