@@ -71,7 +71,8 @@ async function main(): Promise<void> {
       name: ACCOUNT, endpoint: sim.url, credentials: { secretIdEnv: "DEMO_SECRET_ID", secretKeyEnv: "DEMO_SECRET_KEY" },
       users: USERS.map((user) => user.uin), schedule: "0 3 * * *", timezone: "UTC", maxKeyAgeDays: 90,
       // Seconds instead of days, so the old keys' retirement happens while you watch.
-      retire: { deactivateAfter: "2s", deleteAfter: "2s" }, overLimit: "auto",
+      // The demo's simulator reports uses at once, so there is no last-use lag to wait for.
+      retire: { deactivateAfter: "2s", deleteAfter: "2s", lastUsedLag: "0s" }, overLimit: "auto",
     }],
     http: { host: "127.0.0.1", port: 0 },
   }, "demo config", {});

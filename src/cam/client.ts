@@ -3,11 +3,11 @@
 import tencentcloud from "tencentcloud-sdk-nodejs-common";
 import type { CamAction } from "./actions.js";
 import { sdkEndpoint } from "./endpoint.js";
-import { CamError, kindOfCode, type CamErrorContext } from "./errors.js";
+import { CamError, GONE_KEY_CODES, kindOfCode, type CamErrorContext } from "./errors.js";
 import type { CallGate } from "./limiter/gate.js";
-import { parseResponse, type CamResponse } from "./responses.js";
-import type { AccessKey, CamApi, CamCredentials, CamUser, CallerIdentity, KeyLastUsed, KeyStatus,
-  NewAccessKey } from "./types.js";
+import { parseResponse, rowSchemas, rowsOf, type CamResponse } from "./responses.js";
+import type { AccessKey, CamAnswerWarning, CamApi, CamCredentials, CamUser, CallerIdentity, KeyChange, KeyLastUsed,
+  KeyStatus, NewAccessKey } from "./types.js";
 
 const { CommonClient } = tencentcloud;
 const CAM_VERSION = "2019-01-16";
@@ -36,6 +36,8 @@ export interface CamClientDeps {
   /** How often a call answered with RequestLimitExceeded is sent again after the gate's penalty. Default 3. */
   throttleRetries?: number;
   observe?: (observation: CamCallObservation) => void;
+  /** A list row that was skipped rather than failing the whole answer. Default: ignored. */
+  warn?: (warning: CamAnswerWarning) => void;
 }
 
 type Sdk = InstanceType<typeof CommonClient>;
@@ -81,28 +83,53 @@ export function createCamClient(settings: CamAccountSettings, deps: CamClientDep
 
   const target = (targetUin: number) => ({ TargetUin: targetUin });
 
+  /** The rows of a list that can be read; each skipped row is reported, by index and field, never by value. */
+  function readableRows<T>(action: CamAction, list: unknown[], schema: Parameters<typeof rowsOf<T>>[1], field: string): T[] {
+    const { rows, skipped } = rowsOf(list, schema, field);
+    for (const row of skipped) deps.warn?.({ account, action, problem: row.problem });
+    return rows;
+  }
+
+  async function listAccessKeys(targetUin: number): Promise<AccessKey[]> {
+    const { AccessKeys } = await call(ownSdk, "ListAccessKeys", target(targetUin), targetUin);
+    return AccessKeys.map(toAccessKey);
+  }
+
+  /**
+   * Runs an Update or Delete; "gone" when CAM says the key is not that user's (any more). Which code it says
+   * that with is undocumented (errors.ts): the ambiguous ones count as "gone" only when a listing agrees.
+   */
+  async function changeKey(targetUin: number, accessKeyId: string, send: () => Promise<unknown>): Promise<KeyChange> {
+    try {
+      await send();
+      return "done";
+    } catch (error) {
+      if (!(error instanceof CamError)) throw error;
+      if ((GONE_KEY_CODES.certain as readonly string[]).includes(error.code)) return "gone";
+      if (!(GONE_KEY_CODES.confirmByListing as readonly string[]).includes(error.code)) throw error;
+      const listed = (await listAccessKeys(targetUin)).some((key) => key.accessKeyId === accessKeyId);
+      if (listed) throw error;
+      return "gone";
+    }
+  }
+
   return {
     account,
     async createAccessKey(targetUin): Promise<NewAccessKey> {
       const { AccessKey: key } = await call(ownSdk, "CreateAccessKey", target(targetUin), targetUin);
       return { ...toAccessKey(key), secretAccessKey: key.SecretAccessKey };
     },
-    async listAccessKeys(targetUin): Promise<AccessKey[]> {
-      const { AccessKeys } = await call(ownSdk, "ListAccessKeys", target(targetUin), targetUin);
-      return (AccessKeys ?? []).map(toAccessKey);
-    },
-    async updateAccessKey(targetUin, accessKeyId, status: KeyStatus): Promise<void> {
-      await call(ownSdk, "UpdateAccessKey", { ...target(targetUin), AccessKeyId: accessKeyId, Status: status }, targetUin);
-    },
-    async deleteAccessKey(targetUin, accessKeyId): Promise<void> {
-      await call(ownSdk, "DeleteAccessKey", { ...target(targetUin), AccessKeyId: accessKeyId }, targetUin);
-    },
+    listAccessKeys,
+    updateAccessKey: (targetUin, accessKeyId, status: KeyStatus) => changeKey(targetUin, accessKeyId, () =>
+      call(ownSdk, "UpdateAccessKey", { ...target(targetUin), AccessKeyId: accessKeyId, Status: status }, targetUin)),
+    deleteAccessKey: (targetUin, accessKeyId) => changeKey(targetUin, accessKeyId, () =>
+      call(ownSdk, "DeleteAccessKey", { ...target(targetUin), AccessKeyId: accessKeyId }, targetUin)),
     async getSecurityLastUsed(secretIds): Promise<KeyLastUsed[]> {
       const rows: KeyLastUsed[] = [];
       for (let i = 0; i < secretIds.length; i += LAST_USED_BATCH) {
         const batch = secretIds.slice(i, i + LAST_USED_BATCH);
         const { SecretIdLastUsedRows } = await call(ownSdk, "GetSecurityLastUsed", { SecretIdList: batch });
-        for (const row of SecretIdLastUsedRows ?? []) {
+        for (const row of readableRows("GetSecurityLastUsed", SecretIdLastUsedRows, rowSchemas.lastUsed, "SecretIdLastUsedRows")) {
           rows.push({ secretId: row.SecretId, lastUsedDate: row.LastUsedDate ?? null,
             lastSecretUsedDate: row.LastSecretUsedDate ?? null });
         }
@@ -111,7 +138,7 @@ export function createCamClient(settings: CamAccountSettings, deps: CamClientDep
     },
     async listUsers(): Promise<CamUser[]> {
       const { Data } = await call(ownSdk, "ListUsers", {});
-      return (Data ?? []).map((user) => ({ uin: user.Uin, name: user.Name,
+      return readableRows("ListUsers", Data, rowSchemas.user, "Data").map((user) => ({ uin: user.Uin, name: user.Name,
         ...(user.Uid == null ? {} : { uid: user.Uid }), ...(user.Remark == null ? {} : { remark: user.Remark }) }));
     },
     async getUserAppId(): Promise<CallerIdentity> {
@@ -123,7 +150,7 @@ export function createCamClient(settings: CamAccountSettings, deps: CamClientDep
   };
 }
 
-function toAccessKey(key: CamResponse<"ListAccessKeys">["AccessKeys"] extends (infer K)[] | null ? K : never): AccessKey {
+function toAccessKey(key: CamResponse<"ListAccessKeys">["AccessKeys"][number]): AccessKey {
   return { accessKeyId: key.AccessKeyId, status: key.Status, createTime: key.CreateTime,
     ...(key.Description == null ? {} : { description: key.Description }) };
 }

@@ -1,11 +1,19 @@
 // Schemas for the CAM responses the rotator reads. A response that does not match becomes a typed error
 // instead of an `undefined` that travels on. Messages name the field, never its value (it may be a secret).
+// Read the way the official SDK models allow: fields Tencent does not promise (the `?` in the models) may be
+// missing or null, and fields we do not know are ignored (zod's z.object strips them).
 import { z } from "zod";
 import type { CamAction } from "./actions.js";
 
 const status = z.enum(["Active", "Inactive"]);
 const createTime = z.string().regex(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
 const accessKeyId = z.string().min(1).max(128);
+
+/**
+ * A list the SDK models mark optional: missing or null reads as empty. The rows stay unparsed here, so that
+ * each list decides whether one odd row fails the whole answer (see `rowsOf`).
+ */
+const optionalList = z.array(z.unknown()).nullish().transform((rows) => rows ?? []);
 
 const accessKey = z.object({
   AccessKeyId: accessKeyId,
@@ -14,28 +22,34 @@ const accessKey = z.object({
   Description: z.string().nullish(),
 });
 
+/** Rows of the lists; exported for `rowsOf`. */
+export const rowSchemas = {
+  /** ListAccessKeys is all-or-nothing: the two-key rule, orphans and retirement need the user's full key list. */
+  accessKey,
+  /** A row skipped here only removes evidence of use, and a key without a row counts as used (key-removal.ts). */
+  lastUsed: z.object({
+    SecretId: accessKeyId,
+    LastUsedDate: z.string().nullish(),
+    LastSecretUsedDate: z.number().nullish(),
+  }),
+  /** Tencent's own example has a row with `Uin: 0`: such a row names nobody we could rotate, so it is skipped. */
+  user: z.object({
+    Uin: z.number().int().positive(),
+    Name: z.string(),
+    Uid: z.number().int().nullish(),
+    Remark: z.string().nullish(),
+  }),
+};
+
 export const responseSchemas = {
   CreateAccessKey: z.object({
     AccessKey: accessKey.extend({ SecretAccessKey: z.string().min(1) }),
   }),
-  ListAccessKeys: z.object({ AccessKeys: z.array(accessKey).nullable() }),
+  ListAccessKeys: z.object({ AccessKeys: z.array(accessKey).nullish().transform((keys) => keys ?? []) }),
   UpdateAccessKey: z.object({}),
   DeleteAccessKey: z.object({}),
-  GetSecurityLastUsed: z.object({
-    SecretIdLastUsedRows: z.array(z.object({
-      SecretId: accessKeyId,
-      LastUsedDate: z.string().nullish(),
-      LastSecretUsedDate: z.number().nullish(),
-    })).nullable(),
-  }),
-  ListUsers: z.object({
-    Data: z.array(z.object({
-      Uin: z.number().int().positive(),
-      Name: z.string(),
-      Uid: z.number().int().nullish(),
-      Remark: z.string().nullish(),
-    })).nullable(),
-  }),
+  GetSecurityLastUsed: z.object({ SecretIdLastUsedRows: optionalList }),
+  ListUsers: z.object({ Data: optionalList }),
   GetUserAppId: z.object({
     Uin: z.union([z.string(), z.number()]).transform(String),
     OwnerUin: z.union([z.string(), z.number()]).transform(String),
@@ -50,9 +64,30 @@ export function parseResponse<A extends CamAction>(action: A, body: unknown):
   { ok: true; value: CamResponse<A> } | { ok: false; problem: string } {
   const result = responseSchemas[action].safeParse(body);
   if (result.success) return { ok: true, value: result.data as CamResponse<A> };
-  const problem = result.error.issues
+  return { ok: false, problem: describeIssues(result.error) };
+}
+
+/** A row left out of a list, by its index and the fields that were wrong (never their values). */
+export interface SkippedRow {
+  index: number;
+  problem: string;
+}
+
+/** The rows of `list` that match `schema`; the others are skipped and described, never fail the whole list. */
+export function rowsOf<T>(list: unknown[], schema: z.ZodType<T>, field: string): { rows: T[]; skipped: SkippedRow[] } {
+  const rows: T[] = [];
+  const skipped: SkippedRow[] = [];
+  list.forEach((raw, index) => {
+    const result = schema.safeParse(raw);
+    if (result.success) rows.push(result.data);
+    else skipped.push({ index, problem: describeIssues(result.error, `${field}.${index}`) });
+  });
+  return { rows, skipped };
+}
+
+function describeIssues(error: z.ZodError, prefix?: string): string {
+  return error.issues
     .slice(0, 3)
-    .map((issue) => `${issue.path.join(".") || "(root)"}: ${issue.code}`)
+    .map((issue) => `${[prefix, ...issue.path].filter((part) => part !== undefined).join(".") || "(root)"}: ${issue.code}`)
     .join("; ");
-  return { ok: false, problem };
 }

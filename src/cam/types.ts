@@ -35,6 +35,19 @@ export interface CallerIdentity {
   appId: number;
 }
 
+/**
+ * What an Update or Delete did. "gone": the key does not exist for that user (any more), whichever documented
+ * code CAM said that with; removing or deactivating a key that is gone is done, so retries are free.
+ */
+export type KeyChange = "done" | "gone";
+
+/** A list row CAM sent that the client left out (a `Uin: 0` user, a row missing a field). Paths only, no values. */
+export interface CamAnswerWarning {
+  account: string;
+  action: string;
+  problem: string;
+}
+
 export interface CamCredentials {
   secretId: string;
   secretKey: string;
@@ -45,10 +58,11 @@ export interface CamApi {
   readonly account: string;
   createAccessKey(targetUin: number): Promise<NewAccessKey>;
   listAccessKeys(targetUin: number): Promise<AccessKey[]>;
-  updateAccessKey(targetUin: number, accessKeyId: string, status: KeyStatus): Promise<void>;
-  deleteAccessKey(targetUin: number, accessKeyId: string): Promise<void>;
+  updateAccessKey(targetUin: number, accessKeyId: string, status: KeyStatus): Promise<KeyChange>;
+  deleteAccessKey(targetUin: number, accessKeyId: string): Promise<KeyChange>;
   /** At most 10 ids per CAM call; longer lists are split. */
   getSecurityLastUsed(secretIds: string[]): Promise<KeyLastUsed[]>;
+  /** Rows that do not name a rotatable user (Uin 0, a field missing) are skipped with a warning. */
   listUsers(): Promise<CamUser[]>;
   getUserAppId(): Promise<CallerIdentity>;
   /** GetUserAppId signed with other credentials (a freshly created key), through the same limiter. */

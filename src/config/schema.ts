@@ -20,6 +20,9 @@ const duration = durationAtLeast(0);
 /** Timeouts of 0 would mean "never" to some layers and "at once" to others. */
 const timeout = durationAtLeast(1);
 
+/** LastUsedDate is a day late and in an unstated zone; Tencent's example shows 3 days to LastSecretUsedDate. */
+export const DEFAULT_LAST_USED_LAG_MS = 3 * 86_400_000;
+
 const positiveInt = z.number({ error: "expected a positive integer" }).int("expected a positive integer")
   .positive("expected a positive integer");
 
@@ -50,8 +53,12 @@ export const accountSchema = z.strictObject({
   schedule: cronExpression,
   timezone: timezone.default("UTC"),
   maxKeyAgeDays: positiveInt,
-  retire: z.strictObject({ deactivateAfter: duration, deleteAfter: duration })
-    .default({ deactivateAfter: 7 * 86_400_000, deleteAfter: 7 * 86_400_000 }),
+  retire: z.strictObject({
+    deactivateAfter: duration,
+    deleteAfter: duration,
+    /** How late GetSecurityLastUsed may report a use (src/jobs/last-use-lag.ts); 3 days covers Tencent's example. */
+    lastUsedLag: duration.default(DEFAULT_LAST_USED_LAG_MS),
+  }).default({ deactivateAfter: 7 * 86_400_000, deleteAfter: 7 * 86_400_000, lastUsedLag: DEFAULT_LAST_USED_LAG_MS }),
   overLimit: z.enum(["auto", "flag-only"]).default("auto"),
   rateLimits: rateLimits.optional(),
   requestTimeout: timeout.default(10_000),

@@ -7,6 +7,7 @@ import { hostname } from "node:os";
 import cron from "node-cron";
 import type { Config } from "../config/index.js";
 import type { EngineWorker } from "../jobs/engine.js";
+import { lagWarning } from "../jobs/last-use-lag.js";
 import type { Logger } from "../log.js";
 import { configFingerprint } from "./config-fingerprint.js";
 import { createFleetGuard, type FleetGuard } from "./fleet-guard.js";
@@ -46,6 +47,10 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
   assertRecordKey(config, options.env);
   if (!recordKeyFrom(options.env ?? process.env))
     log.warn("no record key (redis.requireRecordKey: false): approvals and progress records in Redis are not authenticated");
+  for (const [index, account] of config.accounts.entries()) {
+    const warning = lagWarning(account.retire);
+    if (warning) log.warn({ account: account.name }, `accounts[${index}].${warning}`);
+  }
   let runtime: Runtime | undefined;
   let keyAges: KeyAgeSampler | undefined;
   let fleet: FleetGuard | undefined;

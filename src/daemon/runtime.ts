@@ -91,7 +91,8 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
       ...(account.endpoint ? { endpoint: account.endpoint } : {}),
       credentials: resolveCredentials(account, index, env),
       requestTimeoutSec: account.requestTimeout / 1000,
-    }, { gate, ...(options.observeCamCall ? { observe: options.observeCamCall } : {}) });
+    }, { gate, ...(options.observeCamCall ? { observe: options.observeCamCall } : {}),
+      warn: (warning) => options.log.warn(warning, "skipped a CAM list row that names no rotatable entry") });
     clients.set(name, client);
     return client;
   };

@@ -74,7 +74,7 @@ export function rotationDeps(ctx: EngineContext, account: AccountConfig): Rotati
 export function retireDeps(ctx: EngineContext, account: AccountConfig): RetireDeps {
   return {
     cam: ctx.camFor(account.name), vault: ctx.vault, events: ctx.events, retirements: ctx.retirements, account,
-    rotation: ctx.config.rotation, log: ctx.log, ...(ctx.observer ? { observer: ctx.observer } : {}),
+    rotation: ctx.config.rotation, clock: ctx.clock, log: ctx.log, ...(ctx.observer ? { observer: ctx.observer } : {}),
   };
 }
 

@@ -1,24 +1,17 @@
 // Taking a key out of service, and the evidence that it is safe to: GetSecurityLastUsed.
-import { isCamError } from "../cam/errors.js";
-import type { AccessKey, CamApi, KeyLastUsed } from "../cam/types.js";
+import type { AccessKey, CamApi, KeyChange, KeyLastUsed } from "../cam/types.js";
 
-/** Deactivates (if Active) and deletes a key; a key already gone counts as removed, so a retry is free. */
-export async function removeKey(cam: CamApi, uin: number, key: Pick<AccessKey, "accessKeyId" | "status">): Promise<void> {
-  if (key.status === "Active") await ignoreGone(cam.updateAccessKey(uin, key.accessKeyId, "Inactive"));
-  await ignoreGone(cam.deleteAccessKey(uin, key.accessKeyId));
+/**
+ * Deactivates (if Active) and deletes a key. A key already gone counts as removed (the CAM client answers
+ * "gone" whichever code CAM used to say so), so a retry is free.
+ */
+export async function removeKey(cam: CamApi, uin: number, key: Pick<AccessKey, "accessKeyId" | "status">): Promise<KeyChange> {
+  if (key.status === "Active" && await cam.updateAccessKey(uin, key.accessKeyId, "Inactive") === "gone") return "gone";
+  return cam.deleteAccessKey(uin, key.accessKeyId);
 }
 
-export async function deactivateKey(cam: CamApi, uin: number, accessKeyId: string): Promise<void> {
-  await cam.updateAccessKey(uin, accessKeyId, "Inactive");
-}
-
-async function ignoreGone(call: Promise<void>): Promise<void> {
-  try {
-    await call;
-  } catch (error) {
-    if (isCamError(error) && error.code === "ResourceNotFound.SecretNotExist") return;
-    throw error;
-  }
+export async function deactivateKey(cam: CamApi, uin: number, accessKeyId: string): Promise<KeyChange> {
+  return cam.updateAccessKey(uin, accessKeyId, "Inactive");
 }
 
 const DAY_MS = 86_400_000;

@@ -124,11 +124,13 @@ async function processRetire(ctx: EngineContext, job: Job<RetireJobData>, token:
   const account = knownAccount(ctx, job.data.account);
   let result: RetireResult;
   try {
-    result = await retireKey(retireDeps(ctx, account), job.data);
+    // A delete job added before deactivatedAt existed was added right after the deactivation.
+    const data = job.data.phase === "delete" ? { ...job.data, deactivatedAt: job.data.deactivatedAt ?? job.timestamp } : job.data;
+    result = await retireKey(retireDeps(ctx, account), data);
   } catch (error) {
     return settle(job, token, error);
   }
-  if (result.kind === "held") return delay(job, token, result.recheckMs);
+  if (result.kind === "held" || result.kind === "waiting") return delay(job, token, result.recheckMs);
   // A rotation parked on this key waits for exactly this: the key deactivated (then make-room may delete it) or gone.
   if (result.kind !== "kept") {
     const { account: name, uin, accessKeyId } = job.data;

@@ -38,6 +38,8 @@ export interface RetireJobData {
   phase: "deactivate" | "delete";
   /** When this key stopped being current (epoch ms); use after this means someone still holds it. */
   retiredAt: number;
+  /** Delete phase: when the key was set Inactive (epoch ms). Absent in jobs of older versions: the job's creation. */
+  deactivatedAt?: number;
 }
 
 export interface SweepJobData {

@@ -100,7 +100,8 @@ export async function createCliEnv(options: CliEnvOptions): Promise<CliEnv> {
     accounts: [{
       name: "main", endpoint: sim.url, credentials: { secretIdEnv: "TEST_MAIN_SECRET_ID", secretKeyEnv: "TEST_MAIN_SECRET_KEY" },
       users: options.users.map((user) => user.uin), schedule: "0 3 * * *", timezone: "UTC", maxKeyAgeDays: 90,
-      retire: { deactivateAfter: "1h", deleteAfter: "1h" }, overLimit: "auto", requestTimeout: "3s",
+      // The simulator reports uses at once (its lag switch is off), so no lag to wait for.
+      retire: { deactivateAfter: "1h", deleteAfter: "1h", lastUsedLag: "0s" }, overLimit: "auto", requestTimeout: "3s",
       ...options.account,
     }],
     rotation: { verifyTimeout: "5s", parkRecheck: "1m", attempts: 4, keepFailed: 50 },

@@ -1,5 +1,6 @@
 // Every admin command against a real worker daemon (the binary), Redis, moto and the CAM simulator.
 import { hostname, userInfo } from "node:os";
+import { readFileSync } from "node:fs";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createRedisGate, limiterKey } from "../../src/cam/limiter/redis-gate.js";
@@ -80,6 +81,31 @@ describe("admin commands against a running worker", () => {
       "ok config", "ok redis", "ok vault", "ok account main", "ok users main", "all checks passed"]);
     expect(stdout).toContain("signed in as uin 100000000002");
     expect(stdout).toContain("all 4 configured UINs exist");
+  });
+
+  it("check-config warns (exit still 0) when a retirement phase is shorter than the last-use lag, naming path and values", async () => {
+    const raw = JSON.parse(readFileSync(world.configPath, "utf8")) as { accounts: Array<{ retire: unknown }> };
+    raw.accounts[0]!.retire = { deactivateAfter: "1d", deleteAfter: "7d", lastUsedLag: "3d" };
+    const result = await world.run(["check-config", "--config", world.writeConfig(raw, "short-retire.json")], { timeoutMs: 60_000 });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/WARN\s+retire main\s+accounts\[0\]\.retire\.deactivateAfter \(86400000 ms\) is shorter than retire\.lastUsedLag \(259200000 ms\)/);
+    expect(result.stdout).not.toContain("retire.deleteAfter");
+    expect(result.stdout).toContain("all checks passed");
+  });
+
+  it("the worker logs the same warning at start-up", async () => {
+    const raw = JSON.parse(readFileSync(world.configPath, "utf8")) as { redis: { prefix: string }; accounts: Array<{ retire: unknown }> };
+    raw.accounts[0]!.retire = { deactivateAfter: "1d", deleteAfter: "7d", lastUsedLag: "3d" };
+    raw.redis.prefix = `${world.prefix}-lag-warning`; // its own queue: this worker must not take the other tests' jobs
+    const worker = world.spawn(["worker", "--config", world.writeConfig(raw, "short-retire-worker.json")]);
+    try {
+      const line = await worker.waitFor((text) => text.includes("shorter than retire.lastUsedLag"), 20_000);
+      expect(JSON.parse(line)).toMatchObject({ account: "main",
+        msg: expect.stringMatching(/^accounts\[0\]\.retire\.deactivateAfter \(86400000 ms\) is shorter/) });
+    } finally {
+      worker.child.kill("SIGTERM");
+      await worker.exited;
+    }
   });
 
   it("check-config exits 1 and names the failure when the credentials are wrong", async () => {

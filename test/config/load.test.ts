@@ -30,7 +30,8 @@ function problems(raw: unknown): string[] {
 describe("config", () => {
   it("applies defaults and converts durations to milliseconds", () => {
     const config = parseConfig(valid(), "test.yaml", {});
-    expect(config.accounts[0]!.retire).toEqual({ deactivateAfter: 7 * 86_400_000, deleteAfter: 12 * 3_600_000 });
+    expect(config.accounts[0]!.retire).toEqual({ deactivateAfter: 7 * 86_400_000, deleteAfter: 12 * 3_600_000,
+      lastUsedLag: 3 * 86_400_000 });
     expect(config.accounts[0]!.overLimit).toBe("auto");
     expect(config.accounts[0]!.timezone).toBe("UTC");
     expect(config.limiter.maxWait).toBe(2_000);

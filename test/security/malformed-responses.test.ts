@@ -105,7 +105,8 @@ describe("malformed CAM answers become classified CamErrors", () => {
       ok(envelope({ AccessKeys: [{ ...goodKey, AccessKeyId: 12345 }], RequestId: "r-6" })), "transient", "MalformedResponse"],
     ["a CreateTime in another format", "ListAccessKeys",
       ok(envelope({ AccessKeys: [{ ...goodKey, CreateTime: "yesterday" }], RequestId: "r-7" })), "transient", "MalformedResponse"],
-    ["a UIN that is negative", "ListUsers", ok(envelope({ Data: [{ Uin: -1, Name: "x" }], RequestId: "r-8" })), "transient", "MalformedResponse"],
+    // A row with a negative UIN is skipped, not fatal (issue 11): see "odd list rows" below. The list itself still counts.
+    ["Data as a string", "ListUsers", ok(envelope({ Data: "everyone", RequestId: "r-8" })), "transient", "MalformedResponse"],
     ["AppId as a string", "GetUserAppId", ok(envelope({ Uin: "1", OwnerUin: "1", AppId: "1300", RequestId: "r-9" })), "transient", "MalformedResponse"],
     ["an error whose Code is a number", "ListAccessKeys",
       ok(envelope({ Error: { Code: 500, Message: "odd" }, RequestId: "r-10" })), "transient", /^(NetworkError|MalformedResponse)$/],
@@ -132,6 +133,13 @@ describe("malformed CAM answers become classified CamErrors", () => {
     expect(error.kind).toBe(kind);
     if (typeof code === "string") expect(error.code).toBe(code);
     else expect(error.code).toMatch(code);
+  });
+
+  it("odd list rows (a negative UIN, a row that is not an object) are skipped; the rest of the list is read", async () => {
+    server.answer(ok(envelope({ Data: [{ Uin: -1, Name: "x" }, "row", { Uin: UIN, Name: "kept" }], RequestId: "r-13" })));
+    expect(await cam.listUsers()).toEqual([{ uin: UIN, name: "kept" }]);
+    server.answer(ok(envelope({ SecretIdLastUsedRows: [{ SecretId: 5 }, null], RequestId: "r-14" })));
+    expect(await cam.getSecurityLastUsed(["AKIDabcdefgh"])).toEqual([]);
   });
 
   it("a body of several MB: 8 MB that is not JSON, 8 MB of JSON in the wrong shape, and 8 MB of nesting", async () => {

@@ -41,7 +41,7 @@ export interface RigUser {
 export interface RigOptions {
   users?: RigUser[];
   account?: { overLimit?: "auto" | "flag-only"; deactivateAfter?: number; deleteAfter?: number; maxKeyAgeDays?: number;
-    users?: number[] | "all" };
+    users?: number[] | "all"; /** Default 0: the simulator reports uses at once unless its lag switch is set. */ lastUsedLag?: number };
   rotation?: { verifyTimeout?: number; parkRecheck?: number; attempts?: number; keepFailed?: number };
   /** A private moto (e.g. one the test stops); default the run's shared one. */
   motoUrl?: string;
@@ -127,7 +127,8 @@ export async function createRig(options: RigOptions = {}): Promise<Rig> {
       name: ACCOUNT, endpoint: sim.url, credentials: CREDENTIAL_ENV,
       users: options.account?.users ?? users.map((user) => user.uin), schedule: "0 3 * * *",
       maxKeyAgeDays: options.account?.maxKeyAgeDays ?? 30,
-      retire: { deactivateAfter: options.account?.deactivateAfter ?? 3_600_000, deleteAfter: options.account?.deleteAfter ?? 3_600_000 },
+      retire: { deactivateAfter: options.account?.deactivateAfter ?? 3_600_000, deleteAfter: options.account?.deleteAfter ?? 3_600_000,
+        lastUsedLag: options.account?.lastUsedLag ?? 0 },
       overLimit: options.account?.overLimit ?? "auto", requestTimeout: 3_000,
     }],
     rotation: { verifyTimeout: 3_000, parkRecheck: 60_000, attempts: 4, keepFailed: 50, ...options.rotation },

@@ -21,6 +21,7 @@ const routes: Record<string, Route> = {
   "POST /_sim/faults": (sim, body) => ({ pending: sim.addFaults(body()) }),
   "GET /_sim/requests": (sim) => sim.requests(),
   "POST /_sim/keys": (sim, body) => sim.addForeignKey(body()),
+  "POST /_sim/answers": (sim, body) => ({ answers: sim.setAnswers(body()) }),
   "POST /_sim/clock": (sim, body) => {
     sim.setClockOffset(body());
     return { clockOffsetSec: sim.snapshot().clockOffsetSec };

@@ -7,3 +7,4 @@ export type { FaultSpec, FaultSpecInput } from "./faults.js";
 export type { ForeignKeyInput } from "./control-inputs.js";
 export type { ActionCounters, LoggedRequest } from "./request-log.js";
 export type { KeyView, StateView } from "./state.js";
+export type { AnswerSwitches, AnswerSwitchesInput } from "./answer-switches.js";

@@ -3,6 +3,7 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { CAM_ACTIONS } from "../actions.js";
+import { answerSwitchesSchema } from "./answer-switches.js";
 import { InputError, parseInput, type Problem } from "./issues.js";
 import { camTimeText, integer, intBetween, keyStatus, positiveInt, text } from "./schema-parts.js";
 
@@ -45,6 +46,8 @@ const seedSchema = z.strictObject({
   /** Shifts the simulator's clock for the SignatureExpire check only (seconds, may be negative). */
   clockOffsetSec: integer.optional(),
   requireInactiveBeforeDelete: z.boolean({ error: "expected true or false" }).optional(),
+  /** How answers differ from the documented shapes, and CAM's time lags (answer-switches.ts). */
+  answers: answerSwitchesSchema.optional(),
 }, { error: "expected a seed object" });
 
 /** A seed as written (defaults may be left out). */

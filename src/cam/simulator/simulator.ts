@@ -4,6 +4,7 @@ import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { DEFAULT_RATE_LIMITS, isCamAction, type CamAction } from "../actions.js";
 import { handlers, type ActionContext } from "./actions.js";
+import { AnswerShaper, answerSwitchesSchema, type AnswerSwitches, type AnswerSwitchesInput } from "./answer-switches.js";
 import { errorEnvelope, SimApiError, successEnvelope } from "./api-error.js";
 import { authenticate, type SignedHttpRequest } from "./authenticate.js";
 import { clockSchema, foreignKeySchema, type ForeignKeyInput } from "./control-inputs.js";
@@ -41,6 +42,7 @@ export interface SimulatorSnapshot extends StateView {
   rateLimits: Record<CamAction, number>;
   clockOffsetSec: number;
   requireInactiveBeforeDelete: boolean;
+  answers: AnswerSwitches;
 }
 
 export class CamSimulator {
@@ -48,6 +50,7 @@ export class CamSimulator {
   private state!: SimState;
   private window = new RollingWindow();
   private clockOffsetSec = 0;
+  private answers = new AnswerShaper();
   private readonly faults = new FaultQueue();
   private readonly log = new RequestLog();
   private readonly closing = new AbortController();
@@ -65,6 +68,7 @@ export class CamSimulator {
     this.state = new SimState(seed, this.now());
     this.window = new RollingWindow();
     this.clockOffsetSec = seed.clockOffsetSec ?? 0;
+    this.answers = new AnswerShaper(seed.answers ?? {});
     this.faults.clear();
     this.log.clear();
   }
@@ -79,6 +83,12 @@ export class CamSimulator {
   /** Shifts the clock that X-TC-Timestamp is checked against (only that), for SignatureExpire tests. */
   setClockOffset(input: { offsetSec: number }): void {
     this.clockOffsetSec = parseInput(clockSchema, input, "clock").offsetSec;
+  }
+
+  /** Replaces the answer switches (answer-switches.ts); the use history the lags need is kept. */
+  setAnswers(input: AnswerSwitchesInput): AnswerSwitches {
+    this.answers.set(parseInput(answerSwitchesSchema, input, "answers"));
+    return this.answers.current();
   }
 
   /** Plants a key as another actor would create it; its secret never leaves the simulator. */
@@ -102,6 +112,7 @@ export class CamSimulator {
       rateLimits: this.rateLimits(),
       clockOffsetSec: this.clockOffsetSec,
       requireInactiveBeforeDelete: this.requireInactiveBeforeDelete(),
+      answers: this.answers.current(),
     };
   }
 
@@ -138,6 +149,7 @@ export class CamSimulator {
         findKey: (id) => this.state.key(id),
         ...(this.settings.requireService === undefined ? {} : { requireService: this.settings.requireService }),
       });
+      this.answers.recordUse(key, entry.t);
       key.lastUsedAt = entry.t;
       if (!this.window.tryAdmit(rateWindowKey(key.ownerUin, action), this.rateLimits()[action], entry.t)) {
         throw new SimApiError(THROTTLED, `more than ${this.rateLimits()[action]} ${action} calls per second for account ${key.ownerUin}`);
@@ -196,7 +208,13 @@ export class CamSimulator {
       requireInactiveBeforeDelete: this.requireInactiveBeforeDelete(),
       noteTarget: (uin) => { entry.targetUin = uin; },
     };
-    return handlers[action](ctx, parseParams(action, body));
+    let answer: Record<string, unknown>;
+    try {
+      answer = handlers[action](ctx, parseParams(action, body));
+    } catch (error) {
+      throw error instanceof SimApiError ? this.answers.shapeError(action, error) : error;
+    }
+    return this.answers.shape(action, answer, entry.t, (id) => this.state.key(id));
   }
 
   private rateLimits(): Record<CamAction, number> {

@@ -6,6 +6,7 @@ import { isCamError } from "../../cam/errors.js";
 import { LimiterDeferral } from "../../cam/limiter/gate.js";
 import type { AccessKey } from "../../cam/types.js";
 import { emit, type InFlightKey, type RotationDeps, type RotationRun } from "./context.js";
+import { newcomersAfterListingLag } from "./listing-lag.js";
 
 export type Creation = { kind: "created"; key: InFlightKey } | { kind: "full"; keys: AccessKey[] };
 
@@ -42,12 +43,12 @@ export async function create(deps: RotationDeps, run: RotationRun): Promise<Crea
 /**
  * The answer was lost (timeout, reset): look at once whether a key appeared, rather than leave the guard to
  * claim, hours later, a key an operator adds in between (P3). One newcomer is ours and is recorded by id, so
- * the next run deletes it as an orphan; none means the create did not happen. If the listing fails too, or
+ * the next run deletes it as an orphan; none, after CAM's listing lag, means the create did not happen. If the listing fails too, or
  * shows more than one newcomer, the guard stays and reconcile decides.
  */
 async function settleUnknownCreate(deps: RotationDeps, run: RotationRun, knownKeyIds: string[]): Promise<void> {
   try {
-    const newcomers = (await deps.cam.listAccessKeys(run.uin)).filter((key) => !knownKeyIds.includes(key.accessKeyId));
+    const newcomers = await newcomersAfterListingLag(deps, run, knownKeyIds);
     if (newcomers.length === 0) await deps.progress.forgetNewKey(run.account, run.uin);
     else if (newcomers.length === 1) await deps.progress.recordCreated(run.account, run.uin, newcomers[0]!.accessKeyId);
   } catch (error) {

@@ -2,7 +2,9 @@
 // where this run resumes.
 // - The new key already current in the vault: only retirement is left.
 // - A pending vault version whose key is Active in CAM: resume at verify (its secret is in the vault).
-// - A pending version whose key is gone or Inactive: stale, discard the label.
+// - A pending version whose key is not listed: CAM may list a new key late (listing-lag.ts), so the key itself
+//   decides: resume at verify, which deletes it and discards the version if it never authenticates.
+// - A pending version whose key is Inactive: stale, discard the label.
 // - Our new key (its id recorded) that the vault does not hold, or, while a CreateAccessKey's answer is unknown,
 //   a key the user did not hold before that call and the vault does not hold: an orphan whose secret is lost
 //   (crash, lost response). Delete it (P1). Keys the vault holds are never touched (P2), nor keys that appeared
@@ -31,11 +33,15 @@ export async function reconcile(deps: RotationDeps, run: RotationRun, snapshot: 
   } else if (vault.pending) {
     const pending = vault.pending;
     const key = keys.find((candidate) => candidate.accessKeyId === pending.accessKeyId);
-    if (key?.status === "Active") {
-      resume = { kind: "verify", key: { accessKeyId: key.accessKeyId, createTime: key.createTime, versionId: pending.versionId } };
-      if (attempt?.newKeyId !== key.accessKeyId || attempt.versionId !== pending.versionId) {
-        await deps.progress.update(run.account, run.uin, { newKeyId: key.accessKeyId, versionId: pending.versionId });
+    const unlisted = key ? undefined : await unlistedPendingKey(deps, run, pending);
+    const resumable = key?.status === "Active" ? { accessKeyId: key.accessKeyId, createTime: key.createTime } : unlisted;
+    if (resumable) {
+      resume = { kind: "verify", key: { ...resumable, versionId: pending.versionId } };
+      if (attempt?.newKeyId !== resumable.accessKeyId || attempt.versionId !== pending.versionId) {
+        await deps.progress.update(run.account, run.uin, { newKeyId: resumable.accessKeyId, versionId: pending.versionId });
       }
+      if (unlisted) await emit(deps, run, { step: "reconcile", type: "pending-key-unlisted", keyId: pending.accessKeyId,
+        detail: "CAM does not list the key (yet); verify decides whether it exists" });
     } else {
       await deps.vault.discardPending(run.ref, pending.versionId);
       await emit(deps, run, { step: "reconcile", type: "stale-pending-discarded", keyId: pending.accessKeyId,
@@ -62,6 +68,13 @@ export async function reconcile(deps: RotationDeps, run: RotationRun, snapshot: 
     else await deps.progress.forgetNewKey(run.account, run.uin);
   }
   return { snapshot: { ...snapshot, keys, vault }, resume };
+}
+
+/** The pending version's key as the vault recorded it, or undefined when the version is not readable. */
+async function unlistedPendingKey(deps: RotationDeps, run: RotationRun, pending: { versionId: string; accessKeyId: string }):
+  Promise<{ accessKeyId: string; createTime: string } | undefined> {
+  const stored = await deps.vault.readVersion(run.ref, pending.versionId);
+  return stored?.SecretId === pending.accessKeyId ? { accessKeyId: pending.accessKeyId, createTime: stored.CreateTime } : undefined;
 }
 
 /** A stale guard must not claim a key someone added much later; a day absorbs CreateTime's unknown zone. */
