@@ -21,6 +21,8 @@ const routes: Record<string, Route> = {
   "POST /_sim/faults": (sim, body) => ({ pending: sim.addFaults(body()) }),
   "GET /_sim/requests": (sim) => sim.requests(),
   "POST /_sim/keys": (sim, body) => sim.addForeignKey(body()),
+  "POST /_sim/switches": (sim, body) => sim.setSwitches(body()),
+  "POST /_sim/users": (sim, body) => sim.setUserSwitches(body()),
   "POST /_sim/clock": (sim, body) => {
     sim.setClockOffset(body());
     return { clockOffsetSec: sim.snapshot().clockOffsetSec };

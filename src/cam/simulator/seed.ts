@@ -5,6 +5,7 @@ import { z } from "zod";
 import { CAM_ACTIONS } from "../actions.js";
 import { InputError, parseInput, type Problem } from "./issues.js";
 import { camTimeText, integer, intBetween, keyStatus, positiveInt, text } from "./schema-parts.js";
+import { switchFields, userSwitchFields } from "./switches.js";
 
 
 const seedKeySchema = z.strictObject({
@@ -29,6 +30,7 @@ const seedUserSchema = z.strictObject({
   uid: positiveInt.optional(),
   createTime: camTimeText.optional(),
   keys: z.array(seedKeySchema, { error: "expected a list of keys" }).default([]),
+  ...userSwitchFields,
 });
 
 const seedAccountSchema = z.strictObject({
@@ -45,6 +47,7 @@ const seedSchema = z.strictObject({
   /** Shifts the simulator's clock for the SignatureExpire check only (seconds, may be negative). */
   clockOffsetSec: integer.optional(),
   requireInactiveBeforeDelete: z.boolean({ error: "expected true or false" }).optional(),
+  ...switchFields,
 }, { error: "expected a seed object" });
 
 /** A seed as written (defaults may be left out). */
@@ -105,6 +108,7 @@ function consistencyProblems(seed: Seed): Problem[] {
     else problems.push({ path, message: `duplicate ${kind} ${JSON.stringify(value)}, also at ${earlier}` });
   };
   const ownerAt = new Map(seed.accounts.map((account, a) => [account.ownerUin, a]));
+  const uins = new Set(seed.accounts.flatMap((account) => account.users.map((user) => user.uin)));
   seed.accounts.forEach((account, a) => {
     unique("ownerUin", account.ownerUin, `accounts[${a}].ownerUin`);
     account.users.forEach((user, u) => {
@@ -116,6 +120,10 @@ function consistencyProblems(seed: Seed): Problem[] {
       }
       if (user.keys.length > MAX_KEYS_PER_USER) {
         problems.push({ path: `${userPath}.keys`, message: `at most ${MAX_KEYS_PER_USER} keys per user, got ${user.keys.length}` });
+      }
+      const as = user.newKeysAuthenticateAs;
+      if (as != null && !uins.has(as)) {
+        problems.push({ path: `${userPath}.newKeysAuthenticateAs`, message: `no user ${as} in the seed` });
       }
       user.keys.forEach((key, k) => unique("accessKeyId", key.accessKeyId, `${userPath}.keys[${k}].accessKeyId`));
     });
