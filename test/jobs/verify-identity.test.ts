@@ -29,6 +29,8 @@ describe("a least-privilege user (no CAM permission at all)", () => {
     try {
       rig.sim.simulator.setSwitches({ getUserAppIdNeedsPermission: true });
       const outcome = await rig.rotate();
+      expect(outcome.kind).toBe("rotated");
+      expect(await count(rig, "DeleteAccessKey")).toBe(0);
       const proof = (await rig.requests()).filter((entry) => entry.action === "GetCallerIdentity" && entry.secretId !== rig.rootCredentials.secretId);
       expect(proof.map((entry) => entry.outcome)).toEqual(["OK"]);
       await expectRotated(rig, outcome);
