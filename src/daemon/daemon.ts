@@ -7,6 +7,7 @@ import cron from "node-cron";
 import type { Config } from "../config/index.js";
 import type { EngineWorker } from "../jobs/engine.js";
 import type { Logger } from "../log.js";
+import { checkClockSkew } from "./clock-skew.js";
 import { startHttpServer, type RunningHttpServer } from "./http-server.js";
 import { startKeyAgeSampler, type KeyAgeSampler } from "./key-ages.js";
 import { createMetrics, type RotatorMetrics } from "./metrics.js";
@@ -71,6 +72,8 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
     }
   }
 
+  // In the background: a slow or unreachable CAM must not hold up start-up; the check only warns.
+  void checkClockSkew(config.accounts, log, metrics.clockSkew);
   const worker: EngineWorker = engine.startWorker({ concurrency: config.worker.concurrency });
   keyAges = startKeyAgeSampler({
     redis, prefix: config.redis.prefix, accounts: config.accounts.map((account) => account.name), planner: engine, log,

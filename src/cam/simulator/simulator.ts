@@ -82,7 +82,7 @@ export class CamSimulator {
     return this.faults.pending();
   }
 
-  /** Shifts the clock that X-TC-Timestamp is checked against (only that), for SignatureExpire tests. */
+  /** Shifts the clock that X-TC-Timestamp is checked against and the Date header shows, for clock tests. */
   setClockOffset(input: { offsetSec: number }): void {
     this.clockOffsetSec = parseInput(clockSchema, input, "clock").offsetSec;
   }
@@ -147,6 +147,11 @@ export class CamSimulator {
   /** The simulator's clock (epoch ms): the server stamps a request's arrival with it. */
   time(): number {
     return this.now();
+  }
+
+  /** The simulator's clock, offset included, as an HTTP Date header reads. */
+  httpDate(): string {
+    return new Date(this.now() + this.clockOffsetSec * 1000).toUTCString();
   }
 
   /** `receivedAt`: when the request arrived (its headers), which is when CAM's windows count it. Default now. */
