@@ -14,7 +14,7 @@ import { requireBuild, runBinary, STACK_FRAME, type BinaryRun } from "./binary.j
 import { validConfig } from "./config-mutations.js";
 
 const COMMANDS: string[][] = [["worker"], ["rotate"], ["sweep"], ["status"], ["flagged"], ["approve-removal"], ["dismiss-flag"],
-  ["retry-failed"], ["pause"], ["resume"], ["events"], ["vault", "show"], ["vault"], ["check-config"], ["cam-sim"], ["bogus"], []];
+  ["retry-failed"], ["pause"], ["resume"], ["events"], ["vault", "show"], ["vault"], ["check-config"], ["canary"], ["cam-sim"], ["bogus"], []];
 const FLAGS = ["--account", "--uin", "--force", "--wait", "--json", "--dry-run", "--key", "--follow", "-f", "--count", "-n",
   "--config", "-c", "--port", "--host", "--seed", "--help", "-h", "--version", "-V", "--", "--frobnicate", "-x"];
 const EXIT_CODES = [0, 1, 2, 3];
