@@ -5,7 +5,13 @@ import tencentcloud from "tencentcloud-sdk-nodejs-common";
 import { Agent } from "node:http";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { CamApi, CamCredentials } from "../../src/cam/types.js";
+import { createCamClient } from "../../src/cam/client.js";
+import type { LimiterEvent } from "../../src/cam/limiter/redis-gate.js";
 import { startCamSimulator, type RunningCamSimulator } from "../../src/cam/simulator/server.js";
+import { parseConfig } from "../../src/config/index.js";
+import { createConfiguredGate } from "../../src/daemon/configured-gate.js";
+import { randomUUID } from "node:crypto";
+import { inject } from "vitest";
 import type { SeedInput } from "../../src/cam/simulator/seed.js";
 import { ADMIN_UIN, camErrorOf, connectRedis, control, DEPLOYER_UIN, EMPTY_UIN, fixtureKeys, fixtureSeed, OWNER_UIN,
   redisGate, sdkErrorOf, typedClient } from "../support/simulator.js";
@@ -92,6 +98,25 @@ describe("STS GetCallerIdentity", () => {
     expect((await sdkErrorOf(raw.request("GetCallerIdentity", {}))).code).toBe("RequestLimitExceeded");
     expect((await admin.getUserAppId()).uin).toBe(String(ADMIN_UIN));
     expect(sim.simulator.snapshot().rateLimits.GetCallerIdentity).toBe(1);
+  });
+});
+
+describe("the rotator's STS calls", () => {
+  it("go through the shared limiter under their own action, at the limit rateLimits.GetCallerIdentity sets", async () => {
+    const config = parseConfig({
+      redis: { url: inject("redisUrl"), prefix: `t-${randomUUID()}` }, vault: { type: "file", path: "/nonexistent/v.json" },
+      accounts: [{ name: "acct-main", endpoint: sim.url, credentials: { secretIdEnv: "X_ID", secretKeyEnv: "X_KEY" }, users: [1],
+        schedule: "0 3 * * *", maxKeyAgeDays: 90, rateLimits: { GetCallerIdentity: 2 } }],
+      limiter: { safetyMargin: 0 },
+    }, "sts limit test");
+    const events: LimiterEvent[] = [];
+    const gate = createConfiguredGate(config, redis, (event) => events.push(event));
+    const client = createCamClient({ name: "acct-main", endpoint: sim.url, credentials: keys.deployer }, { gate });
+    for (let call = 0; call < 3; call++) await client.whoAmI(keys.deployer);
+    const slots = events.filter((event) => event.kind === "admitted" && event.action === "GetCallerIdentity")
+      .map((event) => (event as { slotMs: number }).slotMs);
+    expect(slots).toHaveLength(3);
+    expect(slots[2]! - slots[0]!).toBeGreaterThanOrEqual(1_000);
   });
 });
 
