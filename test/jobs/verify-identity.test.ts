@@ -138,6 +138,19 @@ describe("AuthFailure.SignatureExpire while verifying", () => {
 });
 
 describe("the account's identity", () => {
+  it("when STS refuses the rotator's own key, the owner check is skipped and the UIN still checked", async () => {
+    const rig = await createRig({ users: [{ uin: USER_UIN, keys: [{}] }, { uin: USER_UIN + 1, keys: [{}] }] });
+    try {
+      rig.sim.simulator.setUserSwitches({ uin: ROTATOR_UIN, deny: ["GetCallerIdentity"] });
+      expect((await rig.rotate()).kind).toBe("rotated");
+      rig.sim.simulator.setUserSwitches({ uin: USER_UIN + 1, newKeysAuthenticateAs: USER_UIN });
+      expect(await rig.rotate(USER_UIN + 1)).toMatchObject({ kind: "failed",
+        reason: expect.stringContaining(`authenticates as uin ${USER_UIN} of account ${OWNER_UIN} (CAMUser), not uin ${USER_UIN + 1}; it was deleted`) });
+    } finally {
+      await rig.close();
+    }
+  });
+
   it("is asked of STS once per client, with the rotator's own key", async () => {
     const rig = await createRig({ users: [{ uin: USER_UIN, keys: [{}] }, { uin: USER_UIN + 1, keys: [{}] }] });
     try {
