@@ -31,7 +31,8 @@ export async function runFleetSweep(world: BenchWorld, users: number, log: (line
       secretIdEnv: "BENCH_FLEET_SECRET_ID", secretKeyEnv: "BENCH_FLEET_SECRET_KEY",
       users: Array.from({ length: users }, (_, index) => ({ uin: ownerUin + 10 + index, key: { accessKeyId: "", secretAccessKey: "" } })) }],
     seed: { accounts: [] }, env: { BENCH_FLEET_SECRET_ID: "AKIDfleetfleetfleet", BENCH_FLEET_SECRET_KEY: "unused" }, secrets: [],
-    rateLimits: { CreateAccessKey: 5, UpdateAccessKey: 5, DeleteAccessKey: 5, ListAccessKeys: 20, GetSecurityLastUsed: 20, ListUsers: 20, GetUserAppId: 20 },
+    rateLimits: { CreateAccessKey: 5, UpdateAccessKey: 5, DeleteAccessKey: 5, ListAccessKeys: 20, GetSecurityLastUsed: 20, ListUsers: 20, GetUserAppId: 20,
+      GetCallerIdentity: 20 },
   };
   const prefix = "bench-fleet";
   const config = parseConfig(workerConfig(fleet, { redisUrl: world.redis.url, prefix, simulatorUrl: world.sim.url,

@@ -1,23 +1,26 @@
 // The typed CAM client: the official SDK does the signing and the HTTP; this file adds the limiter in front,
 // response validation, and one error type behind.
 import tencentcloud from "tencentcloud-sdk-nodejs-common";
-import type { CamAction } from "./actions.js";
-import { sdkEndpoint } from "./endpoint.js";
+import { SERVICES, type CamAction, type TencentService } from "./actions.js";
+import { defaultStsEndpoint, sdkEndpoint } from "./endpoint.js";
 import { CamError, GONE_KEY_CODES, kindOfCode, type CamErrorContext } from "./errors.js";
 import type { CallGate } from "./limiter/gate.js";
 import { parseResponse, rowSchemas, rowsOf, type CamResponse } from "./responses.js";
 import type { AccessKey, CamAnswerWarning, CamApi, CamCredentials, CamUser, CallerIdentity, KeyChange, KeyLastUsed,
-  KeyStatus, NewAccessKey } from "./types.js";
+  KeyStatus, NewAccessKey, StsIdentity } from "./types.js";
 
 const { CommonClient } = tencentcloud;
-const CAM_VERSION = "2019-01-16";
 const LAST_USED_BATCH = 10;
+/** STS requires a Region; GetCallerIdentity answers the same in any region. */
+export const STS_REGION = "ap-guangzhou";
 
 export interface CamAccountSettings {
   /** The account's name in the rotator's config; errors, limiter keys and metrics carry it. */
   name: string;
   /** Default https://cam.tencentcloudapi.com; an http(s) URL of a simulator or proxy otherwise. */
   endpoint?: string;
+  /** Where STS GetCallerIdentity goes; default: see defaultStsEndpoint (a simulator's or proxy's is the same URL). */
+  stsEndpoint?: string;
   credentials: CamCredentials;
   /** Seconds before a request is abandoned (a transient error). Default 10. */
   requestTimeoutSec?: number;
@@ -44,20 +47,29 @@ type Sdk = InstanceType<typeof CommonClient>;
 
 export function createCamClient(settings: CamAccountSettings, deps: CamClientDeps): CamApi {
   const account = settings.name;
-  const route = sdkEndpoint(settings.endpoint);
-  const sdkFor = (credentials: CamCredentials): Sdk => new CommonClient(route.endpoint, CAM_VERSION, {
-    credential: { secretId: credentials.secretId, secretKey: credentials.secretKey },
-    profile: {
-      httpProfile: {
-        endpoint: route.endpoint,
-        protocol: route.protocol,
-        reqTimeout: settings.requestTimeoutSec ?? 10,
-        ...(route.agent ? { agent: route.agent } : {}),
+  const routes: Record<TencentService, ReturnType<typeof sdkEndpoint>> = {
+    cam: sdkEndpoint(settings.endpoint, "cam"),
+    sts: sdkEndpoint(settings.stsEndpoint ?? defaultStsEndpoint(settings.endpoint), "sts"),
+  };
+  const sdkFor = (credentials: CamCredentials, service: TencentService = "cam"): Sdk => {
+    const route = routes[service];
+    return new CommonClient(route.endpoint, SERVICES[service].version, {
+      credential: { secretId: credentials.secretId, secretKey: credentials.secretKey },
+      ...(service === "sts" ? { region: STS_REGION } : {}),
+      profile: {
+        httpProfile: {
+          endpoint: route.endpoint,
+          protocol: route.protocol,
+          reqTimeout: settings.requestTimeoutSec ?? 10,
+          ...(route.agent ? { agent: route.agent } : {}),
+        },
+        language: "en-US",
       },
-      language: "en-US",
-    },
-  });
+    });
+  };
   const ownSdk = sdkFor(settings.credentials);
+  const ownStsSdk = sdkFor(settings.credentials, "sts");
+  let ownIdentity: Promise<StsIdentity> | undefined;
   const throttleRetries = deps.throttleRetries ?? 3;
 
   async function call<A extends CamAction>(sdk: Sdk, action: A, params: Record<string, unknown>,
@@ -144,8 +156,16 @@ export function createCamClient(settings: CamAccountSettings, deps: CamClientDep
     async getUserAppId(): Promise<CallerIdentity> {
       return identity(await call(ownSdk, "GetUserAppId", {}));
     },
-    async whoAmI(credentials): Promise<CallerIdentity> {
-      return identity(await call(sdkFor(credentials), "GetUserAppId", {}));
+    callerIdentity(): Promise<StsIdentity> {
+      // The credentials are fixed for the client's life, so is their identity; a failed ask is asked again.
+      ownIdentity ??= call(ownStsSdk, "GetCallerIdentity", {}).then(stsIdentity);
+      return ownIdentity.catch((error: unknown) => {
+        ownIdentity = undefined;
+        throw error;
+      });
+    },
+    async whoAmI(credentials): Promise<StsIdentity> {
+      return stsIdentity(await call(sdkFor(credentials, "sts"), "GetCallerIdentity", {}));
     },
   };
 }
@@ -157,6 +177,11 @@ function toAccessKey(key: CamResponse<"ListAccessKeys">["AccessKeys"][number]): 
 
 function identity(response: CamResponse<"GetUserAppId">): CallerIdentity {
   return { uin: response.Uin, ownerUin: response.OwnerUin, appId: response.AppId };
+}
+
+function stsIdentity(response: CamResponse<"GetCallerIdentity">): StsIdentity {
+  return { accountId: response.AccountId, userId: response.UserId, principalId: response.PrincipalId,
+    type: response.Type, arn: response.Arn };
 }
 
 function requestIdOf(body: unknown): string | undefined {

@@ -1,13 +1,15 @@
 // Turns a configured endpoint URL into SDK settings. The official SDK derives the signing scope's service from
 // the first label of its endpoint and signs the host without the port, so for a simulator or proxy on another
-// host we keep `cam.tencentcloudapi.com` as the signed host and dial the configured address underneath.
+// host we keep the service's own host (`cam.tencentcloudapi.com`, `sts.tencentcloudapi.com`) as the signed host
+// and dial the configured address underneath.
 import { Agent as HttpAgent } from "node:http";
 import { Agent as HttpsAgent } from "node:https";
 import { connect as netConnect } from "node:net";
 import { connect as tlsConnect } from "node:tls";
+import type { TencentService } from "./actions.js";
 
 export const DEFAULT_CAM_ENDPOINT = "https://cam.tencentcloudapi.com";
-const SIGNED_HOST = "cam.tencentcloudapi.com";
+export const DEFAULT_STS_ENDPOINT = "https://sts.tencentcloudapi.com";
 
 export interface SdkEndpoint {
   endpoint: string;
@@ -15,16 +17,30 @@ export interface SdkEndpoint {
   agent?: HttpAgent;
 }
 
-export function sdkEndpoint(url: string = DEFAULT_CAM_ENDPOINT): SdkEndpoint {
+export function sdkEndpoint(url: string = DEFAULT_CAM_ENDPOINT, service: TencentService = "cam"): SdkEndpoint {
   const parsed = new URL(url);
   const protocol = parsed.protocol === "http:" ? "http://" : "https://";
   const port = Number(parsed.port || (protocol === "http://" ? 80 : 443));
   const host = parsed.hostname;
-  if (host.split(".")[0] === "cam" && parsed.port === "") return { endpoint: host, protocol };
+  if (host.split(".")[0] === service && parsed.port === "") return { endpoint: host, protocol };
   const agent = protocol === "http://"
     ? new DialingHttpAgent(host, port)
     : new DialingHttpsAgent(host, port);
-  return { endpoint: SIGNED_HOST, protocol, agent };
+  return { endpoint: `${service}.tencentcloudapi.com`, protocol, agent };
+}
+
+/**
+ * Where STS calls go when no `stsEndpoint` is configured: Tencent's STS host beside Tencent's CAM host
+ * (`cam.intl...` gives `sts.intl...`), and the same address as CAM for a simulator or proxy, which serve both.
+ */
+export function defaultStsEndpoint(camEndpoint: string | undefined): string {
+  if (camEndpoint === undefined) return DEFAULT_STS_ENDPOINT;
+  const parsed = new URL(camEndpoint);
+  if (parsed.hostname.startsWith("cam.") && parsed.hostname.endsWith(".tencentcloudapi.com")) {
+    parsed.hostname = `sts.${parsed.hostname.slice("cam.".length)}`;
+    return parsed.toString().replace(/\/$/, "");
+  }
+  return camEndpoint;
 }
 
 // Keep-alive halves the CPU a call costs (no handshake per request). Idle sockets are dropped after 4 s, before

@@ -8,6 +8,7 @@ import type { CamAction } from "./actions.js";
 const status = z.enum(["Active", "Inactive"]);
 const createTime = z.string().regex(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
 const accessKeyId = z.string().min(1).max(128);
+const uinText = z.union([z.string().min(1), z.number()]).transform(String);
 
 /**
  * A list the SDK models mark optional: missing or null reads as empty. The rows stay unparsed here, so that
@@ -54,6 +55,14 @@ export const responseSchemas = {
     Uin: z.union([z.string(), z.number()]).transform(String),
     OwnerUin: z.union([z.string(), z.number()]).transform(String),
     AppId: z.number().int(),
+  }),
+  // STS: every field a string in the SDK model; a number is read as its digits all the same.
+  GetCallerIdentity: z.object({
+    AccountId: uinText,
+    UserId: uinText,
+    PrincipalId: uinText,
+    Type: z.string(),
+    Arn: z.string(),
   }),
 } satisfies Record<CamAction, z.ZodType>;
 

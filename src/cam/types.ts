@@ -48,6 +48,18 @@ export interface CamAnswerWarning {
   problem: string;
 }
 
+/** STS GetCallerIdentity: whose key signed the call. */
+export interface StsIdentity {
+  /** The owner (main account) UIN. */
+  accountId: string;
+  /** The caller's UIN for a CAM user or the main account. */
+  userId: string;
+  principalId: string;
+  /** e.g. "CAMUser". */
+  type: string;
+  arn: string;
+}
+
 export interface CamCredentials {
   secretId: string;
   secretKey: string;
@@ -65,6 +77,8 @@ export interface CamApi {
   /** Rows that do not name a rotatable user (Uin 0, a field missing) are skipped with a warning. */
   listUsers(): Promise<CamUser[]>;
   getUserAppId(): Promise<CallerIdentity>;
-  /** GetUserAppId signed with other credentials (a freshly created key), through the same limiter. */
-  whoAmI(credentials: CamCredentials): Promise<CallerIdentity>;
+  /** STS GetCallerIdentity signed with the client's own credentials; asked once, then remembered. */
+  callerIdentity(): Promise<StsIdentity>;
+  /** STS GetCallerIdentity signed with other credentials (a freshly created key), through the same limiter. */
+  whoAmI(credentials: CamCredentials): Promise<StsIdentity>;
 }

@@ -50,6 +50,7 @@ function accountProbes(account: AccountConfig, index: number, gate: () => CallGa
     client ??= createCamClient({
       name: account.name,
       ...(account.endpoint ? { endpoint: account.endpoint } : {}),
+      ...(account.stsEndpoint ? { stsEndpoint: account.stsEndpoint } : {}),
       credentials: resolveCredentials(account, index),
       requestTimeoutSec: Math.min(account.requestTimeout / 1000, 10),
     }, { gate: gate(), throttleRetries: 0 });

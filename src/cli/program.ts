@@ -2,6 +2,7 @@
 // under commands/. Parse errors (unknown command or option, missing or malformed value) exit 2 with a hint.
 import { Command, CommanderError } from "commander";
 import { registerCamSim } from "./commands/cam-sim.js";
+import { registerCanary } from "./commands/canary.js";
 import { registerCheckConfig } from "./commands/check-config.js";
 import { registerEvents } from "./commands/events.js";
 import { registerFlagCommands } from "./commands/flags.js";
@@ -30,6 +31,7 @@ export function buildProgram(version: string): Command {
   registerEvents(program);
   registerVault(program);
   registerCheckConfig(program);
+  registerCanary(program);
   registerCamSim(program);
   addExitCodeHelp(program);
   return program;

@@ -48,6 +48,8 @@ const accountName = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/,
 export const accountSchema = z.strictObject({
   name: accountName,
   endpoint: z.url({ protocol: /^https?$/, error: "expected an http(s) URL" }).optional(),
+  /** STS (GetCallerIdentity, which proves new keys); default beside `endpoint` (src/cam/endpoint.ts). */
+  stsEndpoint: z.url({ protocol: /^https?$/, error: "expected an http(s) URL" }).optional(),
   credentials: z.strictObject({ secretIdEnv: envName, secretKeyEnv: envName }),
   users: z.union([z.literal("all"), z.array(uin).min(1, "expected at least one UIN, or \"all\"")]),
   schedule: cronExpression,

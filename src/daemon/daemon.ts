@@ -11,6 +11,7 @@ import { lagWarning } from "../jobs/last-use-lag.js";
 import type { Logger } from "../log.js";
 import { configFingerprint } from "./config-fingerprint.js";
 import { createFleetGuard, type FleetGuard } from "./fleet-guard.js";
+import { checkClockSkew } from "./clock-skew.js";
 import { startHttpServer, type RunningHttpServer } from "./http-server.js";
 import { startKeyAgeSampler, type KeyAgeSampler } from "./key-ages.js";
 import { createMetrics, type RotatorMetrics } from "./metrics.js";
@@ -104,6 +105,8 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
     throw new Error(`cannot publish this daemon's config fingerprint: ${(error as Error).message}`);
   }
   fleet = guard;
+  // In the background: a slow or unreachable CAM must not hold up start-up; the check only warns.
+  void checkClockSkew(config.accounts, log, metrics.clockSkew);
   keyAges = startKeyAgeSampler({
     redis, prefix: config.redis.prefix, accounts: config.accounts.map((account) => account.name), planner: engine, log,
   });

@@ -30,6 +30,8 @@ export interface RotatorMetrics {
   camCall(observation: CamCallObservation): void;
   limiter(event: LimiterEvent): void;
   scheduleFired(account: string, outcome: FireOutcome): void;
+  /** This host's clock minus CAM's, measured at start-up (clock-skew.ts). */
+  clockSkew(account: string, skewSec: number): void;
 }
 
 const PREFIX = "cam_rotator_";
@@ -85,6 +87,9 @@ export function createMetrics(sources: MetricSources, options: { defaultMetrics?
   const clock = sources.clock ?? Date.now;
   // Both flag gauges come from one read per scrape (prom-client collects gauges concurrently).
   const readFlags = sharedWhileInFlight(sources.flags);
+  const clockSkew = new Gauge({ name: `${PREFIX}clock_skew_seconds`,
+    help: "This host's clock minus CAM's (Date header at start-up); CAM refuses signatures past 300 s", labelNames: ["account"], registers });
+
   new Gauge({ name: `${PREFIX}flagged_keys`, help: "Keys currently flagged for removal, by status",
     labelNames: ["account", "status"], registers,
     collect: async function collect() {
@@ -180,6 +185,7 @@ export function createMetrics(sources: MetricSources, options: { defaultMetrics?
       }
     },
     scheduleFired: (account, outcome) => scheduleFires.inc({ account, outcome }),
+    clockSkew: (account, skewSec) => clockSkew.set({ account }, skewSec),
   };
 }
 

@@ -89,6 +89,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
     const client = createCamClient({
       name,
       ...(account.endpoint ? { endpoint: account.endpoint } : {}),
+      ...(account.stsEndpoint ? { stsEndpoint: account.stsEndpoint } : {}),
       credentials: resolveCredentials(account, index, env),
       requestTimeoutSec: account.requestTimeout / 1000,
     }, { gate, ...(options.observeCamCall ? { observe: options.observeCamCall } : {}),

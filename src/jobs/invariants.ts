@@ -8,6 +8,8 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { DEFAULT_RATE_LIMITS, type CamAction } from "../cam/actions.js";
 import { createCamClient } from "../cam/client.js";
+import { isCamError } from "../cam/errors.js";
+import { AUTHORIZATION_REFUSED } from "../cam/key-proof.js";
 import type { CallGate } from "../cam/limiter/gate.js";
 import type { KeyStatus } from "../cam/types.js";
 import type { Vault, VaultDescription } from "../vault/port.js";
@@ -91,14 +93,18 @@ async function checkUser(input: InvariantInput, gate: CallGate, account: string,
   return problems;
 }
 
-/** Undefined when GetUserAppId signed with the key answers for `uin`; otherwise what went wrong. */
+/**
+ * Undefined when STS GetCallerIdentity signed with the key answers for `uin`, or refuses it for lack of
+ * permission (the signature was accepted: key-proof.ts); otherwise what went wrong.
+ */
 async function authenticates(url: string, gate: CallGate, account: string, uin: number, secretId: string, secretKey: string): Promise<string | undefined> {
   const client = createCamClient({ name: account, endpoint: url, credentials: { secretId, secretKey }, requestTimeoutSec: 5 },
     { gate });
   try {
-    const identity = await client.getUserAppId();
-    return identity.uin === String(uin) ? undefined : `it signs as uin ${identity.uin}`;
+    const identity = await client.callerIdentity();
+    return identity.userId === String(uin) ? undefined : `it signs as uin ${identity.userId}`;
   } catch (error) {
+    if (isCamError(error) && AUTHORIZATION_REFUSED.includes(error.code)) return undefined;
     return (error as Error).message;
   }
 }

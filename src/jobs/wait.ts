@@ -40,7 +40,11 @@ export async function waitForRotation(queue: Queue, outcomes: OutcomeStore, even
       const step = typeof progress === "object" && progress !== null ? progress.step : undefined;
       if ((step === "parked" || step === "deferred") && step !== lastStep) report(step);
       const who = { account: seen.data.account, uin: seen.data.uin };
-      if (state === "failed") return { kind: "failed", ...who, reason: job.failedReason ?? "failed without a reason" };
+      if (state === "failed") {
+        // The job may have failed between the read of the job and the read of its state: read the reason again.
+        const reason = job.failedReason ?? (await queue.getJob(jobId))?.failedReason;
+        return { kind: "failed", ...who, reason: reason ?? "failed without a reason" };
+      }
       if (state === "completed" && job.returnvalue) return job.returnvalue as RotationOutcome;
       if (state === "delayed" && typeof progress === "object" && progress?.step === "parked") {
         return { kind: "parked", ...who, flaggedKeyId: progress.flaggedKeyId, reason: progress.reason };

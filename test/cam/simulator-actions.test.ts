@@ -44,7 +44,8 @@ describe("CreateAccessKey", () => {
     expect(shown).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000);
     expect(shown).toBeLessThanOrEqual(Date.now());
     const identity = await admin.whoAmI({ secretId: created.accessKeyId, secretKey: created.secretAccessKey });
-    expect(identity).toEqual({ uin: String(EMPTY_UIN), ownerUin: String(OWNER_UIN), appId: APP_ID });
+    expect(identity).toEqual({ accountId: String(OWNER_UIN), userId: String(EMPTY_UIN), principalId: String(EMPTY_UIN),
+      type: "CAMUser", arn: `qcs::cam::uin/${OWNER_UIN}:uin/${EMPTY_UIN}` });
     expect(keysOf(EMPTY_UIN).map((key) => key.accessKeyId)).toEqual([created.accessKeyId]);
   });
 
@@ -246,7 +247,7 @@ describe("the SDK's endpoint quirks", () => {
   it("verifies the raw SDK at 127.0.0.1:PORT (scope service \"127\", port-less signed host) unless cam is required", async () => {
     const response = await rawSdk(`127.0.0.1:${sim.port}`, keys.deployer).request("GetUserAppId", {});
     expect(response.Uin).toBe(String(DEPLOYER_UIN));
-    const strict = await startCamSimulator({ seed: fixtureSeed(keys), requireService: "cam", requireInactiveBeforeDelete: true });
+    const strict = await startCamSimulator({ seed: fixtureSeed(keys), requireService: true, requireInactiveBeforeDelete: true });
     try {
       const error = await sdkErrorOf(rawSdk(`127.0.0.1:${strict.port}`, keys.deployer).request("GetUserAppId", {}));
       expect(error.code).toBe("AuthFailure.SignatureFailure");

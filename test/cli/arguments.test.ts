@@ -15,7 +15,7 @@ describe("cam-rotator arguments", () => {
     const { code, stdout } = await world.run(["--help"]);
     expect(code).toBe(0);
     for (const command of ["worker", "rotate", "sweep", "status", "flagged", "approve-removal", "dismiss-flag",
-      "retry-failed", "pause", "resume", "events", "vault", "check-config", "cam-sim"]) {
+      "retry-failed", "pause", "resume", "events", "vault", "check-config", "canary", "cam-sim"]) {
       expect(stdout).toContain(`  ${command}`);
     }
     expect(stdout).toMatch(/Exit codes:[\s\S]*0 [\s\S]*1 [\s\S]*2 [\s\S]*3 /);
@@ -37,6 +37,8 @@ describe("cam-rotator arguments", () => {
     [["events", "--count", "lots"], "expected a count between 1 and 10000, got \"lots\""],
     [["vault"], "Usage: cam-rotator vault"],
     [["vault", "show", "--account", "main"], "required option '--uin <uin>' not specified"],
+    [["canary", "--account", "main"], "required option '--uin <uin>' not specified"],
+    [["canary", "--account", "main", "--uin", "-5"], "expected a UIN"],
   ])("%j exits 2 with a usage hint", async (args, message) => {
     const { code, stdout, stderr } = await world.run(args);
     expect(code).toBe(2);

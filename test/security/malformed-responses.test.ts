@@ -52,6 +52,7 @@ function call(action: CamAction): Promise<unknown> {
     case "GetSecurityLastUsed": return cam.getSecurityLastUsed(["AKIDabcdefgh"]);
     case "ListUsers": return cam.listUsers();
     case "GetUserAppId": return cam.getUserAppId();
+    case "GetCallerIdentity": return cam.whoAmI({ secretId: "AKIDfuzzfuzzfuzzfuzz", secretKey: "k".repeat(32) });
     default: {
       const unknown: never = action;
       throw new Error(`no call for ${String(unknown)}`);

@@ -31,6 +31,7 @@ const gate = createRedisGate({ redis, prefix: config.redis.prefix, maxWaitMs: co
   limitFor: (account, action) => config.accounts.find((a) => a.name === account)?.rateLimits?.[action] ?? DEFAULT_RATE_LIMITS[action] });
 const clients = new Map<string, CamApi>(config.accounts.map((account, index) => {
   const client = createCamClient({ name: account.name, ...(account.endpoint ? { endpoint: account.endpoint } : {}),
+    ...(account.stsEndpoint ? { stsEndpoint: account.stsEndpoint } : {}),
     credentials: resolveCredentials(account, index), requestTimeoutSec: account.requestTimeout / 1000 }, { gate });
   return [account.name, secretsFile ? recordingCam(client, (made) => appendFileSync(secretsFile, `${made.secretAccessKey}\n`)) : client];
 }));

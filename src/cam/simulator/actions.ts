@@ -5,6 +5,7 @@ import { SimApiError } from "./api-error.js";
 import { camDate } from "./cam-time.js";
 import type { ActionParams } from "./params.js";
 import type { AccountRecord, KeyRecord, SimState, UserRecord } from "./state.js";
+import type { Switches } from "./switches.js";
 
 export interface ActionContext {
   state: SimState;
@@ -12,6 +13,7 @@ export interface ActionContext {
   account: AccountRecord;
   now: number;
   requireInactiveBeforeDelete: boolean;
+  switches: Switches;
   /** Records the user the request acts on, for the request log. */
   noteTarget(uin: number): void;
 }
@@ -24,8 +26,11 @@ export const handlers: { [A in CamAction]: Handler<A> } = {
     if (!ctx.state.hasRoomForKey(target.uin)) {
       throw new SimApiError("OperationDenied.AccessKeyOverLimit", `user ${target.uin} already has two access keys`);
     }
-    const key = ctx.state.createKey(target, ctx.now,
-      params.Description === undefined ? {} : { description: params.Description });
+    const key = ctx.state.createKey(target, ctx.now, {
+      authenticatesFrom: ctx.now + ctx.switches.newKeyAuthDelayMs,
+      authenticatesAs: target.switches.newKeysAuthenticateAs,
+      ...(params.Description === undefined ? {} : { description: params.Description }),
+    });
     return { AccessKey: { ...accessKey(key), SecretAccessKey: key.secretAccessKey } };
   },
 
@@ -76,7 +81,18 @@ export const handlers: { [A in CamAction]: Handler<A> } = {
   },
 
   GetUserAppId(ctx) {
+    if (ctx.switches.getUserAppIdNeedsPermission && !ctx.caller.admin) throw unauthorized(ctx.caller, "GetUserAppId");
     return { Uin: String(ctx.caller.uin), OwnerUin: String(ctx.account.ownerUin), AppId: ctx.account.appId };
+  },
+
+  // STS, for any authenticated key: no permission needed (Tencent documents none).
+  GetCallerIdentity(ctx) {
+    const { uin } = ctx.caller;
+    const owner = ctx.account.ownerUin;
+    return {
+      AccountId: String(owner), UserId: String(uin), PrincipalId: String(uin),
+      Type: uin === owner ? "RootAccount" : "CAMUser", Arn: `qcs::cam::uin/${owner}:uin/${uin}`,
+    };
   },
 };
 

@@ -22,6 +22,8 @@ const routes: Record<string, Route> = {
   "GET /_sim/requests": (sim) => sim.requests(),
   "POST /_sim/keys": (sim, body) => sim.addForeignKey(body()),
   "POST /_sim/answers": (sim, body) => ({ answers: sim.setAnswers(body()) }),
+  "POST /_sim/switches": (sim, body) => sim.setSwitches(body()),
+  "POST /_sim/users": (sim, body) => sim.setUserSwitches(body()),
   "POST /_sim/clock": (sim, body) => {
     sim.setClockOffset(body());
     return { clockOffsetSec: sim.snapshot().clockOffsetSec };

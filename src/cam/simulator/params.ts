@@ -27,6 +27,7 @@ export const paramSchemas = {
   }),
   ListUsers: z.strictObject({}),
   GetUserAppId: z.strictObject({}),
+  GetCallerIdentity: z.strictObject({}),
 } satisfies Record<CamAction, z.ZodType>;
 
 export type ActionParams<A extends CamAction> = z.output<(typeof paramSchemas)[A]>;

@@ -6,6 +6,7 @@ import { CAM_ACTIONS } from "../actions.js";
 import { answerSwitchesSchema } from "./answer-switches.js";
 import { InputError, parseInput, type Problem } from "./issues.js";
 import { camTimeText, integer, intBetween, keyStatus, positiveInt, text } from "./schema-parts.js";
+import { switchFields, userSwitchFields } from "./switches.js";
 
 
 const seedKeySchema = z.strictObject({
@@ -30,6 +31,7 @@ const seedUserSchema = z.strictObject({
   uid: positiveInt.optional(),
   createTime: camTimeText.optional(),
   keys: z.array(seedKeySchema, { error: "expected a list of keys" }).default([]),
+  ...userSwitchFields,
 });
 
 const seedAccountSchema = z.strictObject({
@@ -48,6 +50,7 @@ const seedSchema = z.strictObject({
   requireInactiveBeforeDelete: z.boolean({ error: "expected true or false" }).optional(),
   /** How answers differ from the documented shapes, and CAM's time lags (answer-switches.ts). */
   answers: answerSwitchesSchema.optional(),
+  ...switchFields,
 }, { error: "expected a seed object" });
 
 /** A seed as written (defaults may be left out). */
@@ -108,6 +111,7 @@ function consistencyProblems(seed: Seed): Problem[] {
     else problems.push({ path, message: `duplicate ${kind} ${JSON.stringify(value)}, also at ${earlier}` });
   };
   const ownerAt = new Map(seed.accounts.map((account, a) => [account.ownerUin, a]));
+  const uins = new Set(seed.accounts.flatMap((account) => account.users.map((user) => user.uin)));
   seed.accounts.forEach((account, a) => {
     unique("ownerUin", account.ownerUin, `accounts[${a}].ownerUin`);
     account.users.forEach((user, u) => {
@@ -119,6 +123,10 @@ function consistencyProblems(seed: Seed): Problem[] {
       }
       if (user.keys.length > MAX_KEYS_PER_USER) {
         problems.push({ path: `${userPath}.keys`, message: `at most ${MAX_KEYS_PER_USER} keys per user, got ${user.keys.length}` });
+      }
+      const as = user.newKeysAuthenticateAs;
+      if (as != null && !uins.has(as)) {
+        problems.push({ path: `${userPath}.newKeysAuthenticateAs`, message: `no user ${as} in the seed` });
       }
       user.keys.forEach((key, k) => unique("accessKeyId", key.accessKeyId, `${userPath}.keys[${k}].accessKeyId`));
     });

@@ -57,6 +57,8 @@ async function serve(simulator: CamSimulator, request: IncomingMessage, response
   // Stamped before the body is read: reading takes event-loop turns, and a busy simulator would otherwise count
   // a request later than it arrived, which no gateway does.
   const receivedAt = simulator.time();
+  // The Date header follows the simulator's shifted clock, as a CAM whose clock differs from ours would send it.
+  response.setHeader("date", simulator.httpDate());
   const url = new URL(request.url ?? "/", "http://simulator");
   const body = await readBody(request);
   if (url.pathname.startsWith("/_sim/")) {

@@ -2,7 +2,7 @@
 // server.ts carries replies over node:http; control.ts maps /_sim/ routes onto the methods here.
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
-import { DEFAULT_RATE_LIMITS, isCamAction, type CamAction } from "../actions.js";
+import { DEFAULT_RATE_LIMITS, isCamAction, SERVICES, serviceOf, type CamAction } from "../actions.js";
 import { handlers, type ActionContext } from "./actions.js";
 import { AnswerShaper, answerSwitchesSchema, type AnswerSwitches, type AnswerSwitchesInput } from "./answer-switches.js";
 import { errorEnvelope, SimApiError, successEnvelope } from "./api-error.js";
@@ -16,13 +16,15 @@ import { RequestLog, THROTTLED, type ActionCounters, type LoggedRequest } from "
 import { parseSeed, type Seed, type SeedInput } from "./seed.js";
 import { parseAuthorization } from "./signature.js";
 import { keyView, SimState, type KeyView, type StateView } from "./state.js";
+import { switchesSchema, userSwitchesSchema, type Switches, type SwitchesInput, type UserSwitchesInput } from "./switches.js";
 
-export const CAM_VERSION = "2019-01-16";
+export const CAM_VERSION = SERVICES.cam.version;
 
 export interface SimulatorSettings {
   seed?: SeedInput;
-  /** Demand this credential-scope service (e.g. "cam"); by default any stated service is accepted. */
-  requireService?: string;
+  /** Demand the action's own service in the credential scope (cam, or sts for GetCallerIdentity); by default any
+   * stated service is accepted. */
+  requireService?: boolean;
   /** Refuse to delete an Active key with FailedOperation.Accesskey. A seed's own setting wins. Default false. */
   requireInactiveBeforeDelete?: boolean;
   /** Epoch ms; a test may pass its own clock. Default Date.now. */
@@ -43,6 +45,7 @@ export interface SimulatorSnapshot extends StateView {
   clockOffsetSec: number;
   requireInactiveBeforeDelete: boolean;
   answers: AnswerSwitches;
+  switches: Switches;
 }
 
 export class CamSimulator {
@@ -51,6 +54,7 @@ export class CamSimulator {
   private window = new RollingWindow();
   private clockOffsetSec = 0;
   private answers = new AnswerShaper();
+  private switches: Switches = { getUserAppIdNeedsPermission: false, newKeyAuthDelayMs: 0 };
   private readonly faults = new FaultQueue();
   private readonly log = new RequestLog();
   private readonly closing = new AbortController();
@@ -69,6 +73,8 @@ export class CamSimulator {
     this.window = new RollingWindow();
     this.clockOffsetSec = seed.clockOffsetSec ?? 0;
     this.answers = new AnswerShaper(seed.answers ?? {});
+    this.switches = { getUserAppIdNeedsPermission: seed.getUserAppIdNeedsPermission ?? false,
+      newKeyAuthDelayMs: seed.newKeyAuthDelayMs ?? 0 };
     this.faults.clear();
     this.log.clear();
   }
@@ -80,7 +86,7 @@ export class CamSimulator {
     return this.faults.pending();
   }
 
-  /** Shifts the clock that X-TC-Timestamp is checked against (only that), for SignatureExpire tests. */
+  /** Shifts the clock that X-TC-Timestamp is checked against and the Date header shows, for clock tests. */
   setClockOffset(input: { offsetSec: number }): void {
     this.clockOffsetSec = parseInput(clockSchema, input, "clock").offsetSec;
   }
@@ -89,6 +95,29 @@ export class CamSimulator {
   setAnswers(input: AnswerSwitchesInput): AnswerSwitches {
     this.answers.set(parseInput(answerSwitchesSchema, input, "answers"));
     return this.answers.current();
+  }
+
+  /** Flips account-wide switches (switches.ts); fields left out keep their value. */
+  setSwitches(input: SwitchesInput): Switches {
+    const changes = parseInput(switchesSchema, input, "switches");
+    this.switches = {
+      getUserAppIdNeedsPermission: changes.getUserAppIdNeedsPermission ?? this.switches.getUserAppIdNeedsPermission,
+      newKeyAuthDelayMs: changes.newKeyAuthDelayMs ?? this.switches.newKeyAuthDelayMs,
+    };
+    return { ...this.switches };
+  }
+
+  /** Flips one user's switches: the actions its policy lacks, whom its new keys authenticate as. */
+  setUserSwitches(input: UserSwitchesInput): { uin: number; deny: CamAction[]; newKeysAuthenticateAs: number | null } {
+    const { uin, deny, newKeysAuthenticateAs } = parseInput(userSwitchesSchema, input, "user switches");
+    const user = this.state.user(uin);
+    if (user === undefined) throw new InputError("user switches", [{ path: "uin", message: `no user ${uin}` }]);
+    if (newKeysAuthenticateAs != null && this.state.user(newKeysAuthenticateAs) === undefined) {
+      throw new InputError("user switches", [{ path: "newKeysAuthenticateAs", message: `no user ${newKeysAuthenticateAs}` }]);
+    }
+    if (deny !== undefined) user.switches.deny = new Set(deny);
+    if (newKeysAuthenticateAs !== undefined) user.switches.newKeysAuthenticateAs = newKeysAuthenticateAs;
+    return { uin, deny: [...user.switches.deny], newKeysAuthenticateAs: user.switches.newKeysAuthenticateAs };
   }
 
   /** Plants a key as another actor would create it; its secret never leaves the simulator. */
@@ -113,6 +142,7 @@ export class CamSimulator {
       clockOffsetSec: this.clockOffsetSec,
       requireInactiveBeforeDelete: this.requireInactiveBeforeDelete(),
       answers: this.answers.current(),
+      switches: { ...this.switches },
     };
   }
 
@@ -128,6 +158,11 @@ export class CamSimulator {
   /** The simulator's clock (epoch ms): the server stamps a request's arrival with it. */
   time(): number {
     return this.now();
+  }
+
+  /** The simulator's clock, offset included, as an HTTP Date header reads. */
+  httpDate(): string {
+    return new Date(this.now() + this.clockOffsetSec * 1000).toUTCString();
   }
 
   /** `receivedAt`: when the request arrived (its headers), which is when CAM's windows count it. Default now. */
@@ -146,8 +181,12 @@ export class CamSimulator {
       const action = this.checkShape(request);
       const key = authenticate(request, {
         nowSec: Math.floor(entry.t / 1000) + this.clockOffsetSec,
-        findKey: (id) => this.state.key(id),
-        ...(this.settings.requireService === undefined ? {} : { requireService: this.settings.requireService }),
+        // A key inside its propagation delay is not known yet, as a real gateway would not know it.
+        findKey: (id) => {
+          const found = this.state.key(id);
+          return found !== undefined && (found.authenticatesFrom ?? 0) <= entry.t ? found : undefined;
+        },
+        ...(this.settings.requireService ? { requireService: serviceOf(action) } : {}),
       });
       this.answers.recordUse(key, entry.t);
       key.lastUsedAt = entry.t;
@@ -173,7 +212,7 @@ export class CamSimulator {
           lost = true;
           break;
       }
-      const body = this.run(action, request.body, key.uin, entry);
+      const body = this.run(action, request.body, key.authenticatesAs ?? key.uin, entry);
       return finish("OK", { kind: "json", body: successEnvelope(body, requestId) });
     } catch (error) {
       const failure = error instanceof SimApiError ? error
@@ -190,9 +229,15 @@ export class CamSimulator {
     const action = header(request, "x-tc-action");
     if (action === undefined) throw new SimApiError("MissingParameter", "the X-TC-Action header is missing");
     if (!isCamAction(action)) throw new SimApiError("InvalidAction", `action ${action} is not supported`);
+    const service = serviceOf(action);
     const version = header(request, "x-tc-version");
     if (version === undefined) throw new SimApiError("MissingParameter", "the X-TC-Version header is missing");
-    if (version !== CAM_VERSION) throw new SimApiError("NoSuchVersion", `CAM has no version ${version}`);
+    if (version !== SERVICES[service].version) {
+      throw new SimApiError("NoSuchVersion", `${service.toUpperCase()} has no version ${version} of ${action}`);
+    }
+    if (service === "sts" && !header(request, "x-tc-region")) {
+      throw new SimApiError("MissingParameter", "the X-TC-Region header is missing (STS needs a Region)");
+    }
     return action;
   }
 
@@ -203,8 +248,11 @@ export class CamSimulator {
     if (caller === undefined || account === undefined) {
       throw new SimApiError("AuthFailure.SecretIdNotFound", "the SecretId does not exist, or the key is disabled");
     }
+    if (caller.switches.deny.has(action)) {
+      throw new SimApiError("AuthFailure.UnauthorizedOperation", `user ${caller.uin} has no permission for ${action}`);
+    }
     const ctx: ActionContext = {
-      state: this.state, caller, account, now: entry.t,
+      state: this.state, caller, account, now: entry.t, switches: this.switches,
       requireInactiveBeforeDelete: this.requireInactiveBeforeDelete(),
       noteTarget: (uin) => { entry.targetUin = uin; },
     };

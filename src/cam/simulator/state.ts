@@ -1,6 +1,7 @@
 // The simulator's world: accounts, their users and keys. Secrets live only here; views for the control plane
 // are built field by field so a secret cannot slip out.
 import type { KeyStatus } from "../types.js";
+import type { UserSwitches } from "./switches.js";
 import { camTime } from "./cam-time.js";
 import { newAccessKeyId, newSecretAccessKey } from "./ids.js";
 import type { Seed } from "./seed.js";
@@ -17,6 +18,10 @@ export interface KeyRecord {
   readonly description?: string;
   /** Epoch ms of the last call this key signed successfully; null when never used. */
   lastUsedAt: number | null;
+  /** Epoch ms from which the key authenticates (switch newKeyAuthDelayMs); 0 for seeded keys. */
+  readonly authenticatesFrom?: number;
+  /** The user the key signs as, when not its holder (switch newKeysAuthenticateAs); null normally. */
+  readonly authenticatesAs?: number | null;
 }
 
 export interface UserRecord {
@@ -28,6 +33,8 @@ export interface UserRecord {
   readonly uid: number;
   readonly remark?: string;
   readonly createTime: string;
+  /** Flipped by the control plane on a running simulator. */
+  switches: UserSwitches;
 }
 
 export interface AccountRecord {
@@ -47,6 +54,8 @@ export interface NewKeyOptions {
   status?: KeyStatus;
   createTime?: string;
   description?: string;
+  authenticatesFrom?: number;
+  authenticatesAs?: number | null;
 }
 
 export interface StateView {
@@ -70,12 +79,14 @@ export class SimState {
           admin: user.admin || user.uin === account.ownerUin,
           uid: user.uid ?? nextUid++, createTime: user.createTime ?? camTime(now),
           ...(user.remark === undefined ? {} : { remark: user.remark }),
+          switches: { deny: new Set(user.deny ?? []), newKeysAuthenticateAs: user.newKeysAuthenticateAs ?? null },
         });
         for (const key of user.keys) {
           this.keys.set(key.accessKeyId, {
             accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey ?? newSecretAccessKey(),
             ownerUin: account.ownerUin, uin: user.uin, status: key.status,
-            createTime: key.createTime ?? camTime(now), lastUsedAt: key.lastUsedAt,
+            createTime: key.createTime ?? camTime(now), lastUsedAt: key.lastUsedAt, authenticatesFrom: 0,
+            authenticatesAs: null,
             ...(key.description === undefined ? {} : { description: key.description }),
           });
         }
@@ -114,6 +125,7 @@ export class SimState {
     const key: KeyRecord = {
       accessKeyId, secretAccessKey: newSecretAccessKey(), ownerUin: user.ownerUin, uin: user.uin,
       status: options.status ?? "Active", createTime: options.createTime ?? camTime(now), lastUsedAt: null,
+      authenticatesFrom: options.authenticatesFrom ?? 0, authenticatesAs: options.authenticatesAs ?? null,
       ...(options.description === undefined ? {} : { description: options.description }),
     };
     this.keys.set(accessKeyId, key);
