@@ -8,13 +8,14 @@ import { join } from "node:path";
 import { DeleteSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { afterAll, describe, expect, it } from "vitest";
 import { createMetrics } from "../../src/daemon/metrics.js";
+import { createRecordSigner, MAC_FIELD } from "../../src/jobs/record-mac.js";
 import { CRASH_ENV } from "../../src/jobs/crash-switch.js";
 import type { RotationOutcome } from "../../src/jobs/engine.js";
 import { createRotationEngine } from "../../src/jobs/runtime.js";
 import { createAwsSecretsManagerVault } from "../../src/vault/aws-secrets-manager.js";
 import { renderSecretName } from "../../src/vault/secret-name.js";
 import { ACCOUNT, createRig, scanRigs, USER_UIN, type Rig } from "../support/harness.js";
-import { TEST_AWS_CREDENTIALS, TEST_TUNING } from "../support/rig-constants.js";
+import { TEST_AWS_CREDENTIALS, TEST_RECORD_KEY, TEST_TUNING } from "../support/rig-constants.js";
 import { collectWorkerSecrets, runWorkerProcess } from "../support/run-worker-process.js";
 
 afterAll(async () => {
@@ -132,12 +133,15 @@ describe("a rotation resumed after a crash right after promote", () => {
 
 describe("an attempt's recorded vault", () => {
   const progressKey = (rig: Rig) => `${rig.prefix}:rotator:progress:${ACCOUNT}:${USER_UIN}`;
+  // Signed as the daemon signs its records, so the record is read as genuine (an unsigned one is ignored).
+  const writeRecord = (rig: Rig, fields: Record<string, string>) => rig.redis.hset(progressKey(rig),
+    { ...fields, [MAC_FIELD]: createRecordSigner(TEST_RECORD_KEY).sign(progressKey(rig), fields) });
 
   it("without a recorded identity (an older version's record) and a key in flight, nothing is deleted", async () => {
     const rig = await createRig({ users: [{ uin: USER_UIN, keys: [{}, { vault: "none", createTime: "2025-02-01 08:00:00" }] }] });
     try {
       const inFlight = rig.seeded[1]!.accessKeyId;
-      await rig.redis.hset(progressKey(rig), { attemptId: randomUUID(), attemptStart: String(Date.now()), newKeyId: inFlight, step: "create" });
+      await writeRecord(rig, { attemptId: randomUUID(), attemptStart: String(Date.now()), newKeyId: inFlight, step: "create" });
       const outcome = await rig.rotate();
       expect(outcome.kind).toBe("failed");
       expect(outcome.kind === "failed" ? outcome.reason : "").toContain("a vault it did not record");
@@ -151,7 +155,7 @@ describe("an attempt's recorded vault", () => {
   it("of another vault, with nothing created yet, goes on in this daemon's vault", async () => {
     const rig = await createRig();
     try {
-      await rig.redis.hset(progressKey(rig), { attemptId: randomUUID(), attemptStart: String(Date.now()), step: "inspect",
+      await writeRecord(rig, { attemptId: randomUUID(), attemptStart: String(Date.now()), step: "inspect",
         vaultIdentity: "aws-secrets-manager region=eu-west-1 endpoint=default secret=elsewhere/main/1" });
       const outcome = await rig.rotate();
       expect(outcome).toMatchObject({ kind: "rotated", previousKeyId: rig.seeded[0]!.accessKeyId });
