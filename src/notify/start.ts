@@ -1,0 +1,50 @@
+// The daemon's notification parts in one place: the publisher behind the engine hooks, the delivery workers and
+// the sweep watch, on a Redis connection of their own, started after the worker and stopped before Redis goes.
+import type { Config } from "../config/index.js";
+import { connectRedis } from "../daemon/redis.js";
+import { jobIds } from "../jobs/queue.js";
+import type { RotationEngine } from "../jobs/engine.js";
+import type { Logger } from "../log.js";
+import { startDelivery, type Delivery } from "./delivery.js";
+import { createNotifier, type Notifier } from "./notifier.js";
+import { startSweepWatch, type SweepWatch } from "./sweep-watch.js";
+
+export interface DaemonNotifications {
+  readonly notifier: Notifier;
+  /** Starts delivery and, when the daemon runs schedules, the sweep watch; announces the start. */
+  start(engine: RotationEngine, options: { schedules: boolean }): void;
+  /** Announces the stop (bounded by enqueueTimeout), then stops delivery within `graceMs`. */
+  stop(reason: string, graceMs: number): Promise<void>;
+}
+
+export function createDaemonNotifications(config: Config, log: Logger, env?: NodeJS.ProcessEnv): DaemonNotifications | null {
+  const notify = config.notify;
+  if (!notify) return null;
+  const connection = connectRedis(config.redis.url, "cam-rotator-notify");
+  connection.on("error", (error: Error) => log.warn({ err: error }, "notify redis connection error"));
+  const prefix = config.redis.prefix;
+  const notifier = createNotifier({ notify, connection, prefix, log });
+  let delivery: Delivery | null = null;
+  let watch: SweepWatch | null = null;
+  return {
+    notifier,
+    start(engine, options) {
+      delivery = startDelivery({ notify, connection, prefix, log, ...(env ? { env } : {}) });
+      if (options.schedules) {
+        watch = startSweepWatch({
+          accounts: config.accounts, toleranceMs: notify.sweepMissedAfter, log,
+          sweepExists: async (account, slot) => (await engine.queue.getJob(jobIds.sweep(account, slot))) !== undefined,
+          onMissed: (account, slot) => notifier.sweepMissed(account, slot),
+        });
+      }
+      notifier.daemonStarted();
+    },
+    async stop(reason, graceMs) {
+      watch?.stop();
+      await notifier.daemonStopped(reason);
+      await delivery?.close(graceMs);
+      await notifier.close();
+      await connection.quit().catch(() => connection.disconnect());
+    },
+  };
+}
