@@ -1,5 +1,5 @@
 // The human wording of an event, shared by the chat robots: a title, labelled lines and commands. The generic
-// webhook sends the event itself instead.
+// webhook sends the event itself instead. The event id comes second, so that cutting a long text keeps it.
 import type { NotifyEvent } from "./events.js";
 
 export interface Message {
@@ -55,10 +55,10 @@ export function plainText(event: NotifyEvent): string {
   const message = messageOf(event);
   return [
     `[cam-rotator] ${message.title}`,
+    `Event: ${event.id}`,
     ...message.lines.map((line) => `${line.label}: ${line.value}`),
     ...message.commands.map((command) => `Run: ${command}`),
     ...(message.runbook ? [`Runbook: ${message.runbook}`] : []),
-    `Event: ${event.id}`,
   ].join("\n");
 }
 
@@ -68,9 +68,9 @@ export function markdownText(event: NotifyEvent, bold: (text: string) => string 
   const message = messageOf(event);
   return [
     bold(`[cam-rotator] ${message.title}`),
+    `Event: ${event.id}`,
     ...message.lines.map((line) => `> ${line.label}: ${line.value}`),
     ...message.commands.map((command) => `\`${command}\``),
     ...(message.runbook ? [link("Runbook", message.runbook)] : []),
-    `Event: ${event.id}`,
   ].join("\n\n");
 }

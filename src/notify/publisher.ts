@@ -19,6 +19,9 @@ export function createPublisher(options: { notify: NotifyConfig; connection: Red
   const { notify, log } = options;
   const queues = new Map(notify.targets.map((target) => [target.name,
     new Queue<DeliveryJobData>(notifyQueueName(target.name), { connection: options.connection, prefix: options.prefix })]));
+  for (const queue of queues.values()) {
+    queue.on("error", (error) => log.debug({ queue: queue.name, error: error.message }, "notification queue error"));
+  }
   const pending = new Set<Promise<void>>();
 
   async function enqueue(event: NotifyEvent): Promise<void> {
