@@ -34,7 +34,8 @@ export function startSweepWatch(options: SweepWatchOptions): SweepWatch {
     try {
       const now = Date.now();
       for (const entry of watched) {
-        const next = entry.task.getNextRun();
+        // getNextRun() answers only for a started task; this one only computes.
+        const [next] = entry.task.getNextRuns(1);
         if (next) entry.slots.add(next.getTime());
         for (const slot of [...entry.slots].filter((candidate) => candidate + options.toleranceMs <= now)) {
           // A slot whose check fails (Redis away) stays noted and is judged at the next tick.
