@@ -26,7 +26,8 @@ const durationFrom = (minMs: number, maxMs = MAX_TIMER_MS, hint = "24d") => z.un
 
 const positiveInt = z.number({ error: "expected a positive integer" }).int("expected a positive integer")
   .positive("expected a positive integer");
-const envName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, "expected an environment variable name (A-Z, 0-9, _)");
+const ENV_NAME_HINT = "expected an environment variable name (A-Z, 0-9, _)";
+const envName = z.string({ error: ENV_NAME_HINT }).regex(/^[A-Z_][A-Z0-9_]*$/, ENV_NAME_HINT);
 const targetName = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/,
   "expected a lower-case name of letters, digits, - and _ (it names the target's delivery queue)");
 const events = z.array(z.enum(NOTIFY_EVENT_TYPES, { error: `expected one of ${NOTIFY_EVENT_TYPES.join(", ")}` }))
