@@ -17,6 +17,8 @@ export interface Notifier {
   daemonStarted(): void;
   /** Waits (at most notify.enqueueTimeout) until the message is queued: the process is about to end. */
   daemonStopped(reason: string): Promise<void>;
+  /** Messages waiting or being sent, over every target. */
+  outstanding(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -63,6 +65,7 @@ export function createNotifier(options: { notify: NotifyConfig; connection: Redi
         log.warn({ error: (error as Error).message }, "could not build a notification");
       }
     },
+    outstanding: () => publisher.outstanding(),
     close: () => publisher.close(),
   };
 }

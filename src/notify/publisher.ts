@@ -12,6 +12,8 @@ export interface Publisher {
   publish(event: NotifyEvent): void;
   /** Resolves once the event is queued for every target that wants it, or the timeout passed; never rejects. */
   publishSettled(event: NotifyEvent): Promise<void>;
+  /** Messages waiting or being sent, over every target (delayed retries not counted). */
+  outstanding(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -48,6 +50,10 @@ export function createPublisher(options: { notify: NotifyConfig; connection: Red
       void publishSettled(event);
     },
     publishSettled,
+    async outstanding() {
+      const counts = await Promise.all([...queues.values()].map((queue) => queue.getJobCounts("waiting", "active", "prioritized")));
+      return counts.reduce((sum, count) => sum + Object.values(count).reduce((a, b) => a + b, 0), 0);
+    },
     async close() {
       await Promise.all(pending);
       await Promise.all([...queues.values()].map((queue) => queue.close()));

@@ -9,11 +9,17 @@ import { startDelivery, type Delivery } from "./delivery.js";
 import { createNotifier, type Notifier } from "./notifier.js";
 import { startSweepWatch, type SweepWatch } from "./sweep-watch.js";
 
+const DRAIN_POLL_MS = 100;
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
 export interface DaemonNotifications {
   readonly notifier: Notifier;
   /** Starts delivery and, when the daemon runs schedules, the sweep watch; announces the start. */
   start(engine: RotationEngine, options: { schedules: boolean }): void;
-  /** Announces the stop (bounded by enqueueTimeout), then stops delivery within `graceMs`. */
+  /**
+   * Announces the stop (bounded by enqueueTimeout), gives delivery up to `graceMs` to send what is queued (the
+   * stop message included, when no other replica is left to send it), then stops delivery.
+   */
   stop(reason: string, graceMs: number): Promise<void>;
 }
 
@@ -42,7 +48,9 @@ export function createDaemonNotifications(config: Config, log: Logger, env?: Nod
     async stop(reason, graceMs) {
       watch?.stop();
       await notifier.daemonStopped(reason);
-      await delivery?.close(graceMs);
+      const deadline = Date.now() + graceMs;
+      if (delivery) while (Date.now() < deadline && (await notifier.outstanding().catch(() => 0)) > 0) await sleep(DRAIN_POLL_MS);
+      await delivery?.close(Math.max(0, deadline - Date.now()));
       await notifier.close();
       await connection.quit().catch(() => connection.disconnect());
     },
