@@ -63,9 +63,9 @@ export const notifySchema = z.strictObject({
       seen.add(target.name);
     });
   }),
-  /** Where the runbook links in messages point: the README as the operators read it. */
-  runbookUrl: z.url({ protocol: /^https?$/, error: "expected an http(s) URL" })
-    .default("https://github.com/cam-rotator/cam-rotator/blob/main/README.md"),
+  /** Where the runbook links in messages point: the README as the operators read it (a URL makes them clickable). */
+  runbookUrl: z.string().min(1, "expected a URL or a path to the README").max(500, "expected at most 500 characters")
+    .default("README.md"),
   /** Delivery attempts per message, with exponential backoff and jitter between them. */
   attempts: positiveInt.default(8),
   backoff: z.strictObject({ base: durationFrom(1).default(2_000), max: durationFrom(1).default(300_000) })

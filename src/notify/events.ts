@@ -26,11 +26,11 @@ export type NotifyEvent =
 
 /** The README's runbook sections (their GitHub anchors). */
 export const RUNBOOK_ANCHORS = {
-  "key-flagged": "runbook-a-key-is-flagged",
-  "rotation-failed": "runbook-a-rotation-failed-for-good",
-  "retirement-held": "runbook-a-retirement-is-held",
-  "cam-auth-failing": "runbook-cam-authentication-fails",
-  "sweep-missed": "runbook-a-scheduled-sweep-was-missed",
+  "key-flagged": "runbook-a-flagged-key",
+  "rotation-failed": "runbook-a-failed-rotation",
+  "retirement-held": "runbook-a-held-retirement",
+  "cam-auth-failing": "runbook-cam-authentication-failing",
+  "sweep-missed": "runbook-a-missed-sweep",
 } as const;
 
 const HOUR_MS = 3_600_000;

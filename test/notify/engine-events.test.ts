@@ -70,7 +70,7 @@ describe("engine events reach every target", () => {
       expect(accepted).toContain(`dismiss-flag --key ${flaggedKeyId}`);
       expect(accepted).toContain("InvalidParameter.UserNotExist");
       expect(accepted).toContain(oldKey.accessKeyId);
-      expect(accepted).toContain("#runbook-a-rotation-failed-for-good");
+      expect(accepted).toContain("#runbook-a-failed-rotation");
     }
   }, 60_000);
 

@@ -87,7 +87,7 @@ describe("message formats against each platform's documented schema and signatur
       expect(body).toContain("cam-rotator dismiss-flag --key AKIDflagged0001");
       const failure = formatOf(targetOf(platform)).request(failed!, { url: URLS[platform], secret: undefined }, Date.now()).body;
       expect(failure).toContain("InvalidParameter.UserNotExist");
-      expect(failure).toContain("https://example.test/README.md#runbook-a-rotation-failed-for-good");
+      expect(failure).toContain("https://example.test/README.md#runbook-a-failed-rotation");
     }
   });
 
