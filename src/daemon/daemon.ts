@@ -43,7 +43,8 @@ export interface Daemon {
   shutdown(reason: string): Promise<void>;
 }
 
-/** A notification in flight at shutdown gets this long; unfinished, it is delivered by another replica or the next start. */
+/** Queued notifications (the stop message among them) get this long after the worker stopped; what is left is
+ * delivered by another replica or at the next start. */
 const NOTIFY_CLOSE_GRACE_MS = 5_000;
 
 const QUEUE_STATES = ["waiting", "active", "delayed", "prioritized", "completed", "failed", "waiting-children"] as const;
@@ -78,14 +79,19 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
   });
   const notifications = createDaemonNotifications(config, log, options.env);
   const notifier = notifications?.notifier;
-  runtime = await openRuntime(config, {
-    log, role: "worker", ...(options.env ? { env: options.env } : {}),
-    observeCamCall: notifier ? (call) => { metrics.camCall(call); notifier.camCall(call); } : metrics.camCall,
-    observeLimiter: metrics.limiter,
-    engineObserver: notifier
-      ? combineObservers([metrics.engineObserver, notifier.observer], (error) => log.warn({ err: error }, "an engine observer failed"))
-      : metrics.engineObserver,
-  });
+  try {
+    runtime = await openRuntime(config, {
+      log, role: "worker", ...(options.env ? { env: options.env } : {}),
+      observeCamCall: notifier ? (call) => { metrics.camCall(call); notifier.camCall(call); } : metrics.camCall,
+      observeLimiter: metrics.limiter,
+      engineObserver: notifier
+        ? combineObservers([metrics.engineObserver, notifier.observer], (error) => log.warn({ err: error }, "an engine observer failed"))
+        : metrics.engineObserver,
+    });
+  } catch (error) {
+    await notifications?.abandon();
+    throw error;
+  }
   const { engine, redis } = runtime;
 
   // The endpoint first: a port already in use must fail start-up before any job is taken.
@@ -98,7 +104,7 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
         blockedBy: () => fleet?.refusal() ?? null,
       });
     } catch (error) {
-      await notifications?.stop("could not serve http", 0);
+      await notifications?.abandon();
       await runtime.close();
       throw new Error(`cannot serve http on ${config.http.host}:${config.http.port}: ${(error as Error).message}`);
     }

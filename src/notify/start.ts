@@ -21,6 +21,8 @@ export interface DaemonNotifications {
    * stop message included, when no other replica is left to send it), then stops delivery.
    */
   stop(reason: string, graceMs: number): Promise<void>;
+  /** Start-up failed: closes the connection without announcing anything. */
+  abandon(): Promise<void>;
 }
 
 export function createDaemonNotifications(config: Config, log: Logger, env?: NodeJS.ProcessEnv): DaemonNotifications | null {
@@ -51,6 +53,9 @@ export function createDaemonNotifications(config: Config, log: Logger, env?: Nod
       const deadline = Date.now() + graceMs;
       if (delivery) while (Date.now() < deadline && (await notifier.outstanding().catch(() => 0)) > 0) await sleep(DRAIN_POLL_MS);
       await delivery?.close(Math.max(0, deadline - Date.now()));
+      await this.abandon();
+    },
+    async abandon() {
       await notifier.close();
       await connection.quit().catch(() => connection.disconnect());
     },
