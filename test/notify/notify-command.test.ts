@@ -44,7 +44,8 @@ function expectNoCredentials(text: string): void {
   expect(text).not.toContain(receiver.origin);
 }
 
-describe("cam-rotator notify test", () => {
+// Each case spawns the binary up to four times: seconds apiece on a loaded machine.
+describe("cam-rotator notify test", { timeout: 90_000 }, () => {
   it("sends a valid, signed test message to every target and prints each answer", async () => {
     receiver.plan(() => undefined);
     const before = receiver.received.length;
