@@ -43,9 +43,12 @@ export interface Daemon {
   shutdown(reason: string): Promise<void>;
 }
 
-/** Queued notifications (the stop message among them) get this long after the worker stopped; what is left is
- * delivered by another replica or at the next start. */
-const NOTIFY_CLOSE_GRACE_MS = 5_000;
+/**
+ * Queued notifications (the stop message among them) get this long after the worker stopped; what is left is
+ * delivered by another replica or at the next start. Within the 10 s that signals.ts allows past shutdownTimeout,
+ * with the worker's own 5 s hand-back.
+ */
+const NOTIFY_CLOSE_GRACE_MS = 3_000;
 
 const QUEUE_STATES = ["waiting", "active", "delayed", "prioritized", "completed", "failed", "waiting-children"] as const;
 

@@ -17,8 +17,8 @@ export interface DaemonNotifications {
   /** Starts delivery and, when the daemon runs schedules, the sweep watch; announces the start. */
   start(engine: RotationEngine, options: { schedules: boolean }): void;
   /**
-   * Announces the stop (bounded by enqueueTimeout), gives delivery up to `graceMs` to send what is queued (the
-   * stop message included, when no other replica is left to send it), then stops delivery.
+   * Announces the stop and gives delivery what is left of `graceMs` to send what is queued (the stop message
+   * included, when no other replica is left to send it), then stops delivery. Never longer than `graceMs` in all.
    */
   stop(reason: string, graceMs: number): Promise<void>;
   /** Start-up failed: closes the connection without announcing anything. */
@@ -49,8 +49,8 @@ export function createDaemonNotifications(config: Config, log: Logger, env?: Nod
     },
     async stop(reason, graceMs) {
       watch?.stop();
-      await notifier.daemonStopped(reason);
       const deadline = Date.now() + graceMs;
+      await Promise.race([notifier.daemonStopped(reason), sleep(graceMs)]);
       if (delivery) while (Date.now() < deadline && (await notifier.outstanding().catch(() => 0)) > 0) await sleep(DRAIN_POLL_MS);
       await delivery?.close(Math.max(0, deadline - Date.now()));
       await this.abandon();

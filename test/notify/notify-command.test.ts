@@ -22,6 +22,7 @@ beforeAll(async () => {
   receiver = await startNotifyReceiver();
   targets = fiveTargets(receiver.origin, { timeout: "500ms" });
   const base = {
+    redis: { url: "redis://127.0.0.1:1" }, // Nothing listens there: no command here may reach a Redis.
     vault: { type: "file", path: join(dir, "vault.json") },
     accounts: [{ name: "main", credentials: { secretIdEnv: "X_ID", secretKeyEnv: "X_KEY" }, users: [100000000011],
       schedule: "0 3 * * *", maxKeyAgeDays: 90 }],
@@ -96,5 +97,13 @@ describe("cam-rotator notify test", { timeout: 90_000 }, () => {
     expect(bare.stderr).toContain("the config has no notify: block");
     expect(receiver.received.length).toBe(before);
     expectNoCredentials([unknown, missing, notUrl, bare].map((result) => result.stdout + result.stderr).join("\n"));
+  });
+
+  it("the worker exits 2 naming a missing target variable, before it even tries Redis", async () => {
+    const { NOTIFY_FEISHU_URL: _dropped, ...env } = targets.env;
+    const worker = await runBinary(["worker", "--config", configPath], { env: { ...env, X_ID: "AKIDx", X_KEY: "y" } });
+    expect(worker.code).toBe(2);
+    expect(worker.stderr).toContain("notify.targets[3].urlEnv: environment variable NOTIFY_FEISHU_URL is not set");
+    expect(worker.stderr).not.toContain("unreachable");
   });
 });
