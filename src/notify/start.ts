@@ -10,7 +10,9 @@ import { createNotifier, type Notifier } from "./notifier.js";
 import { startSweepWatch, type SweepWatch } from "./sweep-watch.js";
 
 const DRAIN_POLL_MS = 100;
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/** Closing never waits on a Redis that is away longer than this. */
+const CLOSE_MS = 1_000;
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
 export interface DaemonNotifications {
   readonly notifier: Notifier;
@@ -56,8 +58,9 @@ export function createDaemonNotifications(config: Config, log: Logger, env?: Nod
       await this.abandon();
     },
     async abandon() {
-      await notifier.close();
-      await connection.quit().catch(() => connection.disconnect());
+      await Promise.race([notifier.close(), sleep(CLOSE_MS)]);
+      await Promise.race([connection.quit().catch(() => undefined), sleep(CLOSE_MS)]);
+      connection.disconnect();
     },
   };
 }
