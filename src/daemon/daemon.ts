@@ -123,6 +123,7 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
     await guard.start();
   } catch (error) {
     await worker.close(0);
+    await notifications?.abandon();
     await http?.close();
     await runtime.close();
     throw new Error(`cannot publish this daemon's config fingerprint: ${(error as Error).message}`);

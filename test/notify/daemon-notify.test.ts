@@ -12,7 +12,8 @@ import { ACCOUNT, createRig, eventually, USER_UIN, type Rig } from "../support/h
 import { problemsOf } from "../support/notify-platforms.js";
 import { eventIdOf, startNotifyReceiver, type NotifyReceiver } from "../support/notify-receiver.js";
 import { fiveTargets } from "../support/notify-rig.js";
-import { CREDENTIAL_ENV } from "../support/rig-constants.js";
+import { RECORD_KEY_ENV } from "../../src/jobs/record-mac.js";
+import { CREDENTIAL_ENV, TEST_RECORD_KEY } from "../support/rig-constants.js";
 import { scanForSecrets } from "../support/secret-scan.js";
 
 let rig: Rig;
@@ -35,7 +36,8 @@ describe("a daemon with notifications", () => {
     const targets = fiveTargets(receiver.origin);
     const config = parseConfig({ ...rig.rawConfig, http: { host: "127.0.0.1", port: 0 }, notify: { targets: targets.raw } }, "test", {});
     const { NOTIFY_WECOM_URL: _dropped, ...env } = targets.env;
-    const credentials = { [CREDENTIAL_ENV.secretIdEnv]: "AKIDx", [CREDENTIAL_ENV.secretKeyEnv]: "y" };
+    const credentials = { [CREDENTIAL_ENV.secretIdEnv]: "AKIDx", [CREDENTIAL_ENV.secretKeyEnv]: "y",
+      [RECORD_KEY_ENV]: TEST_RECORD_KEY.toString("base64") };
     await expect(startDaemon(config, { log: createLogger({ level: "silent" }), env: { ...env, ...credentials } }))
       .rejects.toThrow(ConfigError);
     await expect(startDaemon(config, { log: createLogger({ level: "silent" }), env: { ...env, ...credentials } }))
@@ -49,7 +51,8 @@ describe("a daemon with notifications", () => {
     const logs: string[] = [];
     const log = createLogger({ level: "info" }, new Writable({ write(chunk, _e, done) { logs.push(String(chunk)); done(); } }));
     // A secret key that no longer matches: every CAM call is refused with AuthFailure.
-    const env = { ...targets.env, [CREDENTIAL_ENV.secretIdEnv]: rig.rootCredentials.secretId, [CREDENTIAL_ENV.secretKeyEnv]: "revoked-secret-key-000000000000" };
+    const env = { ...targets.env, [CREDENTIAL_ENV.secretIdEnv]: rig.rootCredentials.secretId, [CREDENTIAL_ENV.secretKeyEnv]: "revoked-secret-key-000000000000",
+      [RECORD_KEY_ENV]: TEST_RECORD_KEY.toString("base64") };
     const daemon = await startDaemon(config, { log, env, schedules: false });
     try {
       await rig.engine.enqueueRotation({ account: ACCOUNT, uin: USER_UIN, force: true });
