@@ -6,6 +6,7 @@ import { registerCanary } from "./commands/canary.js";
 import { registerCheckConfig } from "./commands/check-config.js";
 import { registerEvents } from "./commands/events.js";
 import { registerFlagCommands } from "./commands/flags.js";
+import { registerNotify } from "./commands/notify.js";
 import { registerQueueControl } from "./commands/queue-control.js";
 import { registerRotate } from "./commands/rotate.js";
 import { registerStatus } from "./commands/status.js";
@@ -32,6 +33,7 @@ export function buildProgram(version: string): Command {
   registerVault(program);
   registerCheckConfig(program);
   registerCanary(program);
+  registerNotify(program);
   registerCamSim(program);
   addExitCodeHelp(program);
   return program;

@@ -5,6 +5,7 @@ import { parse as parseYaml } from "yaml";
 import type { z } from "zod";
 import type { CamCredentials } from "../cam/types.js";
 import { ConfigError } from "./errors.js";
+import { notifyValueHidden } from "../notify/config.js";
 import { displayRedisUrl } from "./redis-url.js";
 import { configSchema, type AccountConfig, type Config } from "./schema.js";
 
@@ -59,11 +60,12 @@ function describeIssue(issue: z.core.$ZodIssue, input: unknown): string {
 }
 
 /**
- * A wrong value under `credentials` may be a pasted secret: name the path, never echo it. A Redis URL may carry
+ * A wrong value under `credentials` (or a notify target's URL or secret) may be a pasted secret: name the path,
+ * never echo it. A Redis URL may carry
  * a password: echo it masked, or not at all when it does not parse.
  */
 function shown(path: readonly PropertyKey[], value: unknown): string {
-  if (path.includes("credentials")) return "a value that is not shown";
+  if (path.includes("credentials") || notifyValueHidden(path, value)) return "a value that is not shown";
   if (path[0] === "redis" && path[1] === "url" && typeof value === "string") {
     const masked = displayRedisUrl(value);
     return masked === "(unparseable redis url)" ? "a value that is not shown" : JSON.stringify(masked);

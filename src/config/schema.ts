@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { validate as validateCron } from "node-cron";
 import { CAM_ACTIONS, type CamAction } from "../cam/actions.js";
+import { notifySchema } from "../notify/config.js";
 import { parseDuration } from "./duration.js";
 
 /** Node timers overflow past 2^31 - 1 ms (about 24.8 days) and would fire at once. */
@@ -124,6 +125,8 @@ export const configSchema = z.strictObject({
     host: z.string().default("127.0.0.1"),
     port: z.number().int().min(0).max(65_535).default(9464),
   }).default({ host: "127.0.0.1", port: 9464 }),
+  /** Notifications to webhooks and chat robots (src/notify); none when absent. */
+  notify: notifySchema.optional(),
 });
 
 export type Config = z.output<typeof configSchema>;

@@ -12,6 +12,9 @@ import type { Logger } from "../log.js";
 import { configFingerprint } from "./config-fingerprint.js";
 import { createFleetGuard, type FleetGuard } from "./fleet-guard.js";
 import { checkClockSkew } from "./clock-skew.js";
+import { assertNotifyEnvironment } from "../notify/credentials.js";
+import { createDaemonNotifications } from "../notify/start.js";
+import { combineObservers } from "./combined-observer.js";
 import { startHttpServer, type RunningHttpServer } from "./http-server.js";
 import { startKeyAgeSampler, type KeyAgeSampler } from "./key-ages.js";
 import { createMetrics, type RotatorMetrics } from "./metrics.js";
@@ -40,6 +43,13 @@ export interface Daemon {
   shutdown(reason: string): Promise<void>;
 }
 
+/**
+ * Queued notifications (the stop message among them) get this long after the worker stopped; what is left is
+ * delivered by another replica or at the next start. Within the 10 s that signals.ts allows past shutdownTimeout,
+ * with the worker's own 5 s hand-back.
+ */
+const NOTIFY_CLOSE_GRACE_MS = 3_000;
+
 const QUEUE_STATES = ["waiting", "active", "delayed", "prioritized", "completed", "failed", "waiting-children"] as const;
 
 export async function startDaemon(config: Config, options: DaemonOptions): Promise<Daemon> {
@@ -52,6 +62,7 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
     const warning = lagWarning(account.retire);
     if (warning) log.warn({ account: account.name }, `accounts[${index}].${warning}`);
   }
+  assertNotifyEnvironment(config.notify, options.env);
   let runtime: Runtime | undefined;
   let keyAges: KeyAgeSampler | undefined;
   let fleet: FleetGuard | undefined;
@@ -69,10 +80,21 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
     maxKeyAgeSeconds: Object.fromEntries(config.accounts.map((account) => [account.name, account.maxKeyAgeDays * 86_400])),
     configDrift: () => fleet?.disagreeing() ?? 0,
   });
-  runtime = await openRuntime(config, {
-    log, role: "worker", ...(options.env ? { env: options.env } : {}),
-    observeCamCall: metrics.camCall, observeLimiter: metrics.limiter, engineObserver: metrics.engineObserver,
-  });
+  const notifications = createDaemonNotifications(config, log, options.env);
+  const notifier = notifications?.notifier;
+  try {
+    runtime = await openRuntime(config, {
+      log, role: "worker", ...(options.env ? { env: options.env } : {}),
+      observeCamCall: notifier ? (call) => { metrics.camCall(call); notifier.camCall(call); } : metrics.camCall,
+      observeLimiter: metrics.limiter,
+      engineObserver: notifier
+        ? combineObservers([metrics.engineObserver, notifier.observer], (error) => log.warn({ err: error }, "an engine observer failed"))
+        : metrics.engineObserver,
+    });
+  } catch (error) {
+    await notifications?.abandon();
+    throw error;
+  }
   const { engine, redis } = runtime;
 
   // The endpoint first: a port already in use must fail start-up before any job is taken.
@@ -85,6 +107,7 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
         blockedBy: () => fleet?.refusal() ?? null,
       });
     } catch (error) {
+      await notifications?.abandon();
       await runtime.close();
       throw new Error(`cannot serve http on ${config.http.host}:${config.http.port}: ${(error as Error).message}`);
     }
@@ -100,6 +123,7 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
     await guard.start();
   } catch (error) {
     await worker.close(0);
+    await notifications?.abandon();
     await http?.close();
     await runtime.close();
     throw new Error(`cannot publish this daemon's config fingerprint: ${(error as Error).message}`);
@@ -132,6 +156,8 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
     });
   }
 
+  notifications?.start(engine, { schedules: options.schedules ?? true });
+
   log.info({ accounts: config.accounts.map((account) => account.name), concurrency: config.worker.concurrency,
     http: http?.url ?? null, nextRuns: schedules?.nextRuns() ?? {}, fingerprint: configFingerprint(config).hash,
     refusing: guard.refusal() }, "worker ready");
@@ -148,6 +174,8 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
         keyAges?.stop();
         await worker.close(config.worker.shutdownTimeout);
         await guard.stop();
+        // After the worker: a rotation that fails while shutting down is still announced.
+        await notifications?.stop(reason, NOTIFY_CLOSE_GRACE_MS);
         await http?.close();
         await ownRuntime.close();
         log.info("shutdown complete");

@@ -24,7 +24,9 @@ const EXIT_CODES = [0, 1, 2, 3];
 let dir: string;
 let values: string[];
 const ENV = { FUZZ_SECRET_ID: "AKIDfuzzfuzzfuzzfuzzfuzz", FUZZ_SECRET_KEY: "f".repeat(40), LOG_LEVEL: "info",
-  [RECORD_KEY_ENV]: TEST_RECORD_KEY.toString("base64") };
+  [RECORD_KEY_ENV]: TEST_RECORD_KEY.toString("base64"),
+  // The valid config's notify target (config-mutations.ts): its variables are set, as in a real deployment.
+  FUZZ_DING_URL: "http://127.0.0.1:1/robot/send?access_token=fuzz", FUZZ_DING_SECRET: "SECfuzz" };
 
 beforeAll(async () => {
   requireBuild();

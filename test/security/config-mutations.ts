@@ -37,26 +37,36 @@ export function validConfig(options: { redisUrl: string; prefix: string; vaultPa
     limiter: { safetyMargin: "2ms", maxWait: "2s", penalty: "1s" },
     rotation: { verifyTimeout: "60s", parkRecheck: "10m", attempts: 8, keepFailed: 1000 },
     http: { host: "127.0.0.1", port: options.httpPort },
+    notify: {
+      targets: [{ name: "ops", type: "dingtalk", urlEnv: "FUZZ_DING_URL", secretEnv: "FUZZ_DING_SECRET", events: ["key-flagged"],
+        msgtype: "markdown", rateLimit: { max: 20, per: "1m" }, timeout: "10s" }],
+      runbookUrl: "README.md", attempts: 8, backoff: { base: "2s", max: "5m" }, enqueueTimeout: "2s", sweepMissedAfter: "5m",
+    },
   };
 }
 
 const A = ["accounts", 0] as const;
+const N = ["notify", "targets", 0] as const;
 const DURATIONS: Path[] = [[...A, "retire", "deactivateAfter"], [...A, "retire", "deleteAfter"], [...A, "requestTimeout"],
   ["worker", "shutdownTimeout"], ["limiter", "safetyMargin"], ["limiter", "maxWait"], ["limiter", "penalty"],
-  ["rotation", "verifyTimeout"], ["rotation", "parkRecheck"]];
+  ["rotation", "verifyTimeout"], ["rotation", "parkRecheck"], [...N, "timeout"], [...N, "rateLimit", "per"],
+  ["notify", "backoff", "base"], ["notify", "backoff", "max"], ["notify", "enqueueTimeout"], ["notify", "sweepMissedAfter"]];
 const POSITIVE_INTS: Path[] = [[...A, "maxKeyAgeDays"], ["worker", "concurrency"], ["rotation", "attempts"],
-  ["rotation", "keepFailed"], [...A, "rateLimits", "CreateAccessKey"]];
-const ENV_NAMES: Path[] = [[...A, "credentials", "secretIdEnv"], [...A, "credentials", "secretKeyEnv"]];
+  ["rotation", "keepFailed"], [...A, "rateLimits", "CreateAccessKey"], [...N, "rateLimit", "max"], ["notify", "attempts"]];
+const ENV_NAMES: Path[] = [[...A, "credentials", "secretIdEnv"], [...A, "credentials", "secretKeyEnv"], [...N, "urlEnv"],
+  [...N, "secretEnv"]];
 
 /** Every leaf: a value of another type is wrong at each of them. */
 const LEAVES: Path[] = [["redis", "url"], ["redis", "prefix"], ["vault", "type"], ["vault", "path"], [...A, "name"],
   [...A, "endpoint"], ...ENV_NAMES, [...A, "users"], [...A, "users", 0], [...A, "schedule"], [...A, "timezone"],
-  [...A, "overLimit"], ["http", "host"], ["http", "port"], ...DURATIONS, ...POSITIVE_INTS];
+  [...A, "overLimit"], ["http", "host"], ["http", "port"], ...DURATIONS, ...POSITIVE_INTS, [...N, "name"], [...N, "type"],
+  [...N, "events"], [...N, "events", 0], [...N, "msgtype"], ["notify", "runbookUrl"], ["notify", "targets"]];
 /** Objects: each rejects an unknown key, and a value of another type. */
 const OBJECTS: Path[] = [[], ["redis"], ["vault"], [...A], [...A, "credentials"], [...A, "retire"], [...A, "rateLimits"],
-  ["worker"], ["limiter"], ["rotation"], ["http"]];
+  ["worker"], ["limiter"], ["rotation"], ["http"], ["notify"], [...N], [...N, "rateLimit"], ["notify", "backoff"]];
 const REQUIRED: Path[] = [["vault"], ["vault", "type"], ["vault", "path"], ["accounts"], [...A, "name"], [...A, "credentials"],
-  [...A, "credentials", "secretIdEnv"], [...A, "users"], [...A, "schedule"], [...A, "maxKeyAgeDays"]];
+  [...A, "credentials", "secretIdEnv"], [...A, "users"], [...A, "schedule"], [...A, "maxKeyAgeDays"], ["notify", "targets"],
+  [...N, "name"], [...N, "type"], [...N, "urlEnv"]];
 
 /** Values of a type no leaf accepts ("users" takes an array of UINs, so the array here holds a string). */
 const wrongTypedValue = fc.constantFrom<unknown>(null, true, false, ["x"], { x: 1 });
@@ -76,6 +86,11 @@ const badValues: Array<[Path[], unknown[]]> = [
   [[["vault", "type"]], ["s3", "", "aws"]],
   [[["http", "port"]], [70_000, -1, 1.5, "9464"]],
   [[["redis", "prefix"]], ["a:b", "", "with space", "ü"]],
+  [[[...N, "type"]], ["teams", "", "Slack"]],
+  [[[...N, "events", 0]], ["key-flaged", "", "all"]],
+  [[[...N, "msgtype"]], ["html", ""]],
+  [[[...N, "name"]], ["Ops!", "", "a".repeat(70)]],
+  [[["notify", "targets"]], [[], "https://oapi.dingtalk.com/robot/send?access_token=t0ken"]],
 ];
 
 function wrongType(): fc.Arbitrary<Mutation> {

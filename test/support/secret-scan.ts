@@ -1,6 +1,7 @@
 // The secret scan: reads every Redis key under the given prefixes, whatever its type (strings, hashes, lists,
 // sets, sorted sets, streams; BullMQ's job data, return values and failure reasons live in hashes), plus the
-// captured logs, and reports every place a known SecretAccessKey appears. Expect none (P4).
+// captured logs and the notification bodies a test's receiver got (webhooks and chat robots), and reports every
+// place a known SecretAccessKey appears. Expect none (P4).
 import type { Redis } from "ioredis";
 
 export interface ScanReport {
@@ -10,7 +11,7 @@ export interface ScanReport {
 }
 
 export async function scanForSecrets(redis: Redis, prefixes: string[], secrets: Iterable<string>,
-  logs: Iterable<string> = []): Promise<ScanReport> {
+  logs: Iterable<string> = [], notificationBodies: Iterable<string> = []): Promise<ScanReport> {
   const wanted = [...secrets].filter((secret) => secret.length >= 16);
   const report: ScanReport = { keysRead: 0, types: {}, hits: [] };
   const look = (where: string, text: string) => {
@@ -32,6 +33,8 @@ export async function scanForSecrets(redis: Redis, prefixes: string[], secrets: 
   }
   let line = 0;
   for (const entry of logs) look(`log line ${++line}`, entry);
+  let body = 0;
+  for (const entry of notificationBodies) look(`notification body ${++body}`, entry);
   return report;
 }
 

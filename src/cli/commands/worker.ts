@@ -10,11 +10,14 @@ export function registerWorker(program: Command): void {
   addConfigOption(program.command("worker")
     .description("run the daemon: rotation workers, each account's schedule, and HTTP /healthz /readyz /metrics"))
     .action(runAction(async (options: ConfigFlag) => {
-      const [{ loadConfig }, { assertCredentials }, { startDaemon }, { probeRedis }, { onShutdownSignals }, { createLogger }] =
+      const [{ loadConfig }, { assertCredentials }, { startDaemon }, { probeRedis }, { onShutdownSignals }, { createLogger },
+        { assertNotifyEnvironment }] =
         await Promise.all([import("../context.js"), import("../../daemon/runtime.js"), import("../../daemon/daemon.js"),
-          import("../../daemon/redis.js"), import("../../daemon/signals.js"), import("../../log.js")]);
+          import("../../daemon/redis.js"), import("../../daemon/signals.js"), import("../../log.js"),
+          import("../../notify/credentials.js")]);
       const config = loadConfig(options.config);
       assertCredentials(config);
+      assertNotifyEnvironment(config.notify);
       await probeRedis(config.redis.url).catch((error: Error) => { throw new OperationFailed(error.message); });
       const log = createLogger();
       const starting = startDaemon(config, { log });
