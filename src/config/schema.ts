@@ -103,11 +103,12 @@ const vaultSchema = z.discriminatedUnion("type", [
   z.strictObject({ type: z.literal("file"), path: z.string().min(1) }),
 ], { error: "expected type aws-secrets-manager or file" });
 
+const keyPrefix = z.string().regex(/^[A-Za-z0-9{}_-]+$/, "expected letters, digits, -, _ and {} (a hash tag for Cluster)");
+
 export const configSchema = z.strictObject({
   redis: z.strictObject({
     url: z.string().regex(/^rediss?:\/\//, "expected a redis:// or rediss:// URL").default("redis://127.0.0.1:6379"),
-    prefix: z.string().regex(/^[A-Za-z0-9{}_-]+$/, "expected letters, digits, -, _ and {} (a hash tag for Cluster)")
-      .default("cam-rotator"),
+    prefix: keyPrefix.default("cam-rotator"),
     /** Refuse to start a worker (or approve/dismiss) without CAM_ROTATOR_RECORD_KEY; false only for throwaway setups. */
     requireRecordKey: z.boolean().default(true),
   }).default({ url: "redis://127.0.0.1:6379", prefix: "cam-rotator", requireRecordKey: true }),
@@ -135,7 +136,12 @@ export const configSchema = z.strictObject({
     maxWait: maxWait.default(2_000),
     /** Back-off for an account and action after CAM answers RequestLimitExceeded. */
     penalty: penalty.default(1_000),
-  }).default({ safetyMargin: 20, maxWait: 2_000, penalty: 1_000 }),
+    /**
+     * The limiter's keys start with this, not with redis.prefix: CAM's quota belongs to the Tencent owner, so every
+     * deployment on this Redis that rotates the same owner must count in the same windows, whatever its prefix.
+     */
+    namespace: keyPrefix.default("cam-rotator"),
+  }).default({ safetyMargin: 20, maxWait: 2_000, penalty: 1_000, namespace: "cam-rotator" }),
   rotation: z.strictObject({
     /** How long the new key may take to authenticate (propagation) before the rotation is undone. */
     verifyTimeout: verifyTimeout.default(60_000),
