@@ -4,7 +4,9 @@ import { afterAll, describe, expect, it } from "vitest";
 import type { Redis } from "ioredis";
 import { createFlagStore } from "../../src/jobs/flags.js";
 import { engineKeys } from "../../src/jobs/keys.js";
+import { createRecordSigner } from "../../src/jobs/record-mac.js";
 import { createRig, scanRigs, USER_UIN } from "../support/harness.js";
+import { TEST_RECORD_KEY } from "../support/rig-constants.js";
 
 afterAll(async () => {
   const report = await scanRigs();
@@ -23,7 +25,8 @@ describe("approve-removal for an account that is not configured", () => {
     const rig = await createRig({ worker: false });
     try {
       await rig.engine.queue.waitUntilReady(); // BullMQ writes its meta key once connected: not ours to count.
-      const flags = createFlagStore(rig.redis, engineKeys(rig.prefix));
+      // Signed like the engine's own flags (a daemon with another config raised it), so only the account is wrong.
+      const flags = createFlagStore(rig.redis, engineKeys(rig.prefix), createRecordSigner(TEST_RECORD_KEY));
       await flags.raise({ account: "ghost", uin: USER_UIN, accessKeyId: "AKIDghostghostghost1", reason: "foreign-key", flaggedAt: Date.now() });
       const before = await snapshot(rig.redis, rig.prefix);
       await expect(rig.engine.approveRemoval("AKIDghostghostghost1")).rejects.toThrow(/account "ghost" is not in the configuration/);
