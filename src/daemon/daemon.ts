@@ -101,6 +101,7 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
   try {
     await runtime.owners?.learnAll(config.accounts);
   } catch (error) {
+    await notifications?.abandon();
     await runtime.close();
     throw error;
   }
