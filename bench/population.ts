@@ -123,6 +123,9 @@ export function workerConfig(fleet: Fleet, options: WorkerConfigOptions): Record
     })),
     worker: { concurrency: options.concurrency ?? 8, shutdownTimeout: "5s" },
     http: { host: "127.0.0.1", port: 0 },
+    // Limiter keys are per owner UIN, shared across prefixes: its own namespace keeps a row (or a test file running
+    // beside another) out of the others' windows.
+    limiter: { namespace: options.prefix },
     ...options.extra,
   };
 }

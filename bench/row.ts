@@ -116,7 +116,7 @@ async function prepareRow(world: BenchWorld, spec: RowSpec, rowId: string): Prom
   for (const secret of fleet.secrets) world.seededSecrets.add(secret);
   const prefix = `bench-${rowId}`;
   const raw = workerConfig(fleet, { redisUrl: world.redis.url, prefix, vault: world.vaultConfig(rowId), simulatorUrl: world.sim.url,
-    ...(spec.safetyMarginMs === undefined ? {} : { extra: { limiter: { safetyMargin: spec.safetyMarginMs } } }) });
+    ...(spec.safetyMarginMs === undefined ? {} : { extra: { limiter: { safetyMargin: spec.safetyMarginMs, namespace: prefix } } }) });
   const configPath = join(world.dir, `config-${rowId}.json`);
   writeFileSync(configPath, JSON.stringify(raw, null, 2));
   const config = parseConfig(raw, configPath, fleet.env);

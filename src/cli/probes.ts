@@ -1,9 +1,11 @@
 // The probes of `cam-rotator check-config`: each resolves a one-line description of what answered, or throws
 // a message that names what failed.
 import type { CallGate } from "../cam/limiter/gate.js";
-import { createCamClient } from "../cam/client.js";
-import { resolveCredentials, type AccountConfig, type Config } from "../config/index.js";
-import { createConfiguredGate } from "../daemon/configured-gate.js";
+import type { CamClientDeps } from "../cam/client.js";
+import type { CamApi } from "../cam/types.js";
+import type { AccountConfig, Config } from "../config/index.js";
+import { accountCamClient } from "../daemon/account-client.js";
+import { createOwnerKeyedGate } from "../daemon/owner-keyed-gate.js";
 import { connectRedis, displayRedisUrl, probeRedis } from "../daemon/redis.js";
 import { createVault } from "../vault/index.js";
 
@@ -16,16 +18,22 @@ export type Probe = { item: string; run: () => Promise<string> };
  */
 const unlimited: CallGate = { admit: async () => undefined, penalize: async () => undefined };
 
+/** A probe reports the first answer: no throttle retries, and at most 10 s per request. */
+const probeClient = (config: Config, account: string, deps: CamClientDeps): CamApi =>
+  accountCamClient(config, account, { ...deps, throttleRetries: 0 }, { maxRequestTimeoutMs: 10_000 });
+
 export function probesFor(config: Config): Probe[] {
   let gate: CallGate = unlimited;
   return [
     { item: "redis", run: async () => {
       const ms = await probeRedis(config.redis.url);
-      gate = createConfiguredGate(config, connectRedis(config.redis.url, "cam-rotator-check-config"));
+      // Keyed by each account's owner UIN, as the daemon's calls are (learning it is one more GetUserAppId).
+      gate = createOwnerKeyedGate(config, connectRedis(config.redis.url, "cam-rotator-check-config"),
+        (account, deps) => probeClient(config, account, deps)).gate;
       return `${displayRedisUrl(config.redis.url)} answered PING in ${Math.round(ms)} ms`;
     } },
     { item: "vault", run: () => probeVault(config) },
-    ...config.accounts.flatMap((account, index) => accountProbes(account, index, () => gate)),
+    ...config.accounts.flatMap((account, index) => accountProbes(config, account, index, () => gate)),
   ];
 }
 
@@ -44,16 +52,10 @@ async function probeVault(config: Config): Promise<string> {
   }
 }
 
-function accountProbes(account: AccountConfig, index: number, gate: () => CallGate): Probe[] {
-  let client: ReturnType<typeof createCamClient> | undefined;
+function accountProbes(config: Config, account: AccountConfig, index: number, gate: () => CallGate): Probe[] {
+  let client: CamApi | undefined;
   const cam = () => {
-    client ??= createCamClient({
-      name: account.name,
-      ...(account.endpoint ? { endpoint: account.endpoint } : {}),
-      ...(account.stsEndpoint ? { stsEndpoint: account.stsEndpoint } : {}),
-      credentials: resolveCredentials(account, index),
-      requestTimeoutSec: Math.min(account.requestTimeout / 1000, 10),
-    }, { gate: gate(), throttleRetries: 0 });
+    client ??= probeClient(config, account.name, { gate: gate() });
     return client;
   };
   return [

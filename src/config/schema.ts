@@ -12,14 +12,39 @@ const durationAtLeast = (minMs: number) => z.union([z.string(), z.number()]).tra
   const ms = parseDuration(value);
   if (ms === null || ms < minMs || ms > MAX_TIMER_MS) {
     ctx.addIssue({ code: "custom",
-      message: `expected a duration from ${minMs}ms to 24d, such as 250ms, 30s, 5m, 12h or 7d` });
+      message: `expected a duration from ${shownMs(minMs)} to 24d, such as 250ms, 30s, 5m, 12h or 7d` });
     return z.NEVER;
   }
   return ms;
 });
-const duration = durationAtLeast(0);
-/** Timeouts of 0 would mean "never" to some layers and "at once" to others. */
-const timeout = durationAtLeast(1);
+const shownMs = (ms: number) => (ms % 1_000 === 0 ? `${ms / 1_000}s` : `${ms}ms`);
+
+// Floors: each duration's smallest value that still lets its mechanism work. They stop a slip (a 0, a unit
+// forgotten) from turning into a busy loop or a rotation that undoes itself; they are not recommendations (see
+// the defaults). Timeouts of 0 would mean "never" to some layers and "at once" to others.
+/** A CAM round trip from far away takes hundreds of ms: below 1 s calls time out and every lost CreateAccessKey
+ * answer leaves an orphan behind. */
+const requestTimeout = durationAtLeast(1_000);
+/** Active jobs need a moment to reach a step boundary before they are handed back. */
+const shutdownTimeout = durationAtLeast(1_000);
+/** Verify signs with the new key and retries while it propagates: under half a second not even one retry fits,
+ * so every rotation would be undone (a create/delete churn). */
+const verifyTimeout = durationAtLeast(500);
+/** Each re-check is a job round trip, a ListAccessKeys and a vault read: 0 spins. 250 ms caps a parked user at 4
+ * re-checks a second, within ListAccessKeys' 20/s; production wants minutes (default 10m). */
+const parkRecheck = durationAtLeast(250);
+/** Retirement is a delayed job after promotion: 0 would disable the old key in the same breath as the promotion,
+ * before any consumer could reload. The floor only rules that out; real grace periods are hours to days. */
+const retireAfter = durationAtLeast(250);
+/** CAM counts per 1 s window: a back-off under a tenth of it re-sends into the window that just refused. */
+const penalty = durationAtLeast(100);
+/** Below a tenth of a second nearly every call queued behind another defers its whole job (a move to delayed and
+ * back) instead of a short sleep for its slot. */
+const maxWait = durationAtLeast(100);
+/** 0 would leave no allowance at all for jitter between the gate and CAM (the bound P5 rests on). */
+const safetyMargin = durationAtLeast(1);
+/** 0 is allowed: it says CAM reports use at once (a simulator); the default covers real CAM's lag. */
+const lastUsedLag = durationAtLeast(0);
 
 /** LastUsedDate is a day late and in an unstated zone; Tencent's example shows 3 days to LastSecretUsedDate. */
 export const DEFAULT_LAST_USED_LAG_MS = 3 * 86_400_000;
@@ -57,14 +82,14 @@ export const accountSchema = z.strictObject({
   timezone: timezone.default("UTC"),
   maxKeyAgeDays: positiveInt,
   retire: z.strictObject({
-    deactivateAfter: duration,
-    deleteAfter: duration,
+    deactivateAfter: retireAfter,
+    deleteAfter: retireAfter,
     /** How late GetSecurityLastUsed may report a use (src/jobs/last-use-lag.ts); 3 days covers Tencent's example. */
-    lastUsedLag: duration.default(DEFAULT_LAST_USED_LAG_MS),
+    lastUsedLag: lastUsedLag.default(DEFAULT_LAST_USED_LAG_MS),
   }).default({ deactivateAfter: 7 * 86_400_000, deleteAfter: 7 * 86_400_000, lastUsedLag: DEFAULT_LAST_USED_LAG_MS }),
   overLimit: z.enum(["auto", "flag-only"]).default("auto"),
   rateLimits: rateLimits.optional(),
-  requestTimeout: timeout.default(10_000),
+  requestTimeout: requestTimeout.default(10_000),
 });
 
 const vaultSchema = z.discriminatedUnion("type", [
@@ -78,11 +103,12 @@ const vaultSchema = z.discriminatedUnion("type", [
   z.strictObject({ type: z.literal("file"), path: z.string().min(1) }),
 ], { error: "expected type aws-secrets-manager or file" });
 
+const keyPrefix = z.string().regex(/^[A-Za-z0-9{}_-]+$/, "expected letters, digits, -, _ and {} (a hash tag for Cluster)");
+
 export const configSchema = z.strictObject({
   redis: z.strictObject({
     url: z.string().regex(/^rediss?:\/\//, "expected a redis:// or rediss:// URL").default("redis://127.0.0.1:6379"),
-    prefix: z.string().regex(/^[A-Za-z0-9{}_-]+$/, "expected letters, digits, -, _ and {} (a hash tag for Cluster)")
-      .default("cam-rotator"),
+    prefix: keyPrefix.default("cam-rotator"),
     /** Refuse to start a worker (or approve/dismiss) without CAM_ROTATOR_RECORD_KEY; false only for throwaway setups. */
     requireRecordKey: z.boolean().default(true),
   }).default({ url: "redis://127.0.0.1:6379", prefix: "cam-rotator", requireRecordKey: true }),
@@ -97,7 +123,7 @@ export const configSchema = z.strictObject({
   worker: z.strictObject({
     concurrency: positiveInt.default(8),
     /** How long SIGTERM waits for active jobs before handing them back. */
-    shutdownTimeout: timeout.default(30_000),
+    shutdownTimeout: shutdownTimeout.default(30_000),
   }).default({ concurrency: 8, shutdownTimeout: 30_000 }),
   limiter: z.strictObject({
     /**
@@ -105,17 +131,22 @@ export const configSchema = z.strictObject({
      * this much later than the first of its window without breaking the bound. Costs margin / (1 s + margin)
      * of throughput; 20 ms keeps 98%.
      */
-    safetyMargin: duration.default(20),
+    safetyMargin: safetyMargin.default(20),
     /** A job waits in-process for a slot up to this; a longer wait moves it to delayed. */
-    maxWait: duration.default(2_000),
+    maxWait: maxWait.default(2_000),
     /** Back-off for an account and action after CAM answers RequestLimitExceeded. */
-    penalty: duration.default(1_000),
-  }).default({ safetyMargin: 20, maxWait: 2_000, penalty: 1_000 }),
+    penalty: penalty.default(1_000),
+    /**
+     * The limiter's keys start with this, not with redis.prefix: CAM's quota belongs to the Tencent owner, so every
+     * deployment on this Redis that rotates the same owner must count in the same windows, whatever its prefix.
+     */
+    namespace: keyPrefix.default("cam-rotator"),
+  }).default({ safetyMargin: 20, maxWait: 2_000, penalty: 1_000, namespace: "cam-rotator" }),
   rotation: z.strictObject({
     /** How long the new key may take to authenticate (propagation) before the rotation is undone. */
-    verifyTimeout: timeout.default(60_000),
+    verifyTimeout: verifyTimeout.default(60_000),
     /** How often a parked rotation looks again at its flagged key. */
-    parkRecheck: duration.default(600_000),
+    parkRecheck: parkRecheck.default(600_000),
     /** Attempts for transient failures, with exponential backoff and jitter. */
     attempts: positiveInt.default(8),
     /** Failed jobs kept for inspection. */

@@ -96,6 +96,15 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
     throw error;
   }
   const { engine, redis } = runtime;
+  // The limiter counts per Tencent owner: a daemon that cannot tell whose quota it spends, or that has two entries
+  // for one owner, starts nothing.
+  try {
+    await runtime.owners?.learnAll(config.accounts);
+  } catch (error) {
+    await notifications?.abandon();
+    await runtime.close();
+    throw error;
+  }
 
   // The endpoint first: a port already in use must fail start-up before any job is taken.
   let http: RunningHttpServer | null = null;

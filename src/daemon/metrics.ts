@@ -80,6 +80,12 @@ export function createMetrics(sources: MetricSources, options: { defaultMetrics?
   const vaultAlerts = new Counter({ name: `${PREFIX}vault_alerts_total`,
     help: "Rotations stopped because their vault is not the one the attempt wrote to, or its secret disappeared (an alert)",
     labelNames: ["account", "reason"], registers });
+  const unknownAccountJobs = new Counter({ name: `${PREFIX}unknown_account_jobs_total`,
+    help: "Jobs handed back because this process's config lacks their account (configs differ across the fleet: an alert)",
+    labelNames: ["account", "job"], registers });
+  const jobLocksLost = new Counter({ name: `${PREFIX}job_locks_lost_total`,
+    help: "Runs that stopped before a write because another worker owns their job now (lock not renewed in time)",
+    labelNames: ["account", "job"], registers });
   const scheduleFires = new Counter({ name: `${PREFIX}schedule_fires_total`,
     help: "Schedule slots seen by this process: enqueued (won the slot), not-elected (another replica did), duplicate, error",
     labelNames: ["account", "outcome"], registers });
@@ -157,6 +163,8 @@ export function createMetrics(sources: MetricSources, options: { defaultMetrics?
       retirementHeld: (key) => retirementsHeld.inc({ account: key.account }),
       recordRejected: (kind) => recordsRejected.inc({ kind }),
       vaultAlert: (alert) => vaultAlerts.inc({ account: alert.account, reason: alert.reason }),
+      unknownAccount: (account, job) => unknownAccountJobs.inc({ account, job }),
+      jobLockLost: (account, job) => jobLocksLost.inc({ account, job }),
     },
     camCall(observation) {
       camCalls.inc({ account: observation.account, action: observation.action, code: observation.code });

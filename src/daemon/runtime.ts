@@ -2,7 +2,7 @@
 // limits, a CAM client per account (credentials from the environment variables the config names), the vault,
 // and the rotation engine. The worker daemon and the admin commands both stand on this.
 import type { Redis } from "ioredis";
-import { createCamClient, type CamCallObservation } from "../cam/client.js";
+import type { CamCallObservation, CamClientDeps } from "../cam/client.js";
 import type { CallGate } from "../cam/limiter/gate.js";
 import type { LimiterEvent } from "../cam/limiter/redis-gate.js";
 import type { CamApi } from "../cam/types.js";
@@ -13,7 +13,9 @@ import { createRotationEngine } from "../jobs/runtime.js";
 import type { Logger } from "../log.js";
 import { createVault } from "../vault/index.js";
 import type { Vault } from "../vault/port.js";
-import { createConfiguredGate } from "./configured-gate.js";
+import { accountCamClient } from "./account-client.js";
+import { createOwnerKeyedGate } from "./owner-keyed-gate.js";
+import type { OwnerDirectory } from "./owners.js";
 import { connectRedis } from "./redis.js";
 
 export interface RuntimeOptions {
@@ -36,6 +38,8 @@ export interface Runtime {
   readonly engine: RotationEngine;
   /** The account's CAM client; throws ConfigError when its credential variables are not set. */
   camFor(account: string): CamApi;
+  /** Each account's owner UIN, which keys its rate limits; the daemon learns them all before it starts. */
+  readonly owners: OwnerDirectory | undefined;
   close(): Promise<void>;
 }
 
@@ -76,34 +80,25 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
   const recordKey = recordKeyFrom(env);
   const redis = connectRedis(config.redis.url, `cam-rotator-${options.role ?? "admin"}`);
   redis.on("error", (error: Error) => options.log.warn({ err: error }, "redis connection error"));
-  // The baselines' gates come without rotation turns: their rows measure their limiter alone.
-  const configuredGate = options.gate ? undefined : createConfiguredGate(config, redis, options.observeLimiter);
-  const gate = options.gate ?? configuredGate!;
+  const observe = options.observeCamCall ? { observe: options.observeCamCall } : {};
+  const warn = (warning: object) => options.log.warn(warning, "skipped a CAM list row that names no rotatable entry");
+  const clientFor = (name: string, deps: CamClientDeps) => accountCamClient(config, name, { ...deps, ...observe, warn }, { env });
+  // The baselines' gates come without rotation turns or owners: their rows measure their limiter alone.
+  const keyed = options.gate ? undefined : createOwnerKeyedGate(config, redis, clientFor, options.observeLimiter);
+  const gate = options.gate ?? keyed!.gate;
   const clients = new Map<string, CamApi>();
   const camFor = (name: string): CamApi => {
-    const cached = clients.get(name);
-    if (cached) return cached;
-    const index = config.accounts.findIndex((account) => account.name === name);
-    if (index < 0) throw new Error(`no account named ${JSON.stringify(name)} in the config`);
-    const account = config.accounts[index]!;
-    const client = createCamClient({
-      name,
-      ...(account.endpoint ? { endpoint: account.endpoint } : {}),
-      ...(account.stsEndpoint ? { stsEndpoint: account.stsEndpoint } : {}),
-      credentials: resolveCredentials(account, index, env),
-      requestTimeoutSec: account.requestTimeout / 1000,
-    }, { gate, ...(options.observeCamCall ? { observe: options.observeCamCall } : {}),
-      warn: (warning) => options.log.warn(warning, "skipped a CAM list row that names no rotatable entry") });
+    const client = clients.get(name) ?? clientFor(name, { gate });
     clients.set(name, client);
     return client;
   };
   const vault = await createVault(config.vault);
   const engine = createRotationEngine({
-    config, connection: redis, vault, camFor, log: options.log, recordKey, ...(configuredGate ? { turns: configuredGate } : {}),
+    config, connection: redis, vault, camFor, log: options.log, recordKey, ...(keyed ? { turns: keyed.gate } : {}),
     ...(options.engineObserver ? { observer: options.engineObserver } : {}),
   });
   return {
-    config, redis, vault, engine, camFor,
+    config, redis, vault, engine, camFor, owners: keyed?.owners,
     async close() {
       await engine.close();
       await vault.close();

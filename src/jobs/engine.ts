@@ -61,6 +61,10 @@ export interface EngineObserver {
   recordRejected?(kind: "progress" | "flag"): void;
   /** A resumed rotation stopped: its vault is not the one its attempt wrote to, or the secret disappeared (an alert). */
   vaultAlert?(alert: { account: string; uin: number; reason: "vault-identity-mismatch" | "vault-secret-missing" }): void;
+  /** A job for an account this process's config lacks was handed back, delayed, for a daemon that has it (an alert). */
+  unknownAccount?(account: string, jobName: string): void;
+  /** A run found its job lock gone or taken by another worker and stopped before a write. */
+  jobLockLost?(account: string, jobName: string): void;
 }
 
 export interface EngineWorker {

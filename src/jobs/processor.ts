@@ -2,11 +2,15 @@
 // - limiter says wait long: the job moves itself to delayed (not an attempt) and frees its slot;
 // - parked: delayed until rotation.parkRecheck, or until an approval promotes it;
 // - transient: thrown, so BullMQ retries with backoff and jitter within rotation.attempts;
-// - permanent: UnrecoverableError, failing at once with the reason.
+// - permanent: UnrecoverableError, failing at once with the reason;
+// - an account this config lacks (a rolling deploy adding it): handed back, delayed, for a daemon that has it;
+// - the job lock lost (fence.ts): the run stops before its next write and records nothing; the owner carries on.
 import { DelayedError, UnrecoverableError, type Job } from "bullmq";
 import type { RotationOutcome } from "./engine.js";
-import { accountConfig, retireDeps, rotationDeps, sweepDeps, type EngineContext } from "./engine-context.js";
+import { accountSchema, type AccountConfig } from "../config/schema.js";
+import { retireDeps, rotationDeps, sweepDeps, type EngineContext } from "./engine-context.js";
 import { crashIfAsked } from "./crash-switch.js";
+import { createJobFence, fencedCam, fencedVault, JobLockLost } from "./fence.js";
 import { classifyFailure, RotationError } from "./failures.js";
 import type { JobName, RetireJobData, RotateJobData, RotateProgress, SweepJobData } from "./queue.js";
 import { retireKey, type RetireResult } from "./retire.js";
@@ -21,6 +25,12 @@ class WorkerStopping extends Error {
 }
 
 type Processor = (job: Job, token?: string, signal?: AbortSignal) => Promise<unknown>;
+
+/**
+ * How long a job for an account this daemon lacks waits before any daemon looks at it again: a rolling deploy
+ * brings up one that has it within minutes, and each hand-back is an alert (log and metric).
+ */
+export const UNKNOWN_ACCOUNT_RECHECK_MS = 60_000;
 
 export function createProcessor(ctx: EngineContext): Processor {
   return async (job, token, signal) => {
@@ -44,6 +54,7 @@ async function processRotate(ctx: EngineContext, job: Job<RotateJobData>, token:
   signal: AbortSignal | undefined): Promise<RotationOutcome> {
   const { account: accountName, uin } = job.data;
   const account = knownAccount(ctx, accountName);
+  if (!account) return handBackUnknown(ctx, job, token);
   if (ctx.turns) {
     const turnAt = await awaitTurn(ctx.turns, accountName, job.progress);
     if (turnAt !== undefined) {
@@ -51,7 +62,9 @@ async function processRotate(ctx: EngineContext, job: Job<RotateJobData>, token:
       return delay(job, token, turnAt - Date.now());
     }
   }
-  const deps = rotationDeps(ctx, account);
+  const fence = createJobFence(ctx.connection, job, token);
+  const plain = rotationDeps(ctx, account);
+  const deps = { ...plain, cam: fencedCam(plain.cam, fence), vault: fencedVault(plain.vault, fence) };
   const run = { account: accountName, uin, ref: { account: accountName, uin }, runId: `${job.id}@${job.timestamp}`,
     force: job.data.force };
   const wasParked = (job.progress as RotateProgress | undefined)?.step === "parked";
@@ -83,6 +96,7 @@ async function processRotate(ctx: EngineContext, job: Job<RotateJobData>, token:
     const failure = classifyFailure(error);
     const who = { account: accountName, uin };
     if (error instanceof WorkerStopping) return handBack(job, token);
+    if (error instanceof JobLockLost) return lockLost(ctx, job, error);
     switch (failure.kind) {
       case "deferred":
         await bookkeeping(log, () => job.updateProgress({ step: "deferred" } satisfies RotateProgress));
@@ -122,12 +136,16 @@ async function processRotate(ctx: EngineContext, job: Job<RotateJobData>, token:
 
 async function processRetire(ctx: EngineContext, job: Job<RetireJobData>, token: string | undefined): Promise<RetireResult> {
   const account = knownAccount(ctx, job.data.account);
+  if (!account) return handBackUnknown(ctx, job, token);
+  const plain = retireDeps(ctx, account);
+  const fence = createJobFence(ctx.connection, job, token);
   let result: RetireResult;
   try {
     // A delete job added before deactivatedAt existed was added right after the deactivation.
     const data = job.data.phase === "delete" ? { ...job.data, deactivatedAt: job.data.deactivatedAt ?? job.timestamp } : job.data;
-    result = await retireKey(retireDeps(ctx, account), data);
+    result = await retireKey({ ...plain, cam: fencedCam(plain.cam, fence), vault: fencedVault(plain.vault, fence) }, data);
   } catch (error) {
+    if (error instanceof JobLockLost) return lockLost(ctx, job, error);
     return settle(job, token, error);
   }
   if (result.kind === "held" || result.kind === "waiting") return delay(job, token, result.recheckMs);
@@ -141,6 +159,7 @@ async function processRetire(ctx: EngineContext, job: Job<RetireJobData>, token:
 
 async function processSweep(ctx: EngineContext, job: Job<SweepJobData>, token: string | undefined): Promise<{ due: number; enqueued: number }> {
   const account = knownAccount(ctx, job.data.account);
+  if (!account) return handBackUnknown(ctx, job, token);
   try {
     const plan = await planSweep(sweepDeps(ctx, account));
     let enqueued = 0;
@@ -158,12 +177,33 @@ async function processSweep(ctx: EngineContext, job: Job<SweepJobData>, token: s
   }
 }
 
-function knownAccount(ctx: EngineContext, name: string) {
-  try {
-    return accountConfig(ctx.config, name);
-  } catch (error) {
-    throw new UnrecoverableError((error as Error).message);
+/**
+ * The job's account in this daemon's config; undefined when a valid name is simply not configured here (another
+ * daemon of the fleet may have it). A name no config could hold is bad data and fails the job.
+ */
+function knownAccount(ctx: EngineContext, name: string): AccountConfig | undefined {
+  if (!accountSchema.shape.name.safeParse(name).success) {
+    throw new UnrecoverableError(`job names account ${JSON.stringify(name)}, which is not a valid account name`);
   }
+  return ctx.config.accounts.find((candidate) => candidate.name === name);
+}
+
+/** Not ours to run, and not a failure: back to delayed without counting an attempt, and an alert. */
+async function handBackUnknown(ctx: EngineContext, job: Job<{ account: string }>, token: string | undefined): Promise<never> {
+  const account = job.data.account;
+  const configured = ctx.config.accounts.map((candidate) => candidate.name);
+  ctx.log.error({ job: job.id, jobName: job.name, account, configured, recheckMs: UNKNOWN_ACCOUNT_RECHECK_MS },
+    "job for an account this daemon is not configured for: handed back for a daemon that has it (configs differ across the fleet?)");
+  ctx.observer?.unknownAccount?.(account, job.name);
+  return delay(job, token, UNKNOWN_ACCOUNT_RECHECK_MS);
+}
+
+/** Another worker owns the job now: stop, record nothing; BullMQ refuses this run's completion (lock mismatch). */
+function lockLost(ctx: EngineContext, job: Job<{ account: string }>, error: JobLockLost): never {
+  ctx.log.warn({ job: job.id, jobName: job.name, account: job.data.account, before: error.operation },
+    "job lock lost: stopping before the write; the job's current owner carries on");
+  ctx.observer?.jobLockLost?.(job.data.account, job.name);
+  throw error;
 }
 
 /** Retire and sweep failures: the same rules as rotate, without progress or outcome records. */

@@ -204,8 +204,13 @@ export function createRotationEngine(deps: RotationEngineDeps): RotationEngine {
     listFlags: () => ctx.flags.list(),
 
     async approveRemoval(accessKeyId) {
+      // Validate first, write after (P8): an approval this config cannot act on (its account is not configured
+      // here) must not be left behind in Redis for another daemon to find.
+      const flagged = await ctx.flags.get(accessKeyId);
+      if (!flagged) throw noFlag(accessKeyId);
+      accountConfig(config, flagged.account);
       const flag = await ctx.flags.approve(accessKeyId);
-      if (!flag) throw new Error(`no flagged key ${JSON.stringify(accessKeyId)} (see the list of flags)`);
+      if (!flag) throw noFlag(accessKeyId);
       await ctx.events.append({ account: flag.account, uin: flag.uin, step: "flags", type: "flag-approved", keyId: accessKeyId });
       await resumeParked(flag);
       return flag;
@@ -213,7 +218,7 @@ export function createRotationEngine(deps: RotationEngineDeps): RotationEngine {
 
     async dismissFlag(accessKeyId) {
       const flag = await ctx.flags.dismiss(accessKeyId);
-      if (!flag) throw new Error(`no flagged key ${JSON.stringify(accessKeyId)} (see the list of flags)`);
+      if (!flag) throw noFlag(accessKeyId);
       await ctx.events.append({ account: flag.account, uin: flag.uin, step: "flags", type: "flag-dismissed", keyId: accessKeyId });
       return flag;
     },
@@ -236,4 +241,8 @@ export function createRotationEngine(deps: RotationEngineDeps): RotationEngine {
     if (await wakeRotation(queue, flag.account, flag.uin)) return;
     await enqueueRotation({ account: flag.account, uin: flag.uin, force: true, reason: "manual" });
   }
+}
+
+function noFlag(accessKeyId: string): Error {
+  return new Error(`no flagged key ${JSON.stringify(accessKeyId)} (see the list of flags)`);
 }

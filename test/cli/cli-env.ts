@@ -105,6 +105,9 @@ export async function createCliEnv(options: CliEnvOptions): Promise<CliEnv> {
       ...options.account,
     }],
     rotation: { verifyTimeout: "5s", parkRecheck: "1m", attempts: 4, keepFailed: 50 },
+    // Limiter keys are shared by every deployment on a Redis (per owner UIN); a namespace of its own keeps this
+    // world's windows apart from other test files' that run at the same time with the same owner.
+    limiter: { namespace: prefix },
     http: { host: "127.0.0.1", port: 0 },
     ...options.config,
   };

@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createRedisGate, limiterKey } from "../../src/cam/limiter/redis-gate.js";
-import { createCliEnv, logLines, type CliEnv, type RunResult, type Spawned } from "./cli-env.js";
+import { createCliEnv, logLines, OWNER_UIN, type CliEnv, type RunResult, type Spawned } from "./cli-env.js";
 
 const DEPLOYER = 100000000011;
 const REPORTER = 100000000012;
@@ -119,14 +119,16 @@ describe("admin commands against a running worker", () => {
   it("check-config's CAM calls go through the shared limiter: a backed-off account makes its probe wait, then fail", async () => {
     const redis = new Redis(inject("redisUrl"));
     try {
-      // Another process was told RequestLimitExceeded: GetUserAppId on this account is backed off for a minute.
-      await createRedisGate({ redis, prefix: world.prefix, penaltyMs: 60_000 }).penalize("main", "GetUserAppId");
+      // Another process was told RequestLimitExceeded: GetUserAppId on this account's owner is backed off for a
+      // minute (the limiter counts per owner UIN, in the namespace the test config sets).
+      await createRedisGate({ redis, prefix: world.prefix, penaltyMs: 60_000, limiterIdOf: () => `owner-${OWNER_UIN}` })
+        .penalize("main", "GetUserAppId");
       const result = await cli("check-config");
       expect(result.code).toBe(1);
       expect(result.stdout).toMatch(/FAIL\s+account main\s+rate limit for GetUserAppId on account main: next slot in \d+ ms/);
       expect(result.stdout).toMatch(/ok\s+redis/);
     } finally {
-      await redis.del(limiterKey(world.prefix, "main", "GetUserAppId"));
+      await redis.del(limiterKey(world.prefix, `owner-${OWNER_UIN}`, "GetUserAppId"));
       redis.disconnect();
     }
   });

@@ -74,9 +74,9 @@ describe("config", () => {
     Object.assign(raw, { worker: { shutdownTimeout: "25d" }, rotation: { verifyTimeout: 0 } });
     Object.assign(raw.accounts[0]!, { requestTimeout: "0s" });
     expect(problems(raw)).toEqual([
-      'accounts[0].requestTimeout: expected a duration from 1ms to 24d, such as 250ms, 30s, 5m, 12h or 7d, got "0s"',
-      'worker.shutdownTimeout: expected a duration from 1ms to 24d, such as 250ms, 30s, 5m, 12h or 7d, got "25d"',
-      "rotation.verifyTimeout: expected a duration from 1ms to 24d, such as 250ms, 30s, 5m, 12h or 7d, got 0",
+      'accounts[0].requestTimeout: expected a duration from 1s to 24d, such as 250ms, 30s, 5m, 12h or 7d, got "0s"',
+      'worker.shutdownTimeout: expected a duration from 1s to 24d, such as 250ms, 30s, 5m, 12h or 7d, got "25d"',
+      "rotation.verifyTimeout: expected a duration from 500ms to 24d, such as 250ms, 30s, 5m, 12h or 7d, got 0",
     ]);
   });
 
@@ -126,5 +126,51 @@ describe("config", () => {
     expect([parseDuration("250ms"), parseDuration("30s"), parseDuration("5m"), parseDuration("2h"),
       parseDuration("7d"), parseDuration(1500), parseDuration("7 weeks"), parseDuration(-1)])
       .toEqual([250, 30_000, 300_000, 7_200_000, 604_800_000, 1500, null, null]);
+  });
+});
+
+// Durations that validate but harm: each duration has a floor below which its mechanism breaks (a 0 parkRecheck
+// re-checks parked rotations in a busy loop). A value under the floor is refused, naming the path and the value;
+// the floor itself is accepted.
+const floorBase = () => ({
+  vault: { type: "file", path: "./vault.json" },
+  accounts: [{
+    name: "main", credentials: { secretIdEnv: "MAIN_SECRET_ID", secretKeyEnv: "MAIN_SECRET_KEY" },
+    users: [100000000011], schedule: "0 3 * * *", maxKeyAgeDays: 90,
+    retire: { deactivateAfter: "7d", deleteAfter: "7d" } as Record<string, unknown>,
+  } as Record<string, unknown>],
+  worker: {} as Record<string, unknown>,
+  limiter: {} as Record<string, unknown>,
+  rotation: {} as Record<string, unknown>,
+});
+type Raw = ReturnType<typeof floorBase>;
+
+// [path, the floor, a value just under it, where to set it]
+const FLOORS: Array<[string, string, unknown, (raw: Raw, value: unknown) => void]> = [
+  ["rotation.parkRecheck", "250ms", 0, (raw, value) => { raw.rotation.parkRecheck = value; }],
+  ["rotation.verifyTimeout", "500ms", "499ms", (raw, value) => { raw.rotation.verifyTimeout = value; }],
+  ["limiter.penalty", "100ms", 0, (raw, value) => { raw.limiter.penalty = value; }],
+  ["limiter.maxWait", "100ms", "0s", (raw, value) => { raw.limiter.maxWait = value; }],
+  ["limiter.safetyMargin", "1ms", 0, (raw, value) => { raw.limiter.safetyMargin = value; }],
+  ["worker.shutdownTimeout", "1s", 999, (raw, value) => { raw.worker.shutdownTimeout = value; }],
+  ["accounts[0].requestTimeout", "1s", "0.5s", (raw, value) => { raw.accounts[0]!.requestTimeout = value; }],
+  ["accounts[0].retire.deactivateAfter", "250ms", 0, (raw, value) => {
+    (raw.accounts[0]!.retire as Record<string, unknown>).deactivateAfter = value; }],
+  ["accounts[0].retire.deleteAfter", "250ms", "100ms", (raw, value) => {
+    (raw.accounts[0]!.retire as Record<string, unknown>).deleteAfter = value; }],
+];
+
+describe("duration floors", () => {
+  it.each(FLOORS)("%s under its floor (%s) is refused with its path and value", (path, floor, under, set) => {
+    const raw = floorBase();
+    set(raw, under);
+    expect(problems(raw)).toEqual([
+      `${path}: expected a duration from ${floor} to 24d, such as 250ms, 30s, 5m, 12h or 7d, got ${JSON.stringify(under)}`]);
+  });
+
+  it.each(FLOORS)("%s at its floor (%s) is accepted", (_path, floor, _under, set) => {
+    const raw = floorBase();
+    set(raw, floor);
+    expect(() => parseConfig(raw, "test.yaml", {})).not.toThrow();
   });
 });

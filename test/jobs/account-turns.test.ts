@@ -114,7 +114,8 @@ describe("rotation turns per account", () => {
 
 /** Reserves `count` turns the way a worker would, through the configured gate; returns the last one's time. */
 async function takeTurns(rt: Runtime, account: string, count: number): Promise<{ lastTurnAt: number }> {
-  const gate = createConfiguredGate(rt.config, rt.redis);
+  // Keyed by the account's owner UIN, as the runtime's own gate is.
+  const gate = createConfiguredGate(rt.config, rt.redis, undefined, (name) => rt.owners!.limiterId(name));
   let lastTurnAt = 0;
   for (let i = 0; i < count; i++) lastTurnAt = Date.now() + await gate.reserveRotationTurn(account);
   return { lastTurnAt };

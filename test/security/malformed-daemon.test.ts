@@ -38,7 +38,11 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "cam-rotator-malformed-"));
   server = await startMalformedServer();
   let served = 0;
-  server.answer((request, response) => ANSWERS[served++ % ANSWERS.length]!(request, response));
+  // The daemon first learns its owner UIN (GetUserAppId) and refuses to start without it (owners.ts): that one
+  // call gets a proper answer; every other call gets the malformed ones.
+  const identity = ok({ Response: { Uin: "900000000002", OwnerUin: "900000000001", AppId: 1300000009, RequestId: "r" } });
+  server.answer((request, response) => request.headers["x-tc-action"] === "GetUserAppId"
+    ? identity(request, response) : ANSWERS[served++ % ANSWERS.length]!(request, response));
 
   const key = randomBytes(32);
   const vaultPath = join(dir, "vault.json");

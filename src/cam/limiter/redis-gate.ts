@@ -1,5 +1,5 @@
-// The Redis-backed CallGate: evenly spaced admission per (account, action), counted across every process that
-// shares the Redis and the prefix. The decision lives in reserveSlot-1.lua and pushBackSlot-1.lua; this file
+// The Redis-backed CallGate: evenly spaced admission per (limiter identity, action), counted across every process
+// that shares the Redis and the prefix. The decision lives in reserveSlot-1.lua and pushBackSlot-1.lua; this file
 // picks the key and the interval, sleeps until the reserved slot, and turns a far slot into a LimiterDeferral.
 import type { Cluster, Redis } from "ioredis";
 import { DEFAULT_RATE_LIMITS, type CamAction } from "../actions.js";
@@ -31,6 +31,11 @@ export interface RedisGateOptions {
   redis: Redis | Cluster;
   /** Every process that must count together uses the same prefix, e.g. "cam-rotator". */
   prefix: string;
+  /**
+   * Whose quota an account's calls count against: the key's hash tag. Default the account name; the daemon passes
+   * the Tencent owner UIN ("owner-<uin>"), so config entries and deployments that reach one owner share its windows.
+   */
+  limiterIdOf?: (account: string) => string | Promise<string>;
   /** Calls per second for one account and action. Default: DEFAULT_RATE_LIMITS[action]. */
   limitFor?: (account: string, action: CamAction) => number;
   /** admit() sleeps for a slot up to this long; a slot further away throws LimiterDeferral. Default 2000. */
@@ -72,12 +77,12 @@ const MIN_LATE_LIMIT_MS = 5;
 const TURN_LEAD_SLOTS = 2;
 
 /**
- * One key per account and action. The account is the hash tag, so one account's keys share a Cluster slot; a
- * prefix with its own tag (BullMQ style, "{cam-rotator}") wins instead, which is fine too: each script call
+ * One key per limiter identity (see limiterIdOf) and action. The identity is the hash tag, so one owner's keys
+ * share a Cluster slot; a prefix with its own tag (BullMQ style, "{cam-rotator}") wins instead, which is fine too: each script call
  * touches one key only.
  */
-export function limiterKey(prefix: string, account: string, action: CamAction | "rotationTurn"): string {
-  return `${prefix}:limiter:{${account}}:${action}`;
+export function limiterKey(prefix: string, limiterId: string, action: CamAction | "rotationTurn"): string {
+  return `${prefix}:limiter:{${limiterId}}:${action}`;
 }
 
 /** Microseconds between two admissions, rounded up so that N + 1 slots never span less than 1000 + margin ms. */
@@ -95,6 +100,9 @@ export function createRedisGate(options: RedisGateOptions): RedisGate {
   const lateLimitMs = Math.max(marginMs / 2, MIN_LATE_LIMIT_MS);
   const limitFor = options.limitFor ?? ((_account: string, action: CamAction) => DEFAULT_RATE_LIMITS[action]);
   const scripts = defineLimiterScripts(options.redis);
+  const limiterIdOf = options.limiterIdOf ?? ((account: string) => account);
+  const keyOf = async (account: string, action: CamAction | "rotationTurn") =>
+    limiterKey(options.prefix, await limiterIdOf(account), action);
   const emit = (account: string, action: CamAction, kind: "deferred" | "penalized" | "missed", waitMs: number) =>
     options.observe?.({ account, action, kind, waitMs });
   const emitAdmitted = (account: string, action: CamAction, reservation: Reservation) =>
@@ -109,8 +117,8 @@ export function createRedisGate(options: RedisGateOptions): RedisGate {
     return slotIntervalUs(limit, marginMs);
   }
 
-  function reserve(account: string, action: CamAction, maxWaitUs: number): Promise<Reservation> {
-    return scripts.reserveSlot(limiterKey(options.prefix, account, action), intervalUs(account, action), maxWaitUs);
+  async function reserve(account: string, action: CamAction, maxWaitUs: number): Promise<Reservation> {
+    return scripts.reserveSlot(await keyOf(account, action), intervalUs(account, action), maxWaitUs);
   }
 
   return {
@@ -151,13 +159,13 @@ export function createRedisGate(options: RedisGateOptions): RedisGate {
 
     async reserveRotationTurn(account) {
       const interval = intervalUs(account, "CreateAccessKey");
-      const turn = await scripts.reserveTurn(limiterKey(options.prefix, account, "rotationTurn"), interval,
+      const turn = await scripts.reserveTurn(await keyOf(account, "rotationTurn"), interval,
         TURN_LEAD_SLOTS * interval);
       return turn.waitUs / 1000;
     },
 
     async penalize(account, action) {
-      const waitUs = await scripts.pushBackSlot(limiterKey(options.prefix, account, action), Math.round(penaltyMs * 1000));
+      const waitUs = await scripts.pushBackSlot(await keyOf(account, action), Math.round(penaltyMs * 1000));
       emit(account, action, "penalized", waitUs / 1000);
     },
   };
