@@ -1,6 +1,8 @@
 // Step 2, reconcile: make what CAM holds agree with what the vault and the progress record say, and decide
 // where this run resumes.
-// - The new key already current in the vault: only retirement is left.
+// - A pending label on the current version: a finished rotation whose second label move failed or was cut
+//   short, never work in progress. The label is removed; the run goes on as its attempt says.
+// - This attempt's new key already current in the vault (it recorded the promotion): only retirement is left.
 // - A pending vault version whose key is Active in CAM: resume at verify (its secret is in the vault).
 // - A pending version whose key is not listed: CAM may list a new key late (listing-lag.ts), so the key itself
 //   decides: resume at verify, which deletes it and discards the version if it never authenticates.
@@ -12,6 +14,7 @@
 import type { AccessKey } from "../../cam/types.js";
 import { parseCamTime } from "../due.js";
 import { removeKey } from "../key-removal.js";
+import type { VaultDescription } from "../../vault/port.js";
 import type { AttemptRecord } from "../progress.js";
 import { checkVaultOfAttempt } from "./vault-of-attempt.js";
 import { emit, keyIdsOf, type InFlightKey, type RotationDeps, type RotationRun, type Snapshot } from "./context.js";
@@ -28,7 +31,10 @@ export async function reconcile(deps: RotationDeps, run: RotationRun, snapshot: 
   let { keys, vault } = snapshot;
   let resume: Resume = { kind: "fresh" };
 
-  if (attempt?.newKeyId && vault.current?.accessKeyId === attempt.newKeyId) {
+  if (vault.pending && vault.pending.versionId === vault.current?.versionId) vault = await dropLeftoverPending(deps, run, vault);
+  // promotedAt is recorded before the label moves: without it this attempt did not promote the current key, and
+  // reporting it as "rotated" would repeat an earlier rotation (or claim another actor's).
+  if (attempt?.newKeyId && attempt.promotedAt !== undefined && vault.current?.accessKeyId === attempt.newKeyId) {
     resume = { kind: "retire", newKeyId: attempt.newKeyId };
   } else if (vault.pending) {
     const pending = vault.pending;
@@ -75,6 +81,16 @@ async function unlistedPendingKey(deps: RotationDeps, run: RotationRun, pending:
   Promise<{ accessKeyId: string; createTime: string } | undefined> {
   const stored = await deps.vault.readVersion(run.ref, pending.versionId);
   return stored?.SecretId === pending.accessKeyId ? { accessKeyId: pending.accessKeyId, createTime: stored.CreateTime } : undefined;
+}
+
+async function dropLeftoverPending(deps: RotationDeps, run: RotationRun, vault: VaultDescription): Promise<VaultDescription> {
+  const leftover = vault.pending!;
+  await deps.vault.discardPending(run.ref, leftover.versionId);
+  deps.log.info({ account: run.account, uin: run.uin, keyId: leftover.accessKeyId }, "removed a leftover pending label from the current version");
+  await emit(deps, run, { step: "reconcile", type: "leftover-pending-removed", keyId: leftover.accessKeyId,
+    detail: `version ${leftover.versionId} is current; its rotation had finished` });
+  const { pending: _dropped, ...rest } = vault;
+  return rest;
 }
 
 /** A stale guard must not claim a key someone added much later; a day absorbs CreateTime's unknown zone. */
