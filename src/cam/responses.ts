@@ -43,7 +43,8 @@ export const rowSchemas = {
 
 export const responseSchemas = {
   CreateAccessKey: z.object({
-    AccessKey: accessKey.extend({ SecretAccessKey: z.string().min(1) }),
+    // Documented as possible: null means created, answer incomplete (the client turns it into CreatedWithoutAccessKey).
+    AccessKey: accessKey.extend({ SecretAccessKey: z.string().min(1) }).nullish(),
   }),
   ListAccessKeys: z.object({ AccessKeys: z.array(accessKey).nullish().transform((keys) => keys ?? []) }),
   UpdateAccessKey: z.object({}),
