@@ -8,6 +8,7 @@ import { LimiterDeferral } from "../../cam/limiter/gate.js";
 import type { AccessKey } from "../../cam/types.js";
 import { emit, type InFlightKey, type RotationDeps, type RotationRun } from "./context.js";
 import { flagKey } from "./flag-key.js";
+import { boundedBeforeVault } from "./hand-off.js";
 import { newcomersAfterListingLag } from "./listing-lag.js";
 
 export type Creation = { kind: "created"; key: InFlightKey } | { kind: "full"; keys: AccessKey[] };
@@ -30,14 +31,13 @@ export async function create(deps: RotationDeps, run: RotationRun): Promise<Crea
     if (isCamError(error) && error.kind === "overLimit") return { kind: "full", keys: await deps.cam.listAccessKeys(run.uin) };
     throw error;
   }
-  // Best effort: the secret must go on to the vault even if Redis hiccups here. Without these records the key
-  // is still told apart by the create guard, recorded above.
+  // Bounded: the secret must reach the vault even if Redis is slow or paused here (hand-off.ts). Without these
+  // records the key is still told apart by the create guard, recorded above, and the vault's pending version.
   deps.log.info({ account: run.account, uin: run.uin, keyId: created.accessKeyId }, "created new access key");
-  await Promise.all([
+  await boundedBeforeVault(deps, run, "the new key id", Promise.all([
     deps.progress.recordCreated(run.account, run.uin, created.accessKeyId),
     emit(deps, run, { step: "create", type: "key-created", keyId: created.accessKeyId }),
-  ]).catch((error: unknown) => deps.log.warn({ account: run.account, uin: run.uin, keyId: created.accessKeyId,
-    error: String(error) }, "could not record the new key id; continuing to the vault"));
+  ]));
   return { kind: "created", key: { accessKeyId: created.accessKeyId, createTime: created.createTime,
     secretAccessKey: created.secretAccessKey } };
 }
