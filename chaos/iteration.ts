@@ -84,6 +84,7 @@ export async function runIteration(world: ChaosWorld, index: number, random: Ran
   }));
   await Promise.all(disruptions);
   const outcomes = chains.flat();
+  violations.push(...chains.flatMap(sameKeyReportedTwice).map((problem) => `iteration ${index + 1}: ${problem}`));
 
   // An operator's retry of what failed for good (e.g. a job that stalled more often than BullMQ allows).
   const failed = outcomes.filter(({ outcome }) => !(outcome instanceof Error) && outcome.kind === "failed").map(({ uin }) => uin);
@@ -181,6 +182,15 @@ async function checkOperatorKeys(world: ChaosWorld, operator: Operator): Promise
   for (const id of world.createHooks.operatorKeys.slice(operator.firstKey)) {
     if (!present.has(id) && !operator.approved.has(id)) operator.violations.add(`operator key ${id} was deleted without approval`);
   }
+}
+
+/** "rotated" must mean a new key: never the previous one again, never the same one for two rotations of a user. */
+function sameKeyReportedTwice(chain: Array<{ uin: number; outcome: RotationOutcome | Error }>): string[] {
+  const rotated = chain.flatMap(({ outcome }) => !(outcome instanceof Error) && outcome.kind === "rotated" ? [outcome] : []);
+  const ids = rotated.map((outcome) => outcome.newKeyId);
+  return [...(new Set(ids).size < ids.length ? [`rotation of ${chain[0]!.uin} reported key ${ids[0]} as new twice`] : []),
+    ...rotated.filter((outcome) => outcome.newKeyId === outcome.previousKeyId)
+      .map(() => `rotation of ${chain[0]!.uin} reported its previous key as the new one`)];
 }
 
 /** A violation naming a key gets that key's event trail, so it can be told what happened to it. */
