@@ -8,7 +8,7 @@ import { LimiterDeferral } from "../../cam/limiter/gate.js";
 import type { AccessKey } from "../../cam/types.js";
 import { emit, type InFlightKey, type RotationDeps, type RotationRun } from "./context.js";
 import { flagKey } from "./flag-key.js";
-import { boundedBeforeVault } from "./hand-off.js";
+import { boundedBeforeVault, handOffDeadline } from "./hand-off.js";
 import { newcomersAfterListingLag } from "./listing-lag.js";
 
 export type Creation = { kind: "created"; key: InFlightKey } | { kind: "full"; keys: AccessKey[] };
@@ -33,13 +33,14 @@ export async function create(deps: RotationDeps, run: RotationRun): Promise<Crea
   }
   // Bounded: the secret must reach the vault even if Redis is slow or paused here (hand-off.ts). Without these
   // records the key is still told apart by the create guard, recorded above, and the vault's pending version.
+  const handOffBy = handOffDeadline();
   deps.log.info({ account: run.account, uin: run.uin, keyId: created.accessKeyId }, "created new access key");
   await boundedBeforeVault(deps, run, "the new key id", Promise.all([
     deps.progress.recordCreated(run.account, run.uin, created.accessKeyId),
     emit(deps, run, { step: "create", type: "key-created", keyId: created.accessKeyId }),
-  ]));
+  ]), handOffBy);
   return { kind: "created", key: { accessKeyId: created.accessKeyId, createTime: created.createTime,
-    secretAccessKey: created.secretAccessKey } };
+    secretAccessKey: created.secretAccessKey, handOffBy } };
 }
 
 /**

@@ -6,7 +6,7 @@ import type { RotateStep } from "../queue.js";
 import { RotationError } from "../failures.js";
 import type { InFlightKey, RotationDeps, RotationRun, Snapshot } from "./context.js";
 import { create } from "./create.js";
-import { boundedBeforeVault } from "./hand-off.js";
+import { boundedBeforeVault, handOffDeadline } from "./hand-off.js";
 import { inspect } from "./inspect.js";
 import { makeRoom } from "./make-room.js";
 import { promote, type Promotion } from "./promote.js";
@@ -56,7 +56,7 @@ export async function rotateUser(deps: RotationDeps, run: RotationRun, hooks: St
   } else {
     const key = resume.kind === "verify" ? resume.key : await makeRoomAndCreate(deps, run, snapshot, hooks);
     if (resume.kind === "fresh") {
-      await boundedBeforeVault(deps, run, "the stage step", hooks.begin("stage"));
+      await boundedBeforeVault(deps, run, "the stage step", hooks.begin("stage"), key.handOffBy ?? handOffDeadline());
       await stage(deps, run, attempt.attemptId, key);
       await hooks.done("stage");
     }
@@ -84,7 +84,7 @@ async function makeRoomAndCreate(deps: RotationDeps, run: RotationRun, snapshot:
     await hooks.begin("create");
     const creation = await create(deps, run);
     if (creation.kind === "created") {
-      await boundedBeforeVault(deps, run, "the create step", hooks.done("create"));
+      await boundedBeforeVault(deps, run, "the create step", hooks.done("create"), creation.key.handOffBy ?? handOffDeadline());
       return creation.key;
     }
     if (round >= ROOM_ROUNDS) {
