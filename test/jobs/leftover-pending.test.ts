@@ -69,6 +69,8 @@ describe("a leftover AWSPENDING label on the AWSCURRENT version", () => {
       expect((await eventsOfType(rig, "rotation-completed")).map((event) => event.keyId)).toEqual([first.newKeyId]);
       expect(await rig.invariants()).toEqual([]);
 
+      // The old key's retirement would deactivate it after its grace; done by hand so the next rotation has room.
+      await rig.cam.updateAccessKey(USER_UIN, oldKey.accessKeyId, "Inactive");
       const second = await rig.rotate();
       expect(second).toMatchObject({ kind: "rotated", previousKeyId: first.newKeyId });
       if (second.kind !== "rotated") return;
