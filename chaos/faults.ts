@@ -1,7 +1,12 @@
 // The simulator faults a chaos iteration injects through the control plane (POST /_sim/faults): a lost response
-// after the change committed, InternalError, latency (some beyond the request timeout), and HTTP 503.
+// after the change committed, InternalError, latency (some beyond the request timeout), and HTTP 503. And the
+// faults outside the simulator's queue, armed at random: throttled AWSPENDING removals (label-throttle-proxy.ts),
+// an operator's key appearing during a lost create answer and a Redis pause right after CreateAccessKey
+// (create-hooks.ts).
 import type { CamAction } from "../src/cam/actions.js";
 import type { FaultSpecInput } from "../src/cam/simulator/index.js";
+import type { CreateHooks } from "./create-hooks.js";
+import type { LabelThrottleProxy } from "./label-throttle-proxy.js";
 import type { Random } from "./random.js";
 
 /** Actions a rotation calls many times per iteration, so their faults are used up within it. */
@@ -24,6 +29,24 @@ export function randomFaults(random: Random, count: number): FaultSpecInput[] {
         return { action, fault: "http", status: 503, times };
     }
   });
+}
+
+/** A promote's AWSPENDING removal is tried 3 times in process, each with 3 SDK attempts: throttle more. */
+const LABEL_THROTTLES: [number, number] = [10, 14];
+/** Shorter than the chaos workers' 2 s BullMQ lock: a longer pause loses the job lock, a different fault. */
+const REDIS_PAUSE_MS: [number, number] = [1_000, 1_800];
+
+/** Arms each engine-side fault with some chance; returns the simulator faults they need (queue them too). */
+export function armEngineFaults(targets: { labelThrottle: LabelThrottleProxy; createHooks: CreateHooks }, random: Random): FaultSpecInput[] {
+  const needs: FaultSpecInput[] = [];
+  if (random.chance(0.6)) targets.labelThrottle.arm(random.int(...LABEL_THROTTLES));
+  if (random.chance(0.6)) {
+    // The create's answer is lost (a gateway 503, no key made) and an operator's key appears meanwhile.
+    targets.createHooks.armOperatorKey(1);
+    needs.push({ action: "CreateAccessKey", fault: "http", status: 503, times: 1 });
+  }
+  if (random.chance(0.6)) targets.createHooks.armRedisPause(1, random.int(...REDIS_PAUSE_MS));
+  return needs;
 }
 
 export async function injectFaults(simulatorUrl: string, faults: FaultSpecInput[]): Promise<void> {

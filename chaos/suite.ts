@@ -16,6 +16,10 @@ export interface ChaosReport {
   retried: number;
   /** RequestLimitExceeded answers of the simulator's windows (P5 under chaos; not counted as violations). */
   throttled: number;
+  labelThrottles: number;
+  operatorKeys: number;
+  redisPauses: number;
+  approvals: number;
   secretScan: { keysRead: number; outputsRead: number; hits: number };
   violations: number;
   seconds: number;
@@ -45,19 +49,24 @@ export async function runChaos(options: RunChaosOptions): Promise<ChaosReport> {
       log(`  iteration ${index + 1}: ${result.rotations} rotations, ${result.kills} kills, ${result.faults} faults` +
         `${result.motoRestarts ? ", moto restarted" : ""}${result.redisRestarts ? ", Redis restarted" : ""}` +
         `${result.configDrifts ? ", a worker's config drifted" : ""}` +
-        `${result.retried ? `, ${result.retried} retried` : ""}, ${result.violations.length} violations (${result.seconds} s)`);
+        `${result.retried ? `, ${result.retried} retried` : ""}, ${result.labelThrottles} label throttles, ` +
+        `${result.operatorKeys} operator keys, ${result.redisPauses} Redis pauses, ${result.approvals} approvals, ` +
+        `${result.violations.length} violations (${result.seconds} s)`);
       for (const violation of result.violations) log(`    ${violation}`);
     }
     scan = await scanWorld(world);
   } finally {
     await world.close();
   }
-  const sum = (field: "kills" | "faults" | "motoRestarts" | "redisRestarts" | "configDrifts" | "rotations" | "retried" | "throttled") =>
+  const sum = (field: "kills" | "faults" | "motoRestarts" | "redisRestarts" | "configDrifts" | "rotations" | "retried" |
+    "throttled" | "labelThrottles" | "operatorKeys" | "redisPauses" | "approvals") =>
     results.reduce((total, result) => total + result[field], 0);
   const violationList = [...results.flatMap((result) => result.violations), ...scan.hits.map((hit) => `secret scan: ${hit}`)];
   return {
     iterations: results.length, kills: sum("kills"), faults: sum("faults"), motoRestarts: sum("motoRestarts"),
     redisRestarts: sum("redisRestarts"), configDrifts: sum("configDrifts"), rotations: sum("rotations"), retried: sum("retried"), throttled: sum("throttled"),
+    labelThrottles: sum("labelThrottles"), operatorKeys: sum("operatorKeys"), redisPauses: sum("redisPauses"),
+    approvals: sum("approvals"),
     secretScan: { keysRead: scan.keysRead, outputsRead: scan.outputsRead, hits: scan.hits.length },
     violations: violationList.length, seconds: Math.round((Date.now() - started) / 1000), seed: options.seed, violationList,
   };

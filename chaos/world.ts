@@ -1,7 +1,9 @@
 // Everything a chaos run keeps across iterations: a private redis-server with AOF (restartable), the CAM
 // simulator in this process seeded with a pool of users (each iteration takes fresh ones), a moto that survives
 // restarts (the AWS Secrets Manager vault), the worker processes, and the driver's own runtime (the daemon's
-// parts, for enqueueing and following rotations) and vault (for the invariant checks).
+// parts, for enqueueing and following rotations) and vault (for the invariant checks). The vault is reached
+// through a proxy that can throttle AWSPENDING removals, and the simulator's CreateAccessKey is hooked for the
+// faults its own queue cannot express (create-hooks.ts).
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,7 +15,9 @@ import { openRuntime, type Runtime } from "../src/daemon/runtime.js";
 import { silentLogger } from "../src/log.js";
 import { tapIssuedSecrets, type SecretTap } from "../bench/issued-secrets.js";
 import { buildFleet, workerConfig, type Fleet, type FleetAccount } from "../bench/population.js";
+import { hookCreates, type CreateHooks } from "./create-hooks.js";
 import { startDurableMoto, type DurableMoto } from "./durable-moto.js";
+import { startLabelThrottleProxy, type LabelThrottleProxy } from "./label-throttle-proxy.js";
 import { startRestartableRedis, type RestartableRedis } from "./restartable-redis.js";
 import { workerPool, type WorkerPool } from "./workers.js";
 
@@ -31,6 +35,9 @@ export interface ChaosWorld {
   redis: RestartableRedis;
   sim: RunningCamSimulator;
   moto: DurableMoto;
+  /** In front of moto: the vault endpoint of workers and driver. */
+  labelThrottle: LabelThrottleProxy;
+  createHooks: CreateHooks;
   tap: SecretTap;
   fleet: Fleet;
   account: FleetAccount;
@@ -58,9 +65,10 @@ export async function startChaosWorld(options: ChaosOptions): Promise<ChaosWorld
   const fleet = buildFleet({ accounts: 1, usersPerAccount: options.iterations * options.usersPerIteration, createLimit: options.createLimit });
   const [redis, sim, moto] = await Promise.all([startRestartableRedis(join(dir, "redis")), startCamSimulator({ seed: fleet.seed }),
     startDurableMoto(dir)]);
+  const labelThrottle = await startLabelThrottleProxy(moto.url);
   const raw = workerConfig(fleet, {
     redisUrl: redis.url, prefix: CHAOS_PREFIX, simulatorUrl: sim.url, concurrency: 2,
-    vault: { type: "aws-secrets-manager", region: "us-east-1", endpoint: moto.url, nameTemplate: "chaos/{account}/{uin}" },
+    vault: { type: "aws-secrets-manager", region: "us-east-1", endpoint: labelThrottle.url, nameTemplate: "chaos/{account}/{uin}" },
     // Enough attempts to outlast a moto or Redis restart with the short test backoff; retirement stays far away
     // so that the only jobs are the iteration's rotations.
     extra: { rotation: { verifyTimeout: "5s", parkRecheck: "1m", attempts: 25, keepFailed: 1000 } },
@@ -88,14 +96,17 @@ export async function startChaosWorld(options: ChaosOptions): Promise<ChaosWorld
     log: silentLogger, ...CHAOS_FLEET_CHECK });
   await driverFingerprint.start();
   await workers.start();
+  const createHooks = hookCreates(sim, fleet.accounts[0]!.ownerUin, () => runtime.redis);
   return {
-    options, dir, redis, sim, moto, tap, fleet, account: fleet.accounts[0]!, config, rawConfig: raw, runtime, workers,
+    options, dir, redis, sim, moto, labelThrottle, createHooks, tap, fleet, account: fleet.accounts[0]!, config, rawConfig: raw,
+    runtime, workers,
     secrets: () => new Set([...fleet.secrets, ...tap.secrets,
       ...readFileSync(secretsFile, "utf8").split("\n").filter((line) => line !== "")]),
     async close() {
       await workers.stop();
       await driverFingerprint.stop();
       await runtime.close();
+      await labelThrottle.close();
       await Promise.all([sim.close(), moto.close(), redis.stop()]);
       tap.stop();
       rmSync(dir, { recursive: true, force: true });

@@ -3,7 +3,7 @@
 import tencentcloud from "tencentcloud-sdk-nodejs-common";
 import { SERVICES, type CamAction, type TencentService } from "./actions.js";
 import { defaultStsEndpoint, sdkEndpoint } from "./endpoint.js";
-import { CamError, GONE_KEY_CODES, kindOfCode, type CamErrorContext } from "./errors.js";
+import { CamError, CREATED_WITHOUT_KEY, GONE_KEY_CODES, kindOfCode, type CamErrorContext } from "./errors.js";
 import type { CallGate } from "./limiter/gate.js";
 import { parseResponse, rowSchemas, rowsOf, type CamResponse } from "./responses.js";
 import type { AccessKey, CamAnswerWarning, CamApi, CamCredentials, CamUser, CallerIdentity, KeyChange, KeyLastUsed,
@@ -129,6 +129,10 @@ export function createCamClient(settings: CamAccountSettings, deps: CamClientDep
     account,
     async createAccessKey(targetUin): Promise<NewAccessKey> {
       const { AccessKey: key } = await call(ownSdk, "CreateAccessKey", target(targetUin), targetUin);
+      if (!key) {
+        throw new CamError("transient", { action: "CreateAccessKey", account, targetUin }, CREATED_WITHOUT_KEY,
+          "CAM answered success without the AccessKey; the new key is settled by listing");
+      }
       return { ...toAccessKey(key), secretAccessKey: key.SecretAccessKey };
     },
     listAccessKeys,

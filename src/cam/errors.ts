@@ -87,6 +87,16 @@ export function kindOfCode(code: string): CamErrorKind {
   return "unknown";
 }
 
+/**
+ * CreateAccessKey answered SUCCESS but with `AccessKey: null` (documented as possible): a key was created whose
+ * id and secret we never saw. Transient, never permanent: the caller settles it by listing the user's keys.
+ */
+export const CREATED_WITHOUT_KEY = "CreatedWithoutAccessKey";
+
+export function isCreatedWithoutKey(error: unknown): boolean {
+  return isCamError(error) && error.code === CREATED_WITHOUT_KEY;
+}
+
 export function isCamError(error: unknown): error is CamError {
   return error instanceof CamError;
 }

@@ -44,7 +44,9 @@ export const rowSchemas = {
 
 export const responseSchemas = {
   CreateAccessKey: z.object({
-    AccessKey: accessKey.extend({ SecretAccessKey: z.string().min(1) }),
+    // Documented as possible: null means created, answer incomplete (the client turns it into CreatedWithoutAccessKey).
+    // A missing field is not documented: it stays malformed, an answer of unknown meaning.
+    AccessKey: accessKey.extend({ SecretAccessKey: z.string().min(1) }).nullable(),
   }),
   ListAccessKeys: z.object({ AccessKeys: z.array(accessKey).nullish().transform((keys) => keys ?? []) }),
   UpdateAccessKey: z.object({}),

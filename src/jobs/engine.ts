@@ -24,7 +24,8 @@ export interface FlaggedKey {
   account: string;
   uin: number;
   accessKeyId: string;
-  reason: "foreign-key" | "previous-key-in-use" | "flag-only-policy";
+  /** unproven-create: the key appeared while a CreateAccessKey's outcome was unknown; it may be an operator's. */
+  reason: "foreign-key" | "previous-key-in-use" | "flag-only-policy" | "unproven-create";
   flaggedAt: number;
   status: "pending" | "approved";
 }

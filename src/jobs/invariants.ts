@@ -4,7 +4,8 @@
 //   signed with it through the official SDK);
 // - every Active key the rotator created has its secret in the vault, or is deleted (P1);
 // - no key the vault holds as current was deactivated or deleted (P2);
-// - no user holds more than two keys.
+// - no user holds more than two keys;
+// - no key an operator added (when the caller names them) was deleted without the operator's approval (P3).
 import { setTimeout as sleep } from "node:timers/promises";
 import { DEFAULT_RATE_LIMITS, type CamAction } from "../cam/actions.js";
 import { createCamClient } from "../cam/client.js";
@@ -30,6 +31,11 @@ export interface InvariantInput {
    * an Active key must be in the vault (right for runs without foreign keys).
    */
   createdKeyIds?: Set<string>;
+  /**
+   * Keys another actor (an operator) added to the checked users, and those of them the operator approved for
+   * removal. An operator key is exempt from the orphan rule; gone from CAM without approval is a violation.
+   */
+  operatorKeys?: { ids: ReadonlySet<string>; approved: ReadonlySet<string> };
 }
 
 interface SimKey {
@@ -45,10 +51,12 @@ export async function checkInvariants(input: InvariantInput): Promise<string[]> 
   const state = await fetchState(input.simulatorUrl);
   const gate = spacingGate();
   const violations: string[] = [];
+  const present = new Set<string>();
   for (const account of input.accounts) {
     const users = state.accounts.find((candidate) => candidate.ownerUin === account.ownerUin)?.users ?? [];
     for (const uin of account.uins) {
       const keys = users.find((user) => user.uin === uin)?.keys;
+      for (const key of keys ?? []) present.add(key.accessKeyId);
       const where = `${account.account}/${uin}`;
       if (!keys) {
         violations.push(`${where}: no such user in the simulator`);
@@ -56,6 +64,9 @@ export async function checkInvariants(input: InvariantInput): Promise<string[]> 
       }
       violations.push(...(await checkUser(input, gate, account.account, uin, keys)).map((problem) => `${where}: ${problem}`));
     }
+  }
+  for (const id of input.operatorKeys?.ids ?? []) {
+    if (!present.has(id) && !input.operatorKeys!.approved.has(id)) violations.push(`operator key ${id} was deleted without approval`);
   }
   return violations;
 }
@@ -85,7 +96,8 @@ async function checkUser(input: InvariantInput, gate: CallGate, account: string,
   const held = new Set([description.current, description.pending, description.previous]
     .filter((version) => version !== undefined).map((version) => version.accessKeyId));
   for (const key of keys) {
-    const ours = input.createdKeyIds ? input.createdKeyIds.has(key.accessKeyId) : true;
+    const ours = (input.createdKeyIds ? input.createdKeyIds.has(key.accessKeyId) : true) &&
+      !input.operatorKeys?.ids.has(key.accessKeyId);
     if (ours && key.status === "Active" && !held.has(key.accessKeyId)) {
       problems.push(`Active key ${key.accessKeyId} is not in the vault (an orphan whose secret is lost)`);
     }

@@ -9,9 +9,10 @@ import { MAC_FIELD, type RecordSigner, type RejectedRecord } from "./record-mac.
 /**
  * Set right before CreateAccessKey and cleared once its answer (the new key id) is recorded. While it is set, a
  * CreateAccessKey may have succeeded whose answer was lost (a lost response, a crash): a key outside
- * `knownKeyIds` that the vault does not hold, created around `startedAt`, is that key, an orphan (P1). Ids, not
+ * `knownKeyIds` that the vault does not hold, created around `startedAt`, may be that key, or one an operator
+ * added meanwhile. It is flagged for an operator, never deleted (P3): a guard never licenses a deletion. Ids, not
  * CreateTime alone, because CAM's CreateTime has no documented zone and hosts' clocks drift; the time only keeps
- * a key someone else added much later (a stale guard) from being taken for ours (P3).
+ * a key someone else added much later (a stale guard) from being flagged as possibly ours.
  */
 export interface CreateGuard {
   knownKeyIds: string[];

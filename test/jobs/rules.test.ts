@@ -8,7 +8,7 @@ import { backoffDelay } from "../../src/jobs/backoff.js";
 import { dueDecision, parseCamTime } from "../../src/jobs/due.js";
 import { classifyFailure, RotationParked } from "../../src/jobs/failures.js";
 import { usedSince } from "../../src/jobs/key-removal.js";
-import { isOurs } from "../../src/jobs/rotate/reconcile.js";
+import { attributionOf } from "../../src/jobs/rotate/reconcile.js";
 import { VaultError } from "../../src/vault/port.js";
 
 describe("backoffDelay", () => {
@@ -70,18 +70,18 @@ describe("classifyFailure", () => {
   });
 });
 
-describe("isOurs (orphan attribution)", () => {
+describe("attributionOf (orphan attribution)", () => {
   const startedAt = Date.parse("2026-03-10T04:00:00Z"); // 12:00 in UTC+8
   const attempt = { attemptId: "a", attemptStart: startedAt, createGuard: { knownKeyIds: ["AKIDOLD"], startedAt } };
   const key = (accessKeyId: string, createTime: string) => ({ accessKeyId, status: "Active" as const, createTime });
-  it("claims the recorded new key, and under the guard an unknown key created around the call", () => {
-    expect(isOurs(key("AKIDNEW", "2020-01-01 00:00:00"), { attemptId: "a", attemptStart: 0, newKeyId: "AKIDNEW" })).toBe(true);
-    expect(isOurs(key("AKIDLOST", "2026-03-10 12:00:01"), attempt)).toBe(true);
+  it("claims the recorded new key as provably ours, and under the guard an unknown key created around the call only as guarded", () => {
+    expect(attributionOf(key("AKIDNEW", "2020-01-01 00:00:00"), { attemptId: "a", attemptStart: 0, newKeyId: "AKIDNEW" })).toBe("recorded");
+    expect(attributionOf(key("AKIDLOST", "2026-03-10 12:00:01"), attempt)).toBe("guarded");
   });
-  it("never claims a key known before the call, one created days away from it, or one with an unreadable time", () => {
-    expect(isOurs(key("AKIDOLD", "2026-03-10 12:00:01"), attempt)).toBe(false);
-    expect(isOurs(key("AKIDLATER", "2026-03-13 12:00:00"), attempt)).toBe(false);
-    expect(isOurs(key("AKIDODD", "soon"), attempt)).toBe(false);
-    expect(isOurs(key("AKIDANY", "2026-03-10 12:00:01"), { attemptId: "a", attemptStart: startedAt })).toBe(false);
+  it("never attributes a key known before the call, one created days away from it, or one with an unreadable time", () => {
+    expect(attributionOf(key("AKIDOLD", "2026-03-10 12:00:01"), attempt)).toBeNull();
+    expect(attributionOf(key("AKIDLATER", "2026-03-13 12:00:00"), attempt)).toBeNull();
+    expect(attributionOf(key("AKIDODD", "soon"), attempt)).toBeNull();
+    expect(attributionOf(key("AKIDANY", "2026-03-10 12:00:01"), { attemptId: "a", attemptStart: startedAt })).toBeNull();
   });
 });

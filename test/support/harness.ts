@@ -3,6 +3,7 @@
 // and every SecretAccessKey the test side ever saw (for the secret scan).
 import { randomUUID } from "node:crypto";
 import { Writable } from "node:stream";
+import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { Redis } from "ioredis";
 import { inject } from "vitest";
 import { createCamClient } from "../../src/cam/client.js";
@@ -52,6 +53,12 @@ export interface RigOptions {
   observer?: EngineObserver;
   /** Wraps the CAM client, e.g. to inject a fault in one call. */
   wrapCam?: (cam: CamApi) => CamApi;
+  /** A private Redis (e.g. one the test pauses); default the run's shared one. */
+  redisUrl?: string;
+  /** The Secrets Manager client under the vault, e.g. one with a fault middleware; default a plain one. */
+  vaultClient?: SecretsManagerClient;
+  /** Wraps the vault the engine uses (seeding and checks use the plain one), e.g. to time its calls. */
+  wrapVault?: (vault: Vault) => Vault;
 }
 
 export interface SeededKey {
@@ -121,7 +128,7 @@ export async function createRig(options: RigOptions = {}): Promise<Rig> {
   const nameTemplate = `t-${randomUUID()}/{account}/{uin}`;
   const motoUrl = options.motoUrl ?? inject("motoUrl");
   const rawConfig = {
-    redis: { url: inject("redisUrl"), prefix },
+    redis: { url: options.redisUrl ?? inject("redisUrl"), prefix },
     vault: { type: "aws-secrets-manager", region: "us-east-1", endpoint: motoUrl, nameTemplate },
     accounts: [{
       name: ACCOUNT, endpoint: sim.url, credentials: CREDENTIAL_ENV,
@@ -138,7 +145,8 @@ export async function createRig(options: RigOptions = {}): Promise<Rig> {
 
   const redis = new Redis(config.redis.url, { maxRetriesPerRequest: null });
   const vault = createAwsSecretsManagerVault({ region: "us-east-1", endpoint: motoUrl, nameTemplate,
-    credentials: TEST_AWS_CREDENTIALS, maxAttempts: 1, requestTimeoutMs: 2_000 });
+    credentials: TEST_AWS_CREDENTIALS, maxAttempts: 1, requestTimeoutMs: 2_000,
+    ...(options.vaultClient ? { client: options.vaultClient } : {}) });
   const ref = (uin = USER_UIN): SecretRef => ({ account: ACCOUNT, uin });
   await seedVault(vault, ref, users, seeded);
 
@@ -155,7 +163,8 @@ export async function createRig(options: RigOptions = {}): Promise<Rig> {
     createdKeyIds.add(made.accessKeyId);
   });
   const cam = options.wrapCam ? options.wrapCam(client) : client;
-  const engine = createRotationEngine({ config, connection: redis, vault, camFor: () => cam, log, recordKey: TEST_RECORD_KEY,
+  const engine = createRotationEngine({ config, connection: redis, vault: options.wrapVault ? options.wrapVault(vault) : vault,
+    camFor: () => cam, log, recordKey: TEST_RECORD_KEY,
     ...(options.observer ? { observer: options.observer } : {}), tuning: TEST_TUNING });
   const worker = options.worker === false ? undefined : engine.startWorker({ concurrency: options.concurrency ?? 2 });
 

@@ -1,4 +1,5 @@
-// Faults queued through POST /_sim/faults. Each applies to the next `times` admitted requests of its action (or
+// Faults queued through POST /_sim/faults (nullAccessKey: CreateAccessKey succeeds, answering AccessKey: null).
+// Each applies to the next `times` admitted requests of its action (or
 // of any action, "*"), in the order queued.
 import { z } from "zod";
 import { CAM_ACTIONS } from "../actions.js";
@@ -26,7 +27,12 @@ export const faultSchema = z.discriminatedUnion("fault", [
   }),
   z.strictObject({ ...common, fault: z.literal("garbage") }),
   z.strictObject({ ...common, fault: z.literal("lostResponse") }),
-], { error: 'expected "fault" to be one of error, latency, http, garbage, lostResponse' });
+  // CAM documents CreateAccessKey's AccessKey as possibly null: the key is created, the answer does not show it.
+  z.strictObject({
+    action: z.literal("CreateAccessKey", { error: 'nullAccessKey applies to "CreateAccessKey" only' }),
+    times: positiveInt.default(1), fault: z.literal("nullAccessKey"),
+  }),
+], { error: 'expected "fault" to be one of error, latency, http, garbage, lostResponse, nullAccessKey' });
 
 export const faultListSchema = z.array(faultSchema, { error: "expected a list of faults" });
 

@@ -211,9 +211,12 @@ export class CamSimulator {
         case "lostResponse":
           lost = true;
           break;
+        case "nullAccessKey":
+          break;
       }
       const body = this.run(action, request.body, key.authenticatesAs ?? key.uin, entry);
-      return finish("OK", { kind: "json", body: successEnvelope(body, requestId) });
+      const answer = fault?.fault === "nullAccessKey" ? { ...body, AccessKey: null } : body;
+      return finish("OK", { kind: "json", body: successEnvelope(answer, requestId) });
     } catch (error) {
       const failure = error instanceof SimApiError ? error
         : new SimApiError("InternalError", `simulator failure: ${(error as Error).message}`);

@@ -55,6 +55,8 @@ export interface InFlightKey {
   secretAccessKey?: string;
   /** Set once the vault holds it as AWSPENDING. */
   versionId?: string;
+  /** Fresh from CreateAccessKey: Redis writes before the vault write wait no later than this (hand-off.ts). */
+  handOffBy?: number;
 }
 
 export function emit(deps: RotationDeps, run: RotationRun, event: Omit<NewEvent, "account" | "uin">): Promise<string> {

@@ -4,13 +4,15 @@
 //   Only the retirement decides that the key is out of use (past deactivateAfter, no reported use allowing for
 //   CAM's last-used lag); seconds after promotion "unused since" means nothing. The retire job wakes the rotation.
 // - An operator approved removing it: deactivate and delete it.
-// - Anything else (a foreign key, policy "flag-only"): flag it and park (P3).
+// - Anything else (a foreign key, policy "flag-only"): flag it and park (P3). A key already flagged as appeared
+//   during a create of unknown outcome keeps that reason.
 // The key the vault holds as current is never a candidate (P2).
 import type { AccessKey } from "../../cam/types.js";
 import type { FlaggedKey } from "../engine.js";
 import { removeKey } from "../key-removal.js";
 import { RotationParked } from "../failures.js";
 import { emit, type RotationDeps, type RotationRun, type Snapshot } from "./context.js";
+import { flagKey } from "./flag-key.js";
 
 /** Why a rotation waits for its previous key's retirement (progress, events and `status` show it). */
 export const GRACE_REASON = "previous key in grace period";
@@ -36,7 +38,7 @@ export async function makeRoom(deps: RotationDeps, run: RotationRun, snapshot: S
       await emit(deps, run, { step: "makeRoom", type: "key-removed", keyId: candidate.accessKeyId, detail: decision.why });
       return keys.filter((key) => key.accessKeyId !== candidate.accessKeyId);
     case "park":
-      await flag(deps, run, candidate.accessKeyId, decision.reason);
+      await flagKey(deps, run, "makeRoom", candidate.accessKeyId, decision.reason);
       throw new RotationParked(candidate.accessKeyId, decision.reason);
     case "await-retirement":
       await ensureRetirement(deps, run, snapshot, candidate.accessKeyId);
@@ -58,7 +60,9 @@ function candidateFor(keys: AccessKey[], currentKeyId: string | undefined): Acce
 async function decide(deps: RotationDeps, snapshot: Snapshot, candidate: AccessKey): Promise<Removal> {
   const flagged = await deps.flags.get(candidate.accessKeyId);
   if (flagged?.status === "approved") return { kind: "remove", why: "removal approved by an operator" };
-  if (snapshot.vault.previous?.accessKeyId !== candidate.accessKeyId) return { kind: "park", reason: "foreign-key" };
+  if (snapshot.vault.previous?.accessKeyId !== candidate.accessKeyId) {
+    return { kind: "park", reason: flagged?.reason === "unproven-create" ? "unproven-create" : "foreign-key" };
+  }
   if (candidate.status === "Inactive") return { kind: "remove", why: "our previous key, already Inactive" };
   if (deps.account.overLimit === "flag-only") return { kind: "park", reason: "flag-only-policy" };
   return { kind: "await-retirement" };
@@ -77,16 +81,6 @@ async function ensureRetirement(deps: RotationDeps, run: RotationRun, snapshot: 
   if (!Number.isFinite(retiredAt)) retiredAt = deps.clock();
   await deps.retirements.schedule({ account: run.account, uin: run.uin, accessKeyId: keyId, phase: "deactivate", retiredAt },
     deps.account.retire.deactivateAfter);
-}
-
-async function flag(deps: RotationDeps, run: RotationRun, accessKeyId: string, reason: FlaggedKey["reason"]): Promise<void> {
-  if (await deps.flags.isDismissed(accessKeyId)) return; // The operator said no; stay parked quietly.
-  const { flag: stored, created } = await deps.flags.raise({ account: run.account, uin: run.uin, accessKeyId, reason,
-    flaggedAt: deps.clock() });
-  if (!created) return;
-  deps.log.warn({ account: run.account, uin: run.uin, keyId: accessKeyId, reason }, "key flagged for removal; rotation parked");
-  await emit(deps, run, { step: "makeRoom", type: "key-flagged", keyId: accessKeyId, detail: reason });
-  deps.observer?.keyFlagged?.(stored);
 }
 
 /** Flags (and dismissals) of this user's keys that are gone (removed by someone) are moot. */

@@ -13,7 +13,9 @@ export async function promote(deps: RotationDeps, run: RotationRun, snapshot: Sn
   const attempt = snapshot.progress.attempt;
   const described = await deps.vault.describe(run.ref);
   if (described.current?.accessKeyId === key.accessKeyId) {
-    // Guard: already promoted (by a run that died before recording it).
+    // Guard: already promoted (by a run that died before recording it). Promoting again only finishes the
+    // second label move: a pending label left on the current version would be taken for work in progress.
+    await retryNow(() => deps.vault.promote(run.ref, described.current!.versionId), deps.sleep);
     return { oldKeyId: attempt?.oldKeyId ?? described.previous?.accessKeyId ?? null,
       promotedAt: attempt?.promotedAt ?? deps.clock() };
   }

@@ -1,19 +1,23 @@
 // Step 2, reconcile: make what CAM holds agree with what the vault and the progress record say, and decide
 // where this run resumes.
-// - The new key already current in the vault: only retirement is left.
+// - A pending label on the current version: a finished rotation whose second label move failed or was cut
+//   short, never work in progress. The label is removed; the run goes on as its attempt says.
+// - This attempt's new key already current in the vault (it recorded the promotion): only retirement is left.
 // - A pending vault version whose key is Active in CAM: resume at verify (its secret is in the vault).
 // - A pending version whose key is not listed: CAM may list a new key late (listing-lag.ts), so the key itself
 //   decides: resume at verify, which deletes it and discards the version if it never authenticates.
 // - A pending version whose key is Inactive: stale, discard the label.
-// - Our new key (its id recorded) that the vault does not hold, or, while a CreateAccessKey's answer is unknown,
-//   a key the user did not hold before that call and the vault does not hold: an orphan whose secret is lost
-//   (crash, lost response). Delete it (P1). Keys the vault holds are never touched (P2), nor keys that appeared
-//   without a create of ours in flight (P3).
+// - Our new key (its id recorded) that the vault does not hold: an orphan whose secret is lost (crash, lost
+//   response). Delete it (P1). Keys the vault holds are never touched (P2).
+// - While a CreateAccessKey's outcome is unknown (the create guard), a key the user did not hold before that
+//   call and the vault does not hold may be ours or someone else's: flag it, never delete it unapproved (P3).
 import type { AccessKey } from "../../cam/types.js";
 import { parseCamTime } from "../due.js";
 import { removeKey } from "../key-removal.js";
+import type { VaultDescription } from "../../vault/port.js";
 import type { AttemptRecord } from "../progress.js";
 import { checkVaultOfAttempt } from "./vault-of-attempt.js";
+import { flagKey } from "./flag-key.js";
 import { emit, keyIdsOf, type InFlightKey, type RotationDeps, type RotationRun, type Snapshot } from "./context.js";
 
 export type Resume =
@@ -28,7 +32,10 @@ export async function reconcile(deps: RotationDeps, run: RotationRun, snapshot: 
   let { keys, vault } = snapshot;
   let resume: Resume = { kind: "fresh" };
 
-  if (attempt?.newKeyId && vault.current?.accessKeyId === attempt.newKeyId) {
+  if (vault.pending && vault.pending.versionId === vault.current?.versionId) vault = await dropLeftoverPending(deps, run, vault);
+  // promotedAt is recorded before the label moves: without it this attempt did not promote the current key, and
+  // reporting it as "rotated" would repeat an earlier rotation (or claim another actor's).
+  if (attempt?.newKeyId && attempt.promotedAt !== undefined && vault.current?.accessKeyId === attempt.newKeyId) {
     resume = { kind: "retire", newKeyId: attempt.newKeyId };
   } else if (vault.pending) {
     const pending = vault.pending;
@@ -52,10 +59,13 @@ export async function reconcile(deps: RotationDeps, run: RotationRun, snapshot: 
   }
 
   // Orphans exist only after one of our CreateAccessKey calls: the key it answered with (newKeyId), or while
-  // its answer is unknown (the create guard), a key that appeared around then.
+  // its answer is unknown (the create guard), a key that appeared around then, which is flagged instead.
   if (attempt && (attempt.newKeyId || attempt.createGuard)) {
     const held = keyIdsOf(vault);
-    for (const key of keys.filter((candidate) => !held.has(candidate.accessKeyId) && isOurs(candidate, attempt))) {
+    for (const key of keys.filter((candidate) => !held.has(candidate.accessKeyId))) {
+      const attribution = attributionOf(key, attempt);
+      if (attribution === "guarded") await flagKey(deps, run, "reconcile", key.accessKeyId, "unproven-create");
+      if (attribution !== "recorded") continue;
       await removeKey(deps.cam, run.uin, key);
       deps.log.warn({ account: run.account, uin: run.uin, keyId: key.accessKeyId }, "deleted orphan key (secret lost before it reached the vault)");
       await emit(deps, run, { step: "reconcile", type: "orphan-deleted", keyId: key.accessKeyId,
@@ -77,14 +87,28 @@ async function unlistedPendingKey(deps: RotationDeps, run: RotationRun, pending:
   return stored?.SecretId === pending.accessKeyId ? { accessKeyId: pending.accessKeyId, createTime: stored.CreateTime } : undefined;
 }
 
+async function dropLeftoverPending(deps: RotationDeps, run: RotationRun, vault: VaultDescription): Promise<VaultDescription> {
+  const leftover = vault.pending!;
+  await deps.vault.discardPending(run.ref, leftover.versionId);
+  deps.log.info({ account: run.account, uin: run.uin, keyId: leftover.accessKeyId }, "removed a leftover pending label from the current version");
+  await emit(deps, run, { step: "reconcile", type: "leftover-pending-removed", keyId: leftover.accessKeyId,
+    detail: `version ${leftover.versionId} is current; its rotation had finished` });
+  const { pending: _dropped, ...rest } = vault;
+  return rest;
+}
+
 /** A stale guard must not claim a key someone added much later; a day absorbs CreateTime's unknown zone. */
 const GUARD_WINDOW_MS = 86_400_000;
 
-/** Whether `key` is this attempt's own new key, by recorded id or by the create guard. */
-export function isOurs(key: AccessKey, attempt: AttemptRecord): boolean {
-  if (key.accessKeyId === attempt.newKeyId) return true;
+/**
+ * How `key` relates to this attempt's CreateAccessKey: "recorded" when it is the key the call answered with (or
+ * the one newcomer after a SUCCESS without AccessKey), provably ours; "guarded" when it appeared while the
+ * call's outcome was unknown, which is not proof; null otherwise.
+ */
+export function attributionOf(key: AccessKey, attempt: AttemptRecord): "recorded" | "guarded" | null {
+  if (key.accessKeyId === attempt.newKeyId) return "recorded";
   const guard = attempt.createGuard;
-  if (!guard || guard.knownKeyIds.includes(key.accessKeyId)) return false;
+  if (!guard || guard.knownKeyIds.includes(key.accessKeyId)) return null;
   const created = parseCamTime(key.createTime);
-  return created !== null && Math.abs(created - guard.startedAt) <= GUARD_WINDOW_MS;
+  return created !== null && Math.abs(created - guard.startedAt) <= GUARD_WINDOW_MS ? "guarded" : null;
 }

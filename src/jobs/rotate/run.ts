@@ -1,10 +1,12 @@
 // The rotate protocol end to end (architecture.md, "Rotation, step by step"). Each step checks before it acts;
-// `hooks` hears each step start and finish (job progress, events, metrics, the crash switch).
+// `hooks` hears each step start and finish (job progress, events, metrics, the crash switch); between create
+// and stage they are bounded, so the new secret is not held back from the vault (hand-off.ts).
 import type { RotationOutcome } from "../engine.js";
 import type { RotateStep } from "../queue.js";
 import { RotationError } from "../failures.js";
 import type { InFlightKey, RotationDeps, RotationRun, Snapshot } from "./context.js";
 import { create } from "./create.js";
+import { boundedBeforeVault, handOffDeadline } from "./hand-off.js";
 import { inspect } from "./inspect.js";
 import { makeRoom } from "./make-room.js";
 import { promote, type Promotion } from "./promote.js";
@@ -54,7 +56,7 @@ export async function rotateUser(deps: RotationDeps, run: RotationRun, hooks: St
   } else {
     const key = resume.kind === "verify" ? resume.key : await makeRoomAndCreate(deps, run, snapshot, hooks);
     if (resume.kind === "fresh") {
-      await hooks.begin("stage");
+      await boundedBeforeVault(deps, run, "the stage step", hooks.begin("stage"), key.handOffBy ?? handOffDeadline());
       await stage(deps, run, attempt.attemptId, key);
       await hooks.done("stage");
     }
@@ -82,7 +84,7 @@ async function makeRoomAndCreate(deps: RotationDeps, run: RotationRun, snapshot:
     await hooks.begin("create");
     const creation = await create(deps, run);
     if (creation.kind === "created") {
-      await hooks.done("create");
+      await boundedBeforeVault(deps, run, "the create step", hooks.done("create"), creation.key.handOffBy ?? handOffDeadline());
       return creation.key;
     }
     if (round >= ROOM_ROUNDS) {
