@@ -1,6 +1,6 @@
 // Builds the rotator's parts from the config: one Redis connection, the Redis rate gate with each account's
-// limits, a CAM client per account (credentials from the environment variables the config names), the vault,
-// and the rotation engine. The worker daemon and the admin commands both stand on this.
+// limits, a CAM client per account (credentials from the environment variables the config names), the vault
+// paced by its own quota gate, and the rotation engine. The worker daemon and the admin commands both stand on this.
 import type { Redis } from "ioredis";
 import { createCamClient, type CamCallObservation } from "../cam/client.js";
 import type { CallGate } from "../cam/limiter/gate.js";
@@ -14,6 +14,7 @@ import type { Logger } from "../log.js";
 import { createVault } from "../vault/index.js";
 import type { Vault } from "../vault/port.js";
 import { createConfiguredGate } from "./configured-gate.js";
+import { createConfiguredVaultGate, withVaultTurns } from "./configured-vault-gate.js";
 import { connectRedis } from "./redis.js";
 
 export interface RuntimeOptions {
@@ -97,9 +98,12 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
     clients.set(name, client);
     return client;
   };
-  const vault = await createVault(config.vault);
+  // The vault's quota is paced for every gate, the baselines' too: their rows compare CAM limiters.
+  const vaultGate = createConfiguredVaultGate(config, redis);
+  const vault = await createVault(config.vault, vaultGate ? { quota: vaultGate } : {});
+  const turns = configuredGate && vaultGate ? withVaultTurns(configuredGate, vaultGate) : configuredGate;
   const engine = createRotationEngine({
-    config, connection: redis, vault, camFor, log: options.log, recordKey, ...(configuredGate ? { turns: configuredGate } : {}),
+    config, connection: redis, vault, camFor, log: options.log, recordKey, ...(turns ? { turns } : {}),
     ...(options.engineObserver ? { observer: options.engineObserver } : {}),
   });
   return {
