@@ -1,8 +1,8 @@
-// Paces the AWS adapter's calls under the vault's quota gate. One middleware on the SDK client is the choke
-// point: every command the adapter sends passes it, and it sits inside the SDK's retry loop, so each attempt
-// (the SDK's own retries too) waits for a slot, and each ThrottlingException pushes the pool's slots back.
+// Paces the AWS adapter's calls under the vault's quota gate. The SDK client's middleware stack is the choke
+// point: every command the adapter sends passes it, inside the SDK's retry loop, so each attempt (the SDK's own
+// retries too) waits for a slot, and each ThrottlingException pushes the pool's slots back.
 import type { SecretsManagerClient, ServiceInputTypes, ServiceOutputTypes } from "@aws-sdk/client-secrets-manager";
-import type { FinalizeRequestMiddleware } from "@smithy/types";
+import type { DeserializeMiddleware, FinalizeRequestMiddleware, HandlerExecutionContext } from "@smithy/types";
 import type { VaultPool, VaultQuotaGate } from "../cam/limiter/vault-quota-gate.js";
 import { awsErrorCode } from "./aws-errors.js";
 
@@ -27,18 +27,30 @@ export function vaultPoolOf(operation: string): VaultPool | undefined {
   return Object.hasOwn(POOL_OF_OPERATION, name) ? POOL_OF_OPERATION[name] : undefined;
 }
 
+/**
+ * Two middlewares, one job. The slot is taken innermost, right before the HTTP handler, after signing and the
+ * SDK's other per-attempt work, so the request leaves as close to its slot as the SDK allows (a cold client
+ * spent half a second between an outer slot and the wire). The penalty is taken just inside the retry loop,
+ * where the answer has been parsed into an error code.
+ */
 export function paceVaultCalls(client: SecretsManagerClient, gate: VaultQuotaGate): void {
-  const pace: FinalizeRequestMiddleware<ServiceInputTypes, ServiceOutputTypes> = (next, context) => async (args) => {
-    const pool = vaultPoolOf(String(context.commandName));
-    if (!pool) return next(args);
-    await gate.admit(pool);
+  const poolOf = (context: HandlerExecutionContext) => vaultPoolOf(String(context.commandName));
+  const admit: DeserializeMiddleware<ServiceInputTypes, ServiceOutputTypes> = (next, context) => async (args) => {
+    const pool = poolOf(context);
+    if (pool) await gate.admit(pool);
+    return next(args);
+  };
+  const penalize: FinalizeRequestMiddleware<ServiceInputTypes, ServiceOutputTypes> = (next, context) => async (args) => {
     try {
       return await next(args);
     } catch (error) {
-      if (awsErrorCode(error) === "ThrottlingException") await gate.penalize(pool);
+      const pool = poolOf(context);
+      if (pool && awsErrorCode(error) === "ThrottlingException") await gate.penalize(pool);
       throw error;
     }
   };
-  client.middlewareStack.addRelativeTo(pace,
-    { relation: "after", toMiddleware: "retryMiddleware", name: "camRotatorVaultQuota", override: true });
+  client.middlewareStack.addRelativeTo(penalize,
+    { relation: "after", toMiddleware: "retryMiddleware", name: "camRotatorVaultQuotaPenalty", override: true });
+  client.middlewareStack.addRelativeTo(admit,
+    { relation: "after", toMiddleware: "deserializerMiddleware", name: "camRotatorVaultQuotaSlot", override: true });
 }

@@ -26,11 +26,11 @@ afterAll(async () => {
   await proxy.close();
 });
 
-/** Sends `count` calls at once; resolves to the error name of each ("OK" for an answer moto gave). */
-async function send(count: number, command: () => Parameters<SecretsManagerClient["send"]>[0]): Promise<string[]> {
+/** Makes `count` calls at once; resolves to the error name of each ("OK" for an answer moto gave). */
+async function send(count: number, call: () => Promise<unknown>): Promise<string[]> {
   return Promise.all(Array.from({ length: count }, async () => {
     try {
-      await client.send(command());
+      await call();
       return "OK";
     } catch (error) {
       return (error as Error).name;
@@ -39,7 +39,7 @@ async function send(count: number, command: () => Parameters<SecretsManagerClien
 }
 
 const missing = () => `throttle-${randomUUID()}`;
-const put = () => new PutSecretValueCommand({ SecretId: missing(), SecretString: "{}" });
+const put = () => client.send(new PutSecretValueCommand({ SecretId: missing(), SecretString: "{}" }));
 const countOf = (names: string[], name: string) => names.filter((each) => each === name).length;
 
 describe("throttling vault proxy", () => {
@@ -51,7 +51,8 @@ describe("throttling vault proxy", () => {
     expect(countOf(first, "ThrottlingException")).toBe(0);
     expect(proxy.passed.writes).toHaveLength(50);
     // The pool is shared: a label move is a write too.
-    const stage = () => new UpdateSecretVersionStageCommand({ SecretId: missing(), VersionStage: "AWSCURRENT", MoveToVersionId: randomUUID() });
+    const stage = () => client.send(new UpdateSecretVersionStageCommand({ SecretId: missing(), VersionStage: "AWSCURRENT",
+      MoveToVersionId: randomUUID() }));
     expect(await send(1, stage)).toEqual(["ThrottlingException"]);
     expect(proxy.throttled.writes).toBe(1);
     now += 999;
@@ -65,7 +66,7 @@ describe("throttling vault proxy", () => {
     proxy.reset();
     now += 10_000;
     await send(50, put);
-    const error = await client.send(put()).catch((caught: unknown) => caught);
+    const error = await put().catch((caught: unknown) => caught);
     const facts = awsErrorFacts(error);
     expect(facts).toEqual({ code: "ThrottlingException", httpStatus: 400 });
     expect(classifyAwsError(facts)).toBe("transient");
@@ -75,11 +76,11 @@ describe("throttling vault proxy", () => {
     proxy.reset();
     now += 10_000;
     expect(countOf(await send(50, put), "ThrottlingException")).toBe(0);
-    const tag = () => new TagResourceCommand({ SecretId: missing(), Tags: [{ Key: "k", Value: "v" }] });
+    const tag = () => client.send(new TagResourceCommand({ SecretId: missing(), Tags: [{ Key: "k", Value: "v" }] }));
     expect(countOf(await send(50, tag), "ThrottlingException")).toBe(0);
     expect(await send(1, tag)).toEqual(["ThrottlingException"]);
-    const reads = [...await send(60, () => new GetSecretValueCommand({ SecretId: missing() })),
-      ...await send(60, () => new DescribeSecretCommand({ SecretId: missing() }))];
+    const reads = [...await send(60, () => client.send(new GetSecretValueCommand({ SecretId: missing() }))),
+      ...await send(60, () => client.send(new DescribeSecretCommand({ SecretId: missing() })))];
     expect(countOf(reads, "ThrottlingException")).toBe(0);
     expect(countOf(reads, "ResourceNotFoundException")).toBe(120);
     expect(proxy.throttled).toEqual({ writes: 0, tags: 1 });

@@ -27,8 +27,11 @@ export class VaultQuotaDeferral extends Error {
   }
 }
 
-export type VaultLimiterEvent = { scope: string; pool: VaultPool; waitMs: number;
-  kind: "admitted" | "deferred" | "penalized" | "missed" };
+/** As the CAM gate's LimiterEvent: waitMs is the sleep, the retry-after, the new back-off or how late. */
+export type VaultLimiterEvent = { scope: string; pool: VaultPool; waitMs: number } & (
+  /** slotMs: the reserved slot, epoch ms on Redis's clock; the call went out no earlier. */
+  | { kind: "admitted"; slotMs: number }
+  | { kind: "deferred" | "penalized" | "missed" });
 
 export interface VaultQuotaGate {
   /** e.g. "us-east-1", or "us-east-1@http://127.0.0.1:5055" for a non-AWS endpoint. */
@@ -79,7 +82,7 @@ export function createVaultQuotaGate(options: VaultQuotaGateOptions): VaultQuota
   const scripts = defineLimiterScripts(options.redis);
   const { scope } = options;
   const key = (pool: VaultPool | "rotationTurn") => vaultLimiterKey(options.prefix, scope, pool);
-  const emit = (pool: VaultPool, kind: VaultLimiterEvent["kind"], waitMs: number) =>
+  const emit = (pool: VaultPool, kind: "deferred" | "penalized" | "missed", waitMs: number) =>
     options.observe?.({ scope, pool, kind, waitMs });
 
   return {
@@ -91,7 +94,8 @@ export function createVaultQuotaGate(options: VaultQuotaGateOptions): VaultQuota
         emit(pool, "deferred", admission.retryAfterMs);
         throw new VaultQuotaDeferral(scope, pool, admission.retryAfterMs);
       }
-      emit(pool, "admitted", admission.reservation.waitUs / 1000);
+      const { waitUs, slotUs } = admission.reservation;
+      options.observe?.({ scope, pool, kind: "admitted", waitMs: waitUs / 1000, slotMs: slotUs / 1000 });
     },
     async penalize(pool) {
       const waitUs = await scripts.pushBackSlot(key(pool), Math.round(timing.penaltyMs * 1000));
