@@ -37,7 +37,8 @@ export function paceVaultCalls(client: SecretsManagerClient, gate: VaultQuotaGat
   const poolOf = (context: HandlerExecutionContext) => vaultPoolOf(String(context.commandName));
   const admit: DeserializeMiddleware<ServiceInputTypes, ServiceOutputTypes> = (next, context) => async (args) => {
     const pool = poolOf(context);
-    if (pool) await gate.admit(pool);
+    // PutSecretValue carries a new key's secret that lives only in memory until it is stored: it waits longer.
+    if (pool) await gate.admit(pool, { patient: String(context.commandName) === "PutSecretValueCommand" });
     return next(args);
   };
   const penalize: FinalizeRequestMiddleware<ServiceInputTypes, ServiceOutputTypes> = (next, context) => async (args) => {

@@ -1,7 +1,8 @@
 // vault.rateLimits: the AWS vault's request quotas per pool, defaulting to AWS's 50/s each; bad values are
 // refused naming the path and the value; the file vault has no quota to configure.
 import { describe, expect, it } from "vitest";
-import { ConfigError, parseConfig } from "../../src/config/index.js";
+import { parseConfig } from "../../src/config/index.js";
+import { problems } from "./problems.js";
 
 const withVault = (vault: Record<string, unknown>) => ({
   vault,
@@ -9,16 +10,6 @@ const withVault = (vault: Record<string, unknown>) => ({
     users: [100000000011], schedule: "0 3 * * *", maxKeyAgeDays: 90 }],
 });
 const aws = (extra: Record<string, unknown> = {}) => withVault({ type: "aws-secrets-manager", region: "us-east-1", ...extra });
-
-function problems(raw: unknown): string[] {
-  try {
-    parseConfig(raw, "test.yaml", {});
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).problems;
-  }
-  throw new Error("expected a ConfigError");
-}
 
 describe("vault.rateLimits", () => {
   it("defaults to AWS Secrets Manager's quotas, 50 writes and 50 tag calls per second", () => {

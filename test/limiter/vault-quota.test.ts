@@ -121,7 +121,7 @@ describe("vault quota gate", () => {
     expect(penalties.every((event) => event.pool === "writes" && event.waitMs >= 990)).toBe(true);
   });
 
-  it("defers past maxWait: the adapter rejects with VaultQuotaDeferral, which the job treats as a wait, not a failure", async () => {
+  it("defers past maxWait (the adapter rejects with VaultQuotaDeferral, a wait to the job), except the staging write", async () => {
     const quota = gate(`t-${randomUUID()}`, { writes: 1, maxWaitMs: 100 });
     const paced = vault(uniqueTemplate(), quota);
     const ref = { account: "main", uin: 100_000_000_011 };
@@ -133,6 +133,11 @@ describe("vault quota gate", () => {
     const failure = classifyFailure(error);
     expect(failure.kind).toBe("deferred");
     expect(failure.kind === "deferred" && failure.retryAfterMs).toBeGreaterThan(100);
+    // PutSecretValue carries a secret held only in memory: it waits for its slot (a second away) past maxWait.
+    const other = { account: "main", uin: 100_000_000_012 };
+    const started = Date.now();
+    await paced.stagePending(other, rotationToken(other.account, other.uin, randomUUID()), makePayload(other));
+    expect(Date.now() - started).toBeGreaterThan(500);
   });
 
   it("hands out rotation turns three write slots apart, two turns ahead", async () => {

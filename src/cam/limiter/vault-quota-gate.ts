@@ -16,6 +16,13 @@ export const DEFAULT_VAULT_RATE_LIMITS: Readonly<Record<VaultPool, number>> = { 
 /** A rotation's calls from the writes pool: PutSecretValue (stage), then two UpdateSecretVersionStage (promote). */
 export const VAULT_WRITES_PER_ROTATION = 3;
 
+/**
+ * A staged secret exists only in memory until PutSecretValue stores it; deferring the job there means deleting
+ * the new key again. Rotation turns keep the writes pool's queue short, so such a call waits for its slot this
+ * long instead of limiter.maxWait.
+ */
+export const PATIENT_WAIT_MS = 30_000;
+
 /** Rotation turns of a scope run this many turns ahead, like the CAM gate's (a few rotations always ready). */
 const VAULT_TURN_LEAD = 2;
 
@@ -36,8 +43,11 @@ export type VaultLimiterEvent = { scope: string; pool: VaultPool; waitMs: number
 export interface VaultQuotaGate {
   /** e.g. "us-east-1", or "us-east-1@http://127.0.0.1:5055" for a non-AWS endpoint. */
   readonly scope: string;
-  /** Resolves when one call from `pool` may be sent; rejects with VaultQuotaDeferral beyond maxWaitMs. */
-  admit(pool: VaultPool): Promise<void>;
+  /**
+   * Resolves when one call from `pool` may be sent; rejects with VaultQuotaDeferral beyond maxWaitMs, or beyond
+   * patientWaitMs for a `patient` call (one that carries a secret held only in memory: deferring it costs the key).
+   */
+  admit(pool: VaultPool, options?: { patient?: boolean }): Promise<void>;
   /** The vault answered ThrottlingException although we kept the quota: someone else shares it. */
   penalize(pool: VaultPool): Promise<void>;
   /**
@@ -55,6 +65,8 @@ export interface VaultQuotaGateOptions {
   limits?: Partial<Record<VaultPool, number>>;
   /** As RedisGateOptions: the wait bound, the penalty and the safety margin, in ms. */
   maxWaitMs?: number;
+  /** The wait bound of a patient call. Default PATIENT_WAIT_MS, and never below maxWaitMs. */
+  patientWaitMs?: number;
   penaltyMs?: number;
   safetyMarginMs?: number;
   observe?: (event: VaultLimiterEvent) => void;
@@ -72,6 +84,7 @@ export function vaultLimiterKey(prefix: string, scope: string, pool: VaultPool |
 export function createVaultQuotaGate(options: VaultQuotaGateOptions): VaultQuotaGate {
   if (options.prefix === "") throw new Error("createVaultQuotaGate: prefix must not be empty");
   const timing = gateTiming("createVaultQuotaGate", options);
+  const patientTiming = { ...timing, maxWaitMs: Math.max(timing.maxWaitMs, options.patientWaitMs ?? PATIENT_WAIT_MS) };
   const intervals = Object.fromEntries(VAULT_POOLS.map((pool) => {
     const limit = options.limits?.[pool] ?? DEFAULT_VAULT_RATE_LIMITS[pool];
     if (!(Number.isFinite(limit) && limit > 0)) {
@@ -87,8 +100,9 @@ export function createVaultQuotaGate(options: VaultQuotaGateOptions): VaultQuota
 
   return {
     scope,
-    async admit(pool) {
-      const admission = await admitSlot((maxWaitUs) => scripts.reserveSlot(key(pool), intervals[pool], maxWaitUs), timing,
+    async admit(pool, admitOptions) {
+      const admission = await admitSlot((maxWaitUs) => scripts.reserveSlot(key(pool), intervals[pool], maxWaitUs),
+        admitOptions?.patient ? patientTiming : timing,
         (lateMs) => emit(pool, "missed", lateMs));
       if (admission.kind === "deferred") {
         emit(pool, "deferred", admission.retryAfterMs);
