@@ -7,7 +7,7 @@ import type { RowResult } from "./row.js";
 
 const COLUMNS: Array<[string, (row: RowResult) => string]> = [
   ["limiter", (row) => row.limiter + (row.safetyMarginMs === undefined ? "" : ` (margin ${row.safetyMarginMs} ms)`) +
-    (row.order === "interleaved" ? " (interleaved)" : "")],
+    (row.order === "interleaved" ? " (interleaved)" : "") + (row.vaultWrites === undefined ? "" : ` (vault ${row.vaultWrites} writes/s)`)],
   ["procs", (row) => String(row.processes)],
   ["accts", (row) => String(row.accounts)],
   ["limit/s", (row) => String(row.createLimit)],
@@ -16,6 +16,7 @@ const COLUMNS: Array<[string, (row: RowResult) => string]> = [
   ["rot/s", (row) => row.rotationsPerSecond.toFixed(2)],
   ["ratio", (row) => row.ratio.toFixed(3)],
   ["throttled", (row) => String(row.throttled)],
+  ["vault throttled", (row) => (row.vaultQuota ? String(row.vaultQuota.throttled) : "-")],
   ["max Create/1s", (row) => String(row.createAccessKeyMaxPerSecond)],
   ["p50 ms", (row) => String(row.p50Ms)],
   ["p99 ms", (row) => String(row.p99Ms)],
@@ -53,6 +54,19 @@ export type Summary = Pick<RowResult, "ratio" | "throttled" | "p50Ms" | "p99Ms" 
     rateLimiterFlexible: BaselineSummary | null;
   };
   fleet: { users: number; sweepSeconds: number; redisBytesPerUser: number } | null;
+  vaultQuota: VaultQuotaSummary | null;
+}
+
+/** The vault-quota row: its ratio is against the lower of the accounts' CAM limit and the vault's writes pool. */
+export type VaultQuotaSummary = Pick<RowResult, "accounts" | "createLimit" | "vaultWrites" | "rotationsPerSecond" | "ratio" |
+  "throttled"> & { vaultThrottled: number; maxWritesPerSecond: number; rotationsPerSecondLimit: number };
+
+export function summarizeVaultQuota(rows: RowResult[]): VaultQuotaSummary | null {
+  const row = rows.find((each) => each.vaultQuota !== null);
+  if (!row?.vaultQuota) return null;
+  return { accounts: row.accounts, createLimit: row.createLimit, vaultWrites: row.vaultWrites, rotationsPerSecond: row.rotationsPerSecond,
+    ratio: row.ratio, throttled: row.throttled, vaultThrottled: row.vaultQuota.throttled,
+    maxWritesPerSecond: row.vaultQuota.maxWritesPerSecond, rotationsPerSecondLimit: row.vaultQuota.rotationsPerSecondLimit };
 }
 
 /** The headline: ours, the real limit of 5/s, the most processes, one account; baselines on the same workload. */
@@ -60,7 +74,8 @@ export function summarize(rows: RowResult[], fleet: FleetResult | null): Summary
   const realLimit = (row: RowResult) => row.createLimit === 5;
   const mostProcesses = Math.max(...rows.filter((row) => row.limiter === "ours" && realLimit(row)).map((row) => row.processes));
   const pick = (limiter: RowResult["limiter"], accounts: number) => rows.find((row) => row.limiter === limiter && realLimit(row) &&
-    row.accounts === accounts && row.processes === mostProcesses && row.safetyMarginMs === undefined && row.order !== "interleaved");
+    row.accounts === accounts && row.processes === mostProcesses && row.safetyMarginMs === undefined && row.order !== "interleaved" &&
+    row.vaultWrites === undefined);
   const headline = pick("ours", 1);
   if (!headline) throw new Error("no row of ours at 5/s with one account");
   const baseline = (limiter: RowResult["limiter"]) => {
@@ -74,6 +89,7 @@ export function summarize(rows: RowResult[], fleet: FleetResult | null): Summary
     perAccountRatio: pick("ours", 3)?.perAccountRatio ?? null,
     baselines: { bullmq: baseline("bullmq"), rateLimiterFlexible: baseline("rateLimiterFlexible") },
     fleet: fleet ? { users: fleet.users, sweepSeconds: fleet.sweepSeconds, redisBytesPerUser: fleet.redisBytesPerUser } : null,
+    vaultQuota: summarizeVaultQuota(rows),
   };
 }
 

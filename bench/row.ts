@@ -10,11 +10,13 @@ import { silentLogger } from "../src/log.js";
 import { createVault } from "../src/vault/index.js";
 import { maxInRollingWindow } from "../src/cam/limiter/rolling-window.js";
 import type { ActionCounters, LoggedRequest } from "../src/cam/simulator/index.js";
+import { DEFAULT_VAULT_RATE_LIMITS, VAULT_WRITES_PER_ROTATION } from "../src/cam/limiter/vault-quota-gate.js";
 import { concurrently } from "./concurrently.js";
 import { callsBetween, EventFollower, percentile, prefixMemory, round, sampleRedis, steadyRate, type RedisSample } from "./measure.js";
 import { buildFleet, fillVault, userIndex, workerConfig, type Fleet } from "./population.js";
 import { CLI, daemonReady, jsonReady, metricsUrlOf, startProcess, type ManagedProcess } from "./processes.js";
 import type { BenchWorld } from "./rig.js";
+import { startThrottlingVault, type ThrottlingVault } from "./throttling-vault.js";
 
 export type LimiterKind = "ours" | "bullmq" | "rateLimiterFlexible";
 
@@ -31,6 +33,21 @@ export interface RowSpec {
   safetyMarginMs?: number;
   /** How the backlog is queued: each account's users in one block (default, as per-account sweeps do) or in turns. */
   order?: "blocks" | "interleaved";
+  /**
+   * The vault-quota row: moto behind a proxy that throttles like AWS (bench/throttling-vault.ts) at this many
+   * writes per second, and the same figure as the workers' vault.rateLimits.writes. Moto only.
+   */
+  vaultWrites?: number;
+}
+
+/** The vault-quota row's figures (null in the other rows). */
+export interface VaultQuotaFigures {
+  /** ThrottlingException answers of the proxy, writes and tags pools, retries included (target 0). */
+  throttled: number;
+  /** The most writes the proxy let through in any rolling second (the quota is vaultWrites). */
+  maxWritesPerSecond: number;
+  /** vaultWrites / VAULT_WRITES_PER_ROTATION: the rotations per second the writes pool allows. */
+  rotationsPerSecondLimit: number;
 }
 
 export interface RowResult extends RowSpec {
@@ -39,8 +56,9 @@ export interface RowResult extends RowSpec {
   /** Seconds between the first and the last completed rotation. */
   seconds: number;
   rotationsPerSecond: number;
-  /** rotationsPerSecond / (createLimit x accounts). */
+  /** rotationsPerSecond / the lower limit: createLimit x accounts, or the vault's writes pool in the vault-quota row. */
   ratio: number;
+  vaultQuota: VaultQuotaFigures | null;
   perAccountRatio: Record<string, number>;
   /** RequestLimitExceeded answers of the simulator's rolling windows, every action, retries included. */
   throttled: number;
@@ -85,7 +103,23 @@ interface PreparedRow {
 
 export async function runRow(world: BenchWorld, spec: RowSpec, rowId: string,
   log: (line: string) => void = () => undefined): Promise<{ result: RowResult; capture: RowCapture }> {
-  const row = await prepareRow(world, spec, rowId);
+  const proxy = await startVaultProxy(world, spec);
+  try {
+    return await runRowWith(world, spec, rowId, log, proxy);
+  } finally {
+    await proxy?.close();
+  }
+}
+
+async function startVaultProxy(world: BenchWorld, spec: RowSpec): Promise<ThrottlingVault | undefined> {
+  if (spec.vaultWrites === undefined) return undefined;
+  if (!world.moto) throw new Error("the vault-quota row needs moto (--vault moto)");
+  return startThrottlingVault({ targetPort: world.moto.port, limits: { writes: spec.vaultWrites, tags: DEFAULT_VAULT_RATE_LIMITS.tags } });
+}
+
+async function runRowWith(world: BenchWorld, spec: RowSpec, rowId: string, log: (line: string) => void,
+  proxy: ThrottlingVault | undefined): Promise<{ result: RowResult; capture: RowCapture }> {
+  const row = await prepareRow(world, spec, rowId, proxy);
   const env = { ...world.baseEnv, ...row.fleet.env };
   const workers = Array.from({ length: spec.processes }, (_, index) => startWorker(spec.limiter, row.configPath, env, index));
   try {
@@ -100,7 +134,7 @@ export async function runRow(world: BenchWorld, spec: RowSpec, rowId: string,
     const vaultCpuMs = vaultCpuStart === undefined || vaultCpuEnd === undefined ? undefined : vaultCpuEnd - vaultCpuStart;
     const metrics = await Promise.all(readyLines.map((line) => scrape(metricsUrlOf(line))));
     const result = summarizeRow(spec, row, follower, { counters: await world.sim.counters(), requests: await world.sim.requests() },
-      { after, cpuMs, vaultCpuMs });
+      { after, cpuMs, vaultCpuMs, proxy });
     await Promise.all(workers.map((worker) => worker.stop()));
     return { result, capture: { prefix: row.prefix, outputs: workers.map((worker) => worker.stdout() + worker.stderr()), metrics,
       fleet: row.fleet } };
@@ -110,20 +144,24 @@ export async function runRow(world: BenchWorld, spec: RowSpec, rowId: string,
 }
 
 /** A fresh fleet in the simulator and the vault, the workers' config file, and every rotation queued. */
-async function prepareRow(world: BenchWorld, spec: RowSpec, rowId: string): Promise<PreparedRow> {
+async function prepareRow(world: BenchWorld, spec: RowSpec, rowId: string, proxy: ThrottlingVault | undefined): Promise<PreparedRow> {
   const fleet = buildFleet({ accounts: spec.accounts, usersPerAccount: spec.usersPerAccount, createLimit: spec.createLimit });
   await world.sim.reset(fleet.seed);
   for (const secret of fleet.secrets) world.seededSecrets.add(secret);
   const prefix = `bench-${rowId}`;
-  const raw = workerConfig(fleet, { redisUrl: world.redis.url, prefix, vault: world.vaultConfig(rowId), simulatorUrl: world.sim.url,
+  const direct = world.vaultConfig(rowId);
+  // The workers reach moto through the throttling proxy and pace themselves at its quota; the fill goes direct.
+  const vaultConfig = proxy ? { ...direct, endpoint: proxy.url, rateLimits: { writes: spec.vaultWrites } } : direct;
+  const raw = workerConfig(fleet, { redisUrl: world.redis.url, prefix, vault: vaultConfig, simulatorUrl: world.sim.url,
     ...(spec.safetyMarginMs === undefined ? {} : { extra: { limiter: { safetyMargin: spec.safetyMarginMs, namespace: prefix } } }) });
   const configPath = join(world.dir, `config-${rowId}.json`);
   writeFileSync(configPath, JSON.stringify(raw, null, 2));
   const config = parseConfig(raw, configPath, fleet.env);
 
-  const vault = await createVault(config.vault);
+  const vault = await createVault(parseConfig({ ...raw, vault: direct }, configPath, fleet.env).vault);
   await fillVault(vault, fleet);
   await vault.close();
+  proxy?.reset();
 
   // All rotations queued before any worker runs: the queued memory is measurable, and every worker starts
   // with a full backlog.
@@ -163,13 +201,19 @@ async function followUntilDone(world: BenchWorld, spec: RowSpec, row: PreparedRo
 
 function summarizeRow(spec: RowSpec, row: PreparedRow, follower: EventFollower,
   { counters, requests }: { counters: Record<string, ActionCounters>; requests: LoggedRequest[] },
-  end: { after: RedisSample; cpuMs: number; vaultCpuMs: number | undefined }): RowResult {
+  end: { after: RedisSample; cpuMs: number; vaultCpuMs: number | undefined; proxy: ThrottlingVault | undefined }): RowResult {
   const completed = [...follower.rotations.entries()].filter(([, times]) => times.end !== undefined);
   const rotations = completed.length;
   const ends = completed.map(([, times]) => times.end!);
   const rate = steadyRate(ends);
   const perAccountRatio = Object.fromEntries(row.fleet.accounts.map((account) => [account.name,
     round(steadyRate(completed.filter(([who]) => who.startsWith(`${account.name}/`)).map(([, times]) => times.end!)) / spec.createLimit, 3)]));
+  const vaultQuota = end.proxy && spec.vaultWrites !== undefined ? {
+    throttled: end.proxy.throttled.writes + end.proxy.throttled.tags,
+    maxWritesPerSecond: maxInRollingWindow(end.proxy.passed.writes, 1000),
+    rotationsPerSecondLimit: round(spec.vaultWrites / VAULT_WRITES_PER_ROTATION, 2),
+  } : null;
+  const lowerLimit = Math.min(spec.createLimit * spec.accounts, vaultQuota?.rotationsPerSecondLimit ?? Number.POSITIVE_INFINITY);
   const latencies = completed.map(([, times]) => times.end! - times.start);
   const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
   const camCalls = sum(Object.values(counters).map((counter) => counter.ok + counter.throttled + sum(Object.values(counter.errors))));
@@ -180,8 +224,9 @@ function summarizeRow(spec: RowSpec, row: PreparedRow, follower: EventFollower,
     failed: follower.failed(),
     seconds: round(ends.length > 1 ? (Math.max(...ends) - Math.min(...ends)) / 1000 : 0, 1),
     rotationsPerSecond: round(rate, 2),
-    ratio: round(rate / (spec.createLimit * spec.accounts), 3),
+    ratio: round(rate / lowerLimit, 3),
     perAccountRatio,
+    vaultQuota,
     throttled: sum(Object.values(counters).map((counter) => counter.throttled)),
     createAccessKeyMaxPerSecond: busiestSecond(requests, "CreateAccessKey"),
     throttledByAction: Object.fromEntries(Object.entries(counters)

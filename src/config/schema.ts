@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { validate as validateCron } from "node-cron";
 import { CAM_ACTIONS, type CamAction } from "../cam/actions.js";
+import { DEFAULT_VAULT_RATE_LIMITS, VAULT_POOLS, type VaultPool } from "../cam/limiter/vault-quota-gate.js";
 import { notifySchema } from "../notify/config.js";
 import { parseDuration } from "./duration.js";
 
@@ -92,6 +93,12 @@ export const accountSchema = z.strictObject({
   requestTimeout: requestTimeout.default(10_000),
 });
 
+/** Requests per second per pool of the vault's quota (AWS: 50 each per region, not adjustable). */
+const vaultRateLimits = z.strictObject(
+  Object.fromEntries(VAULT_POOLS.map((pool) => [pool, positiveInt.default(DEFAULT_VAULT_RATE_LIMITS[pool])])) as
+    Record<VaultPool, z.ZodDefault<typeof positiveInt>>,
+).default({ ...DEFAULT_VAULT_RATE_LIMITS });
+
 const vaultSchema = z.discriminatedUnion("type", [
   z.strictObject({
     type: z.literal("aws-secrets-manager"),
@@ -99,6 +106,7 @@ const vaultSchema = z.discriminatedUnion("type", [
     endpoint: z.url({ protocol: /^https?$/, error: "expected an http(s) URL" }).optional(),
     kmsKeyId: z.string().min(1).optional(),
     nameTemplate: z.string().includes("{account}").includes("{uin}").default("tencentcloud/cam/{account}/{uin}"),
+    rateLimits: vaultRateLimits,
   }),
   z.strictObject({ type: z.literal("file"), path: z.string().min(1) }),
 ], { error: "expected type aws-secrets-manager or file" });

@@ -1,6 +1,6 @@
 // Builds the rotator's parts from the config: one Redis connection, the Redis rate gate with each account's
-// limits, a CAM client per account (credentials from the environment variables the config names), the vault,
-// and the rotation engine. The worker daemon and the admin commands both stand on this.
+// limits, a CAM client per account (credentials from the environment variables the config names), the vault
+// paced by its own quota gate, and the rotation engine. The worker daemon and the admin commands both stand on this.
 import type { Redis } from "ioredis";
 import type { CamCallObservation, CamClientDeps } from "../cam/client.js";
 import type { CallGate } from "../cam/limiter/gate.js";
@@ -16,6 +16,7 @@ import type { Vault } from "../vault/port.js";
 import { accountCamClient } from "./account-client.js";
 import { createOwnerKeyedGate } from "./owner-keyed-gate.js";
 import type { OwnerDirectory } from "./owners.js";
+import { createConfiguredVaultGate, withVaultTurns } from "./configured-vault-gate.js";
 import { connectRedis } from "./redis.js";
 
 export interface RuntimeOptions {
@@ -92,9 +93,12 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
     clients.set(name, client);
     return client;
   };
-  const vault = await createVault(config.vault);
+  // The vault's quota is paced for every gate, the baselines' too: their rows compare CAM limiters.
+  const vaultGate = createConfiguredVaultGate(config, redis);
+  const vault = await createVault(config.vault, vaultGate ? { quota: vaultGate } : {});
+  const turns = keyed && vaultGate ? withVaultTurns(keyed.gate, vaultGate) : keyed?.gate;
   const engine = createRotationEngine({
-    config, connection: redis, vault, camFor, log: options.log, recordKey, ...(keyed ? { turns: keyed.gate } : {}),
+    config, connection: redis, vault, camFor, log: options.log, recordKey, ...(turns ? { turns } : {}),
     ...(options.engineObserver ? { observer: options.engineObserver } : {}),
   });
   return {

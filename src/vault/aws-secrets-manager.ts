@@ -5,7 +5,9 @@ import {
   CreateSecretCommand, DescribeSecretCommand, GetSecretValueCommand, PutSecretValueCommand, SecretsManagerClient,
   UpdateSecretVersionStageCommand, type SecretsManagerClientConfig,
 } from "@aws-sdk/client-secrets-manager";
+import { VaultQuotaDeferral, type VaultQuotaGate } from "../cam/limiter/vault-quota-gate.js";
 import { awsErrorCode, vaultErrorFromAws } from "./aws-errors.js";
+import { paceVaultCalls } from "./aws-quota.js";
 import { awsVaultIdentity } from "./identity.js";
 import { hasLabel, PLACEHOLDER_VALUE, readStages, realHolder, STAGES, type SecretState } from "./aws-staging.js";
 import { parsePayload, payloadProblem, samePayload, serializePayload } from "./payload.js";
@@ -33,6 +35,8 @@ export interface AwsSecretsManagerVaultOptions {
   maxAttempts?: number;
   /** A call with no answer after this long fails as transient. Default 10000. */
   requestTimeoutMs?: number;
+  /** Paces the writes and tags pools (aws-quota.ts); a slot beyond its bound rejects with VaultQuotaDeferral. */
+  quota?: VaultQuotaGate;
 }
 
 export const MANAGED_BY_TAG = { Key: "managed-by", Value: "cam-rotator" } as const;
@@ -56,6 +60,7 @@ export function createAwsSecretsManagerVault(options: AwsSecretsManagerVaultOpti
     maxAttempts: options.maxAttempts ?? 3,
     requestHandler: { connectionTimeout: requestTimeout, requestTimeout, throwOnRequestTimeout: true },
   });
+  if (options.quota) paceVaultCalls(client, options.quota);
 
   function nameOf(operation: string, ref: SecretRef): string {
     try {
@@ -69,6 +74,8 @@ export function createAwsSecretsManagerVault(options: AwsSecretsManagerVaultOpti
     try {
       return { ok: true, value: await call() };
     } catch (error) {
+      // The quota gate's deferral is no vault failure: the job waits for its slot in the queue.
+      if (error instanceof VaultQuotaDeferral) throw error;
       return { ok: false, code: awsErrorCode(error), error: vaultErrorFromAws(operation, api, name, error) };
     }
   }

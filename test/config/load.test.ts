@@ -2,7 +2,8 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ConfigError, configPath, loadConfigFile, parseConfig, parseDuration, resolveCredentials } from "../../src/config/index.js";
+import { configPath, loadConfigFile, parseConfig, parseDuration, resolveCredentials } from "../../src/config/index.js";
+import { problems } from "./problems.js";
 
 const valid = () => ({
   redis: { url: "redis://127.0.0.1:6379", prefix: "cam-rotator" },
@@ -16,16 +17,6 @@ const valid = () => ({
     retire: { deactivateAfter: "7d", deleteAfter: "12h" },
   }],
 });
-
-function problems(raw: unknown): string[] {
-  try {
-    parseConfig(raw, "test.yaml", {});
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).problems;
-  }
-  throw new Error("expected a ConfigError");
-}
 
 describe("config", () => {
   it("applies defaults and converts durations to milliseconds", () => {

@@ -5,7 +5,9 @@ import type { Cluster, Redis } from "ioredis";
 import { DEFAULT_RATE_LIMITS, type CamAction } from "../actions.js";
 import { LimiterDeferral, type Admission, type CallGate } from "./gate.js";
 import { defineLimiterScripts, type Reservation } from "./scripts.js";
-import { sleepAtLeast } from "./sleep-at-least.js";
+import { admitSlot, gateTiming, slotIntervalUs } from "./slot-admission.js";
+
+export { GATE_DEFAULTS, slotIntervalUs } from "./slot-admission.js";
 
 export type LimiterEventKind = LimiterEvent["kind"];
 
@@ -64,11 +66,6 @@ export interface RedisGate extends CallGate {
   reserveRotationTurn(account: string): Promise<number>;
 }
 
-export const GATE_DEFAULTS = { maxWaitMs: 2000, penaltyMs: 1000, safetyMarginMs: 20 } as const;
-
-/** A call may wake this late for its slot whatever the margin (see admit). */
-const MIN_LATE_LIMIT_MS = 5;
-
 /**
  * How many CreateAccessKey slots ahead a rotation turn starts: enough that a rotation or two is always queued at
  * the CreateAccessKey gate when its slot comes (the steps before it take a fraction of a slot), few enough that
@@ -85,19 +82,9 @@ export function limiterKey(prefix: string, limiterId: string, action: CamAction 
   return `${prefix}:limiter:{${limiterId}}:${action}`;
 }
 
-/** Microseconds between two admissions, rounded up so that N + 1 slots never span less than 1000 + margin ms. */
-export function slotIntervalUs(limit: number, safetyMarginMs: number): number {
-  return Math.ceil(((1000 + safetyMarginMs) * 1000) / limit);
-}
-
 export function createRedisGate(options: RedisGateOptions): RedisGate {
   if (options.prefix === "") throw new Error("createRedisGate: prefix must not be empty");
-  const maxWaitMs = nonNegative("maxWaitMs", options.maxWaitMs ?? GATE_DEFAULTS.maxWaitMs);
-  const penaltyMs = nonNegative("penaltyMs", options.penaltyMs ?? GATE_DEFAULTS.penaltyMs);
-  const marginMs = nonNegative("safetyMarginMs", options.safetyMarginMs ?? GATE_DEFAULTS.safetyMarginMs);
-  // The other half of the margin covers what happens after the gate: signing, the network, CAM's front end. The
-  // floor keeps a tiny margin from sending every call round again for a Redis round trip.
-  const lateLimitMs = Math.max(marginMs / 2, MIN_LATE_LIMIT_MS);
+  const timing = gateTiming("createRedisGate", options);
   const limitFor = options.limitFor ?? ((_account: string, action: CamAction) => DEFAULT_RATE_LIMITS[action]);
   const scripts = defineLimiterScripts(options.redis);
   const limiterIdOf = options.limiterIdOf ?? ((account: string) => account);
@@ -114,7 +101,7 @@ export function createRedisGate(options: RedisGateOptions): RedisGate {
     if (!(Number.isFinite(limit) && limit > 0)) {
       throw new Error(`rate limit for ${action} on account ${account} must be a positive number of calls per second, got ${limit}`);
     }
-    return slotIntervalUs(limit, marginMs);
+    return slotIntervalUs(limit, timing.safetyMarginMs);
   }
 
   async function reserve(account: string, action: CamAction, maxWaitUs: number): Promise<Reservation> {
@@ -123,27 +110,13 @@ export function createRedisGate(options: RedisGateOptions): RedisGate {
 
   return {
     async admit(account, action) {
-      for (;;) {
-        const reservation = await reserve(account, action, Math.round(maxWaitMs * 1000));
-        const repliedAt = performance.now();
-        const waitMs = reservation.waitUs / 1000;
-        if (!reservation.admitted) {
-          const retryAfterMs = Math.ceil(waitMs);
-          emit(account, action, "deferred", retryAfterMs);
-          throw new LimiterDeferral(account, action, retryAfterMs);
-        }
-        // The reply left Redis after its TIME was read, so sleeping waitMs from now lands at or after the slot.
-        await sleepAtLeast(waitMs);
-        // How late the timer woke us (a busy event loop, a starved CPU). A call that goes out late shortens the
-        // window to the call N slots after it; past half the margin the slot is left unused (the bound only
-        // counts calls that were sent) and the caller takes a new one.
-        const lateMs = performance.now() - repliedAt - waitMs;
-        if (lateMs <= lateLimitMs) {
-          emitAdmitted(account, action, reservation);
-          return;
-        }
-        emit(account, action, "missed", lateMs);
+      const admission = await admitSlot((maxWaitUs) => reserve(account, action, maxWaitUs), timing,
+        (lateMs) => emit(account, action, "missed", lateMs));
+      if (admission.kind === "deferred") {
+        emit(account, action, "deferred", admission.retryAfterMs);
+        throw new LimiterDeferral(account, action, admission.retryAfterMs);
       }
+      emitAdmitted(account, action, admission.reservation);
     },
 
     async tryAdmit(account, action) {
@@ -165,15 +138,8 @@ export function createRedisGate(options: RedisGateOptions): RedisGate {
     },
 
     async penalize(account, action) {
-      const waitUs = await scripts.pushBackSlot(await keyOf(account, action), Math.round(penaltyMs * 1000));
+      const waitUs = await scripts.pushBackSlot(await keyOf(account, action), Math.round(timing.penaltyMs * 1000));
       emit(account, action, "penalized", waitUs / 1000);
     },
   };
-}
-
-function nonNegative(name: string, value: number): number {
-  if (!(Number.isFinite(value) && value >= 0)) {
-    throw new Error(`createRedisGate: ${name} must be a finite number >= 0, got ${value}`);
-  }
-  return value;
 }

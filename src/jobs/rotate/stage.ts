@@ -25,6 +25,8 @@ export async function stage(deps: RotationDeps, run: RotationRun, attemptId: str
     const failure = classifyFailure(error);
     const reason = failure.kind === "transient" || failure.kind === "permanent" ? failure.reason : String(error);
     await undoNewKey(deps, run, key, "stage", `the vault could not store it: ${reason}`);
+    // The vault's quota slot lies beyond limiter.maxWait: not a failed attempt, the job waits in the queue.
+    if (failure.kind === "deferred") throw error;
     throw new RotationError(failure.kind === "permanent" ? "permanent" : "transient",
       `could not store new key ${key.accessKeyId} in the vault, so it was deleted again; the old key stays current: ${reason}`);
   }
