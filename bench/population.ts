@@ -118,7 +118,8 @@ export function workerConfig(fleet: Fleet, options: WorkerConfigOptions): Record
       credentials: { secretIdEnv: account.secretIdEnv, secretKeyEnv: account.secretKeyEnv },
       users: options.users ?? account.users.map((user) => user.uin),
       schedule: "0 0 1 1 *", timezone: "UTC", maxKeyAgeDays: 90,
-      retire: options.retire ?? { deactivateAfter: "7d", deleteAfter: "7d" },
+      // The simulator reports last use at once (its lag switch is off), so no retirement waits for a late report.
+      retire: { lastUsedLag: "0s", ...(options.retire ?? { deactivateAfter: "7d", deleteAfter: "7d" }) },
       overLimit: "auto", rateLimits: fleet.rateLimits, requestTimeout: "5s",
     })),
     worker: { concurrency: options.concurrency ?? 8, shutdownTimeout: "5s" },

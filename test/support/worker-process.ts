@@ -16,6 +16,7 @@ import type { CamApi } from "../../src/cam/types.js";
 import { parseConfig, resolveCredentials } from "../../src/config/index.js";
 import { configFingerprint } from "../../src/daemon/config-fingerprint.js";
 import { createFleetGuard } from "../../src/daemon/fleet-guard.js";
+import { loadRecordKey } from "../../src/jobs/record-mac.js";
 import { createRotationEngine } from "../../src/jobs/runtime.js";
 import { createLogger } from "../../src/log.js";
 import { createVault } from "../../src/vault/index.js";
@@ -36,7 +37,9 @@ const clients = new Map<string, CamApi>(config.accounts.map((account, index) => 
   return [account.name, secretsFile ? recordingCam(client, (made) => appendFileSync(secretsFile, `${made.secretAccessKey}\n`)) : client];
 }));
 const vault = await createVault(config.vault);
-const engine = createRotationEngine({ config, connection: redis, vault, log, tuning: TEST_TUNING, turns: gate, recordKey: TEST_RECORD_KEY,
+const engine = createRotationEngine({ config, connection: redis, vault, log, tuning: TEST_TUNING, turns: gate,
+  // The fleet's key when the caller gives one (the chaos suite's driver approves with it), else the tests' key.
+  recordKey: loadRecordKey(process.env) ?? TEST_RECORD_KEY,
   camFor: (account) => clients.get(account)! });
 const worker = engine.startWorker({ concurrency: 2, paused: fleet !== undefined });
 const guard = fleet && createFleetGuard({ redis, prefix: config.redis.prefix, fingerprint: configFingerprint(config), log, ...fleet,
