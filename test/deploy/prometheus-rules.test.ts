@@ -37,8 +37,8 @@ describe("Prometheus alert rules (deploy/prometheus)", () => {
   it("cover what on-call must act on, each with a summary, a severity and a runbook anchor in the README", () => {
     expect(rules.map((rule) => rule.alert).sort()).toEqual([
       "CamRotatorConfigDrift", "CamRotatorFlagWaiting", "CamRotatorKeyNearMaxAge", "CamRotatorMissedSlotsRising",
-      "CamRotatorNoWorkerReady", "CamRotatorQueueNotDraining", "CamRotatorRetirementHeld", "CamRotatorRotationFailed",
-      "CamRotatorThrottled", "CamRotatorVaultAlert",
+      "CamRotatorNoWorkerReady", "CamRotatorQueueNotDraining", "CamRotatorRecordRejected", "CamRotatorRetirementHeld",
+      "CamRotatorRotationFailed", "CamRotatorThrottled", "CamRotatorUnknownAccountJobs", "CamRotatorVaultAlert",
     ]);
     const readme = readFileSync("README.md", "utf8");
     for (const rule of rules) {
