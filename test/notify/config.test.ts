@@ -6,6 +6,7 @@ import { parse as parseYaml } from "yaml";
 import { describe, expect, it } from "vitest";
 import { ConfigError, parseConfig } from "../../src/config/index.js";
 import { assertNotifyEnvironment } from "../../src/notify/credentials.js";
+import { problems } from "../config/problems.js";
 
 const base = () => ({
   vault: { type: "file", path: "./vault.json" },
@@ -13,15 +14,6 @@ const base = () => ({
 });
 const withNotify = (notify: unknown) => ({ ...base(), notify });
 
-function problems(raw: unknown): string[] {
-  try {
-    parseConfig(raw, "test.yaml", {});
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).problems;
-  }
-  throw new Error("expected a ConfigError");
-}
 
 describe("notify config", () => {
   it("is optional, and fills defaults: operator events only, 20 a minute, 8 attempts", () => {
