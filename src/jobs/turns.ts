@@ -12,7 +12,7 @@ export interface RotationTurns {
 }
 
 /** A turn closer than this is slept for in the worker slot; a further one parks the job in the queue. */
-const TURN_SLEEP_MAX_MS = 250;
+export const TURN_SLEEP_MAX_MS = 250;
 
 /**
  * Waits for the job's turn when it is near and resolves to undefined; or resolves to the epoch ms (this host's
