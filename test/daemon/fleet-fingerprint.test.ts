@@ -13,7 +13,8 @@ import { createRedisRunCoordinator } from "../../src/daemon/run-coordinator.js";
 import { startSchedules, type FireOutcome } from "../../src/daemon/schedules.js";
 import { createLogger, silentLogger } from "../../src/log.js";
 import { ACCOUNT, createRig, eventually, scanRigs, USER_UIN, type Rig } from "../support/harness.js";
-import { CREDENTIAL_ENV } from "../support/rig-constants.js";
+import { CREDENTIAL_ENV, TEST_RECORD_KEY } from "../support/rig-constants.js";
+import { RECORD_KEY_ENV } from "../../src/jobs/record-mac.js";
 
 afterAll(async () => {
   const report = await scanRigs();
@@ -33,7 +34,7 @@ async function daemonOf(rig: Rig, config: Config, logs: string[]): Promise<Daemo
   const log = createLogger({ level: "info", name: "fleet-test" },
     new Writable({ write(chunk, _encoding, done) { logs.push(String(chunk)); rig.logs.push(String(chunk)); done(); } }));
   return startDaemon(config, { log, fleet: FLEET, env: { [CREDENTIAL_ENV.secretIdEnv]: rig.rootCredentials.secretId,
-    [CREDENTIAL_ENV.secretKeyEnv]: rig.rootCredentials.secretKey } });
+    [CREDENTIAL_ENV.secretKeyEnv]: rig.rootCredentials.secretKey, [RECORD_KEY_ENV]: TEST_RECORD_KEY.toString("base64") } });
 }
 
 const readyz = async (daemon: Daemon) => {

@@ -47,7 +47,7 @@ describe("retirement under CAM's last-use lag", () => {
 
   it("a use the deactivation could not see yet still stops the deletion: the key stays Inactive", async () => {
     const held: string[] = [];
-    const rig = await createRig({ account: { deactivateAfter: 100, deleteAfter: 100, lastUsedLag: LAG_SEC * 1000 },
+    const rig = await createRig({ account: { deactivateAfter: 250, deleteAfter: 250, lastUsedLag: LAG_SEC * 1000 },
       observer: { retirementHeld: (key) => held.push(key.accessKeyId) } });
     try {
       rig.sim.simulator.setAnswers({ lastUsedLagSec: LAG_SEC });
@@ -70,7 +70,7 @@ describe("retirement under CAM's last-use lag", () => {
   });
 
   it.each([0, LAG_SEC])("an unused old key is still deactivated and deleted once the report (%i s late) covers it", async (simLag) => {
-    const rig = await createRig({ account: { deactivateAfter: 100, deleteAfter: 100, lastUsedLag: simLag * 1000 } });
+    const rig = await createRig({ account: { deactivateAfter: 250, deleteAfter: 250, lastUsedLag: simLag * 1000 } });
     try {
       rig.sim.simulator.setAnswers({ lastUsedLagSec: simLag });
       const oldKey = rig.seeded[0]!;
