@@ -4,6 +4,7 @@
 // with the switch off and on. Real Redis, moto, the simulator through the official SDK.
 import { afterAll, describe, expect, it } from "vitest";
 import { CamError } from "../../src/cam/errors.js";
+import { jobIds } from "../../src/jobs/queue.js";
 import { ACCOUNT, createRig, scanRigs, USER_UIN } from "../support/harness.js";
 
 afterAll(async () => {
@@ -12,21 +13,25 @@ afterAll(async () => {
 });
 
 describe("a new key CAM lists late", () => {
-  it.each([0, 1_500])("after a lost CreateAccessKey answer (listing %i ms late), the orphan is deleted and nothing is flagged",
+  it.each([0, 1_500])("after a lost CreateAccessKey answer (listing %i ms late), the newcomer is found and flagged, never deleted unapproved; approved, one new key remains",
     async (listingLagMs) => {
       const rig = await createRig();
       try {
         rig.sim.simulator.setAnswers({ listingLagMs });
         const oldKey = rig.seeded[0]!;
         await rig.faults({ action: "CreateAccessKey", fault: "lostResponse", times: 1 });
-        const outcome = await rig.rotate();
+        // The lost create's key must be found although CAM lists it late, and, unprovable as ours (issue 15 item 3),
+        // flagged rather than deleted.
+        const parked = await rig.rotate();
+        expect(parked).toMatchObject({ kind: "parked", reason: "unproven-create" });
+        if (parked.kind !== "parked") return;
+        expect((await rig.keysOf()).map((key) => key.accessKeyId)).toContain(parked.flaggedKeyId);
+        await rig.engine.approveRemoval(parked.flaggedKeyId);
+        const outcome = await rig.engine.waitForRotation(jobIds.rotate(ACCOUNT, USER_UIN), undefined, 20_000);
         expect(outcome.kind).toBe("rotated");
         if (outcome.kind !== "rotated") return;
-        const orphan = (await rig.engine.readEvents({ count: 500 })).find((event) => event.type === "orphan-deleted");
-        expect(orphan?.keyId).toBeDefined();
-        expect(orphan?.keyId).not.toBe(outcome.newKeyId);
+        expect(outcome.newKeyId).not.toBe(parked.flaggedKeyId);
         expect((await rig.keysOf()).map((key) => key.accessKeyId).sort()).toEqual([oldKey.accessKeyId, outcome.newKeyId].sort());
-        expect(await rig.engine.listFlags()).toEqual([]);
         expect(await rig.invariants()).toEqual([]);
       } finally {
         await rig.close();
