@@ -7,6 +7,7 @@
 import type { Redis } from "ioredis";
 import type { CamApi } from "../cam/types.js";
 import type { Vault } from "../vault/port.js";
+import { HAND_OFF_DEADLINE_MS } from "./rotate/hand-off.js";
 
 /** The run no longer owns its job: it must stop before the write it was about to make. */
 export class JobLockLost extends Error {
@@ -17,9 +18,14 @@ export class JobLockLost extends Error {
 }
 
 export interface JobFence {
-  /** Resolves while the job's lock holds this run's token; rejects with JobLockLost otherwise. */
-  assertOwned(operation: string): Promise<void>;
+  /**
+   * Resolves while the job's lock holds this run's token; rejects with JobLockLost otherwise. With `deadlineMs`,
+   * a Redis that does not answer in time resolves too (the caller judged the write safe to make unfenced).
+   */
+  assertOwned(operation: string, deadlineMs?: number): Promise<void>;
 }
+
+const NO_ANSWER = Symbol("no answer");
 
 /**
  * `queueQualifiedName` is BullMQ's `<prefix>:<queue>`; the lock is `<prefix>:<queue>:<jobId>:lock` and holds the
@@ -30,17 +36,27 @@ export function createJobFence(redis: Redis, job: { id?: string | undefined; que
   const jobId = job.id ?? "";
   const lockKey = `${job.queueQualifiedName}:${jobId}:lock`;
   return {
-    async assertOwned(operation) {
+    async assertOwned(operation, deadlineMs) {
       if (token === undefined) return;
-      if ((await redis.get(lockKey)) !== token) throw new JobLockLost(jobId, operation);
+      const read = redis.get(lockKey);
+      let holder: string | null | typeof NO_ANSWER;
+      if (deadlineMs === undefined) holder = await read;
+      else {
+        read.catch(() => undefined); // a late failure after the deadline has no one to tell
+        let timer: NodeJS.Timeout | undefined;
+        holder = await Promise.race([read, new Promise<typeof NO_ANSWER>((resolve) => { timer = setTimeout(() => resolve(NO_ANSWER), deadlineMs); })]);
+        clearTimeout(timer);
+      }
+      if (holder !== NO_ANSWER && holder !== token) throw new JobLockLost(jobId, operation);
     },
   };
 }
 
-/** `call`, after the fence has seen the lock still ours. */
-function behind<A extends unknown[], R>(fence: JobFence, operation: string, call: (...args: A) => Promise<R>) {
+/** `call`, after the fence has seen the lock still ours (or, with `deadlineMs`, Redis did not answer in time). */
+function behind<A extends unknown[], R>(fence: JobFence, operation: string, call: (...args: A) => Promise<R>,
+  deadlineMs?: number) {
   return async (...args: A): Promise<R> => {
-    await fence.assertOwned(operation);
+    await fence.assertOwned(operation, deadlineMs);
     return call(...args);
   };
 }
@@ -65,7 +81,11 @@ export function fencedVault(vault: Vault, fence: JobFence): Vault {
     readCurrent: (ref) => vault.readCurrent(ref),
     readVersion: (ref, versionId) => vault.readVersion(ref, versionId),
     describe: (ref) => vault.describe(ref),
-    stagePending: behind(fence, "vault stagePending", (ref, token, value) => vault.stagePending(ref, token, value)),
+    // The new secret lives only in memory until it is staged (P1, issue 15 item 6), so a silent Redis may delay
+    // the stage by the hand-off deadline at most. Staging unfenced then is safe: it only adds a pending version
+    // under a deterministic token; promote, discard and every CAM write stay strictly fenced.
+    stagePending: behind(fence, "vault stagePending", (ref, token, value) => vault.stagePending(ref, token, value),
+      HAND_OFF_DEADLINE_MS),
     promote: behind(fence, "vault promote", (ref, versionId) => vault.promote(ref, versionId)),
     discardPending: behind(fence, "vault discardPending", (ref, versionId) => vault.discardPending(ref, versionId)),
     close: () => vault.close(),

@@ -18,7 +18,8 @@ describe("a Redis pause right after CreateAccessKey", () => {
     const pauser = new Redis(redisServer.url);
     let answeredAt: number | undefined;
     let stagedAt: number | undefined;
-    const rig = await createRig({ redisUrl: redisServer.url,
+    // The job's lock outlasts the pause: a run that loses its lock stops (issue 15 item 8), which is not this test.
+    const rig = await createRig({ redisUrl: redisServer.url, tuning: { lockDurationMs: 3 * PAUSE_MS },
       wrapCam: (cam) => ({ ...cam, account: cam.account, async createAccessKey(uin) {
         const made = await cam.createAccessKey(uin);
         answeredAt = Date.now();
@@ -32,7 +33,7 @@ describe("a Redis pause right after CreateAccessKey", () => {
     try {
       const oldKey = rig.seeded[0]!;
       const outcome = await rig.rotate(USER_UIN);
-      expect(outcome).toMatchObject({ kind: "rotated", previousKeyId: oldKey.accessKeyId });
+      expect(outcome, JSON.stringify(outcome)).toMatchObject({ kind: "rotated", previousKeyId: oldKey.accessKeyId });
       expect(answeredAt).toBeDefined();
       expect(stagedAt).toBeDefined();
       expect(stagedAt! - answeredAt!).toBeLessThan(1_000);

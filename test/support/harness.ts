@@ -1,6 +1,7 @@
 // A rotation rig for the engine tests: the CAM simulator seeded with known keys, a moto-backed vault under a
 // unique name template, a unique Redis prefix, the real Redis limiter and CAM client, the engine, captured logs,
 // and every SecretAccessKey the test side ever saw (for the secret scan).
+import type { EngineTuning } from "../../src/jobs/engine-context.js";
 import { randomUUID } from "node:crypto";
 import { Writable } from "node:stream";
 import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
@@ -40,6 +41,8 @@ export interface RigUser {
 }
 
 export interface RigOptions {
+  /** Over the tests' engine tuning (TEST_TUNING), e.g. a job lock longer than a Redis pause the test injects. */
+  tuning?: Partial<EngineTuning>;
   users?: RigUser[];
   account?: { overLimit?: "auto" | "flag-only"; deactivateAfter?: number; deleteAfter?: number; maxKeyAgeDays?: number;
     users?: number[] | "all"; /** Default 0: the simulator reports uses at once unless its lag switch is set. */ lastUsedLag?: number };
@@ -165,7 +168,7 @@ export async function createRig(options: RigOptions = {}): Promise<Rig> {
   const cam = options.wrapCam ? options.wrapCam(client) : client;
   const engine = createRotationEngine({ config, connection: redis, vault: options.wrapVault ? options.wrapVault(vault) : vault,
     camFor: () => cam, log, recordKey: TEST_RECORD_KEY,
-    ...(options.observer ? { observer: options.observer } : {}), tuning: TEST_TUNING });
+    ...(options.observer ? { observer: options.observer } : {}), tuning: { ...TEST_TUNING, ...options.tuning } });
   const worker = options.worker === false ? undefined : engine.startWorker({ concurrency: options.concurrency ?? 2 });
 
   const rig: Rig = {
