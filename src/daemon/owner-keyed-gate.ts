@@ -1,5 +1,5 @@
 // The configured gate keyed by each account's owner UIN (owners.ts), and the directory that learns the owners.
-// Learning is itself a CAM call (GetUserAppId) made before the owner is known, so it goes through a second gate
+// Learning is itself a call (STS GetCallerIdentity, else GetUserAppId) made before the owner is known, so it goes through a second gate
 // keyed by the account's name: one call per account per process.
 import type { CamClientDeps } from "../cam/client.js";
 import type { LimiterEvent, RedisGate } from "../cam/limiter/redis-gate.js";
@@ -14,8 +14,16 @@ export function createOwnerKeyedGate(config: Config, redis: Redis,
   observe?: (event: LimiterEvent) => void): { gate: RedisGate; owners: OwnerDirectory } {
   // Account names cannot contain ":", so these never meet an "owner-<uin>" key.
   const learningGate = createConfiguredGate(config, redis, observe, (account) => `account:${account}`);
-  const owners = createOwnerDirectory(async (account) =>
-    (await clientFor(account, { gate: learningGate }).getUserAppId()).ownerUin);
+  // STS GetCallerIdentity needs no CAM permission (its AccountId is the owner), so a policy without
+  // cam:GetUserAppId still works; GetUserAppId answers when STS cannot be reached for this key.
+  const owners = createOwnerDirectory(async (account) => {
+    const client = clientFor(account, { gate: learningGate });
+    try {
+      return (await client.callerIdentity()).accountId;
+    } catch {
+      return (await client.getUserAppId()).ownerUin;
+    }
+  });
   const gate = createConfiguredGate(config, redis, observe, (account) => owners.limiterId(account));
   return { gate, owners };
 }
