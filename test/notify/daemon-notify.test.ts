@@ -50,10 +50,11 @@ describe("a daemon with notifications", () => {
       notify: { targets: targets.raw, attempts: 3, backoff: { base: 50, max: 200 } } }, "test", {});
     const logs: string[] = [];
     const log = createLogger({ level: "info" }, new Writable({ write(chunk, _e, done) { logs.push(String(chunk)); done(); } }));
-    // A secret key that no longer matches: every CAM call is refused with AuthFailure.
-    const env = { ...targets.env, [CREDENTIAL_ENV.secretIdEnv]: rig.rootCredentials.secretId, [CREDENTIAL_ENV.secretKeyEnv]: "revoked-secret-key-000000000000",
-      [RECORD_KEY_ENV]: TEST_RECORD_KEY.toString("base64") };
+    const env = { ...targets.env, [CREDENTIAL_ENV.secretIdEnv]: rig.rootCredentials.secretId,
+      [CREDENTIAL_ENV.secretKeyEnv]: rig.rootCredentials.secretKey, [RECORD_KEY_ENV]: TEST_RECORD_KEY.toString("base64") };
+    // The daemon starts (it learns its owner UIN), then CAM refuses the rotator's key as it does a revoked one.
     const daemon = await startDaemon(config, { log, env, schedules: false });
+    await rig.faults({ action: "ListAccessKeys", fault: "error", code: "AuthFailure.SignatureFailure", times: 100 });
     try {
       await rig.engine.enqueueRotation({ account: ACCOUNT, uin: USER_UIN, force: true });
       // (The reason is checked in the notification: waitForRotation may read the job just before BullMQ records it.)
@@ -71,7 +72,7 @@ describe("a daemon with notifications", () => {
       const failed = got.find((request) => eventIdOf(request)!.startsWith("rotation-failed"))!;
       expect(failed.body).toContain("AuthFailure.SignatureFailure");
     }
-    const scan = await scanForSecrets(rig.redis, [rig.prefix], [...targets.credentials, "revoked-secret-key-000000000000"], logs,
+    const scan = await scanForSecrets(rig.redis, [rig.prefix], [...targets.credentials, rig.rootCredentials.secretKey], logs,
       receiver.received.map((request) => request.body));
     expect(scan.hits).toEqual([]);
   }, 60_000);
