@@ -31,7 +31,9 @@ const finished: Array<{ outcome: RotationOutcome; at: number }> = [];
 beforeAll(async () => {
   vi.stubEnv("AWS_ACCESS_KEY_ID", "testing");
   vi.stubEnv("AWS_SECRET_ACCESS_KEY", "testing");
-  fleet = buildFleet({ accounts: 2, usersPerAccount: USERS_PER_ACCOUNT, createLimit: 5 });
+  // One spare user per account, left alone by the first test: a rotated user's previous key stays in its
+  // retirement grace, and a second rotation of it would wait for that (issue 15 item 4).
+  fleet = buildFleet({ accounts: 2, usersPerAccount: USERS_PER_ACCOUNT + 1, createLimit: 5 });
   scratch = mkdtempSync(join(tmpdir(), "cam-rotator-turns-"));
   sim = await startSimulatorProcess(join(scratch, "issued-secrets.txt"), { PATH: process.env.PATH, HOME: process.env.HOME });
   await sim.reset(fleet.seed);
@@ -57,7 +59,7 @@ describe("rotation turns per account", () => {
     const [first, second] = fleet.accounts as [Fleet["accounts"][0], Fleet["accounts"][0]];
     const jobIds: string[] = [];
     for (const account of [first, second]) {
-      for (const user of account.users) {
+      for (const user of account.users.slice(0, USERS_PER_ACCOUNT)) {
         jobIds.push((await runtime.engine.enqueueRotation({ account: account.name, uin: user.uin, force: true })).jobId);
       }
     }
@@ -93,7 +95,7 @@ describe("rotation turns per account", () => {
   it("parks a job whose turn is far off in the queue, holding its turn in the job's progress", async () => {
     const account = fleet.accounts[0]!;
     // Take this account's next turns first, so the rotation's turn lies seconds away.
-    const { jobId } = await runtime.engine.enqueueRotation({ account: account.name, uin: account.users[0]!.uin, force: true });
+    const { jobId } = await runtime.engine.enqueueRotation({ account: account.name, uin: account.users[USERS_PER_ACCOUNT]!.uin, force: true });
     const turnsTaken = await takeTurns(runtime, account.name, 20);
     const worker = runtime.engine.startWorker({ concurrency: 1 });
     try {
