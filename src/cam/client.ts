@@ -6,6 +6,7 @@ import { defaultStsEndpoint, sdkEndpoint } from "./endpoint.js";
 import { CamError, CREATED_WITHOUT_KEY, GONE_KEY_CODES, kindOfCode, type CamErrorContext } from "./errors.js";
 import type { CallGate } from "./limiter/gate.js";
 import { parseResponse, rowSchemas, rowsOf, type CamResponse } from "./responses.js";
+import { parseCamDay } from "./time-text.js";
 import type { AccessKey, CamAnswerWarning, CamApi, CamCredentials, CamUser, CallerIdentity, KeyChange, KeyLastUsed,
   KeyStatus, NewAccessKey, StsIdentity } from "./types.js";
 
@@ -146,8 +147,8 @@ export function createCamClient(settings: CamAccountSettings, deps: CamClientDep
         const batch = secretIds.slice(i, i + LAST_USED_BATCH);
         const { SecretIdLastUsedRows } = await call(ownSdk, "GetSecurityLastUsed", { SecretIdList: batch });
         for (const row of readableRows("GetSecurityLastUsed", SecretIdLastUsedRows, rowSchemas.lastUsed, "SecretIdLastUsedRows")) {
-          rows.push({ secretId: row.SecretId, lastUsedDate: row.LastUsedDate ?? null,
-            lastSecretUsedDate: row.LastSecretUsedDate ?? null });
+          rows.push({ secretId: row.SecretId, lastUsedAt: row.LastSecretUsedDate ?? null,
+            lastUsedDay: row.LastUsedDate == null ? null : parseCamDay(row.LastUsedDate) });
         }
       }
       return rows;
@@ -175,7 +176,7 @@ export function createCamClient(settings: CamAccountSettings, deps: CamClientDep
 }
 
 function toAccessKey(key: CamResponse<"ListAccessKeys">["AccessKeys"][number]): AccessKey {
-  return { accessKeyId: key.AccessKeyId, status: key.Status, createTime: key.CreateTime,
+  return { accessKeyId: key.AccessKeyId, status: key.Status, createdAt: key.CreateTime,
     ...(key.Description == null ? {} : { description: key.Description }) };
 }
 

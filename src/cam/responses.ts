@@ -4,9 +4,11 @@
 // missing or null, and fields we do not know are ignored (zod's z.object strips them).
 import { z } from "zod";
 import type { CamAction } from "./actions.js";
+import { CAM_TIME, parseCamDay, parseCamTime } from "./time-text.js";
 
 const status = z.enum(["Active", "Inactive"]);
-const createTime = z.string().regex(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
+/** CreateTime, read as epoch ms; the shape check leaves parseCamTime nothing it cannot read. */
+const createTime = z.string().regex(CAM_TIME).transform((text) => parseCamTime(text) as number);
 const accessKeyId = z.string().min(1).max(128);
 const uinText = z.union([z.string().min(1), z.number()]).transform(String);
 
@@ -32,7 +34,9 @@ export const rowSchemas = {
     SecretId: accessKeyId,
     LastUsedDate: z.string().nullish(),
     LastSecretUsedDate: z.number().nullish(),
-  }),
+  }).refine((row) => row.LastSecretUsedDate != null || row.LastUsedDate == null || parseCamDay(row.LastUsedDate) !== null,
+    // The exact time, when given, decides alone; without it an unreadable day is no evidence either way.
+    { path: ["LastUsedDate"], message: "not a YYYY-MM-DD day, and no LastSecretUsedDate" }),
   /** Tencent's own example has a row with `Uin: 0`: such a row names nobody we could rotate, so it is skipped. */
   user: z.object({
     Uin: z.number().int().positive(),

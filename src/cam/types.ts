@@ -1,11 +1,14 @@
-// Domain shapes of CAM responses, after validation. Field names are the rotator's, not Tencent's PascalCase.
+// Domain shapes of CAM responses, after validation. Field names are the rotator's, not Tencent's PascalCase, and
+// times are epoch milliseconds: the client reads CAM's time texts (time-text.ts), the engine never does.
+import type { CamAction } from "./actions.js";
+
 export type KeyStatus = "Active" | "Inactive";
 
 export interface AccessKey {
   accessKeyId: string;
   status: KeyStatus;
-  /** As CAM prints it, "YYYY-MM-DD HH:mm:ss"; its time zone is not documented. */
-  createTime: string;
+  /** Epoch ms of CAM's CreateTime ("YYYY-MM-DD HH:mm:ss", to the second, zone undocumented: read as UTC+8). */
+  createdAt: number;
   description?: string;
 }
 
@@ -16,10 +19,13 @@ export interface NewAccessKey extends AccessKey {
 
 export interface KeyLastUsed {
   secretId: string;
-  /** "YYYY-MM-DD", a day late in real CAM; null when never used. */
-  lastUsedDate: string | null;
-  /** Epoch milliseconds of the last signed call; null when never used. */
-  lastSecretUsedDate: number | null;
+  /** Epoch ms of the last signed call (LastSecretUsedDate); null when CAM gives none. */
+  lastUsedAt: number | null;
+  /**
+   * Start (00:00 UTC) of the day CAM names in LastUsedDate: a day late in real CAM, zone unstated; null when
+   * none. A row whose only evidence is an unreadable day is left out (a key without a row counts as used).
+   */
+  lastUsedDay: number | null;
 }
 
 export interface CamUser {
@@ -65,7 +71,21 @@ export interface CamCredentials {
   secretKey: string;
 }
 
-/** The typed CAM surface the rotation engine uses. Every call goes through the account's rate limiter. */
+/**
+ * A call the client did not send: its rate-limit slot is further off than the caller may wait. Nothing happened
+ * at CAM, so it is no failed attempt; the caller may try again after `retryAfterMs`. The limiter raises it.
+ */
+export class CamDeferral extends Error {
+  override readonly name: string = "CamDeferral";
+  constructor(readonly account: string, readonly action: CamAction, readonly retryAfterMs: number, message: string) {
+    super(message);
+  }
+}
+
+/**
+ * The typed CAM surface the rotation engine uses. Every call goes through the account's rate limiter, and any of
+ * them may reject with CamDeferral; failures reject with CamError (errors.ts), whose `kind` says what to do.
+ */
 export interface CamApi {
   readonly account: string;
   createAccessKey(targetUin: number): Promise<NewAccessKey>;

@@ -143,10 +143,13 @@ export async function runCanary(input: CanaryInput): Promise<CanaryReport> {
   await step("GetSecurityLastUsed", "GetSecurityLastUsed", async () => {
     const rows = await cam.getSecurityLastUsed([newKey.secretId]);
     const row = rows.find((candidate) => candidate.secretId === newKey.secretId);
-    report.lastUse = { reported: row !== undefined, lastUsedDate: row?.lastUsedDate ?? null, lastSecretUsedDate: row?.lastSecretUsedDate ?? null };
+    // Reported under CAM's field names; the day prints back as the YYYY-MM-DD CAM sent.
+    const lastUsedDate = row?.lastUsedDay == null ? null : new Date(row.lastUsedDay).toISOString().slice(0, 10);
+    const lastSecretUsedDate = row?.lastUsedAt ?? null;
+    report.lastUse = { reported: row !== undefined, lastUsedDate, lastSecretUsedDate };
     const detail = row === undefined ? "no row for the new key (CAM reports nothing for it yet)"
-      : `new key: LastUsedDate ${row.lastUsedDate ?? "null"}, LastSecretUsedDate ${row.lastSecretUsedDate === null ? "null"
-        : `${new Date(row.lastSecretUsedDate).toISOString()} (${Math.round((clock() - row.lastSecretUsedDate) / 1000)} s ago)`}`;
+      : `new key: LastUsedDate ${lastUsedDate ?? "null"}, LastSecretUsedDate ${lastSecretUsedDate === null ? "null"
+        : `${new Date(lastSecretUsedDate).toISOString()} (${Math.round((clock() - lastSecretUsedDate) / 1000)} s ago)`}`;
     return { value: undefined, detail: `${detail}; it signed its proof just before` };
   });
   const deactivated = await step("UpdateAccessKey", "UpdateAccessKey", async () => {

@@ -1,10 +1,9 @@
-// When is a user's key due for rotation? The age comes from the vault's current version: its RotatedAt (an ISO
-// time the rotator wrote) or, for a secret written by other means, its CreateTime read as CAM prints it (UTC+8,
-// the simulator's documented reading; hours do not matter against a limit counted in days).
+// When is a user's key due for rotation? The age comes from the vault's current version: its RotatedAt (the
+// rotator wrote it) or, for a secret written by other means, its key's CreateTime (payload-times.ts reads both).
+import { createdAtOf, rotatedAtOf } from "../vault/payload-times.js";
 import type { SecretRef, Vault } from "../vault/port.js";
 
 const DAY_MS = 86_400_000;
-const CAM_TIME = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})$/;
 
 export interface KeyAge {
   currentKeyId: string | null;
@@ -15,7 +14,7 @@ export interface KeyAge {
 export async function currentKeyAge(vault: Vault, ref: SecretRef, now: number): Promise<KeyAge> {
   const current = await vault.readCurrent(ref);
   if (!current) return { currentKeyId: null, ageDays: null };
-  const since = parseTime(current.value.RotatedAt) ?? parseCamTime(current.value.CreateTime);
+  const since = rotatedAtOf(current.value) ?? createdAtOf(current.value);
   return { currentKeyId: current.value.SecretId, ageDays: since === null ? null : (now - since) / DAY_MS };
 }
 
@@ -26,17 +25,4 @@ export function dueDecision(age: KeyAge, maxKeyAgeDays: number): { due: boolean;
   return age.ageDays >= maxKeyAgeDays
     ? { due: true, reason: `current key ${days} days old (max ${maxKeyAgeDays})` }
     : { due: false, reason: `current key ${days} days old (max ${maxKeyAgeDays})` };
-}
-
-function parseTime(text: string): number | null {
-  const ms = Date.parse(text);
-  return Number.isFinite(ms) && /\d{4}-\d{2}-\d{2}T/.test(text) ? ms : null;
-}
-
-/** "YYYY-MM-DD HH:mm:ss" as CAM prints it, read as UTC+8. */
-export function parseCamTime(text: string): number | null {
-  const match = CAM_TIME.exec(text);
-  if (!match) return null;
-  const [, y, mo, d, h, mi, s] = match.map(Number) as [number, number, number, number, number, number, number];
-  return Date.UTC(y, mo - 1, d, h, mi, s) - 8 * 3_600_000;
 }

@@ -2,9 +2,8 @@
 // for good with a clear reason. Messages are built from CamError / VaultError messages, which name ids, never
 // secrets; BullMQ stores them in Redis as the failure reason.
 import { isCamError } from "../cam/errors.js";
-import { LimiterDeferral } from "../cam/limiter/gate.js";
-import { VaultQuotaDeferral } from "../cam/limiter/vault-quota-gate.js";
-import { isVaultError } from "../vault/port.js";
+import { CamDeferral } from "../cam/types.js";
+import { isVaultError, VaultDeferral } from "../vault/port.js";
 
 /** A failure the engine itself decides on (a step's guard, an undone attempt). */
 export class RotationError extends Error {
@@ -29,7 +28,7 @@ export type Failure =
   | { kind: "permanent"; reason: string };
 
 export function classifyFailure(error: unknown): Failure {
-  if (error instanceof LimiterDeferral || error instanceof VaultQuotaDeferral) return { kind: "deferred", retryAfterMs: error.retryAfterMs };
+  if (error instanceof CamDeferral || error instanceof VaultDeferral) return { kind: "deferred", retryAfterMs: error.retryAfterMs };
   if (error instanceof RotationParked) return { kind: "parked", flaggedKeyId: error.flaggedKeyId, reason: error.reason };
   if (error instanceof RotationError) return { kind: error.kind, reason: error.message };
   if (isCamError(error)) {

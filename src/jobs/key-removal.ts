@@ -17,17 +17,14 @@ export async function deactivateKey(cam: CamApi, uin: number, accessKeyId: strin
 const DAY_MS = 86_400_000;
 
 /**
- * Whether the key signed anything after `since` (epoch ms). LastSecretUsedDate is exact; when CAM gives only
- * LastUsedDate (a day, late by a day, zone unstated) we count the key as used unless that day ended two days
- * before `since`: unsure means used, and used means keep (P3). Both dates null means never used.
+ * Whether the key signed anything after `since` (epoch ms). lastUsedAt is exact; when CAM gives only a day (late
+ * by a day, zone unstated) we count the key as used unless that day ended two days before `since`: unsure means
+ * used, and used means keep (P3). Both null means never used.
  */
 export function usedSince(row: KeyLastUsed | undefined, since: number): boolean {
-  if (!row) return true; // CAM said nothing about the key: unknown, so treated as used.
-  if (row.lastSecretUsedDate !== null) return row.lastSecretUsedDate > since;
-  if (row.lastUsedDate !== null) {
-    const day = Date.parse(`${row.lastUsedDate}T00:00:00Z`);
-    return !Number.isFinite(day) || day + 2 * DAY_MS > since;
-  }
+  if (!row) return true; // CAM said nothing readable about the key: unknown, so treated as used.
+  if (row.lastUsedAt !== null) return row.lastUsedAt > since;
+  if (row.lastUsedDay !== null) return row.lastUsedDay + 2 * DAY_MS > since;
   return false;
 }
 

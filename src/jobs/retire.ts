@@ -62,7 +62,7 @@ export async function retireKey(deps: RetireDeps, data: RetireJobData): Promise<
   const holdIfUsed = async (): Promise<RetireResult | null> => {
     const lastUse = await lastUseOf(deps.cam, accessKeyId);
     if (!usedSince(lastUse, data.retiredAt)) return null;
-    const lastUsedAt = lastUse?.lastSecretUsedDate ?? null;
+    const lastUsedAt = lastUse?.lastUsedAt ?? null;
     deps.log.warn({ account, uin, keyId: accessKeyId, lastUsedAt, phase }, `retired key still in use; holding its ${phase === "deactivate" ? "deactivation" : "deletion"}`);
     await note("retire-held", `used after it stopped being current${lastUsedAt ? ` (last at ${new Date(lastUsedAt).toISOString()})` : ""}`);
     deps.observer?.retirementHeld?.({ account, uin, accessKeyId, lastUsedAt });

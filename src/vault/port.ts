@@ -72,6 +72,17 @@ export class VaultError extends Error {
   }
 }
 
+/**
+ * A call the adapter did not send: the vault's request-rate slot is further off than the caller may wait.
+ * Nothing was written, so it is no failed attempt; the caller may try again after `retryAfterMs`.
+ */
+export class VaultDeferral extends Error {
+  override readonly name: string = "VaultDeferral";
+  constructor(readonly retryAfterMs: number, message: string) {
+    super(message);
+  }
+}
+
 export function isVaultError(error: unknown): error is VaultError {
   return error instanceof VaultError;
 }

@@ -99,12 +99,12 @@ describe("fields nobody documents are ignored everywhere", () => {
     const raw = await rawSdk(`127.0.0.1:${sim.port}`, keys.admin).request("ListUsers", {});
     expect("SimulatorAddedField" in raw.Data[0]).toBe(extraFields);
     const created = await admin.createAccessKey(EMPTY_UIN);
-    expect(Object.keys(created).sort()).toEqual(["accessKeyId", "createTime", "secretAccessKey", "status"]);
+    expect(Object.keys(created).sort()).toEqual(["accessKeyId", "createdAt", "secretAccessKey", "status"]);
     const listed = await admin.listAccessKeys(EMPTY_UIN);
-    expect(listed).toEqual([{ accessKeyId: created.accessKeyId, status: "Active", createTime: created.createTime }]);
+    expect(listed).toEqual([{ accessKeyId: created.accessKeyId, status: "Active", createdAt: created.createdAt }]);
     await admin.whoAmI({ secretId: created.accessKeyId, secretKey: created.secretAccessKey });
     const [used] = await admin.getSecurityLastUsed([created.accessKeyId]);
-    expect(Object.keys(used!).sort()).toEqual(["lastSecretUsedDate", "lastUsedDate", "secretId"]);
+    expect(Object.keys(used!).sort()).toEqual(["lastUsedAt", "lastUsedDay", "secretId"]);
     expect((await admin.listUsers()).map((user) => Object.keys(user).sort())[1]).toEqual(["name", "remark", "uid", "uin"]);
     expect(await admin.getUserAppId()).toEqual({ uin: expect.any(String), ownerUin: expect.any(String), appId: expect.any(Number) });
     expect(await admin.updateAccessKey(EMPTY_UIN, created.accessKeyId, "Inactive")).toBe("done");
@@ -183,12 +183,12 @@ describe("time lags (the simulator's side; the engine's side is test/jobs/cam-la
     const before = Date.now();
     await deployer.getUserAppId();
     const [now] = await admin.getSecurityLastUsed([keys.deployer.secretId]);
-    if (lastUsedLagSec === 0) expect(now!.lastSecretUsedDate).toBeGreaterThanOrEqual(before);
-    else expect(now).toMatchObject({ lastSecretUsedDate: null, lastUsedDate: null });
+    if (lastUsedLagSec === 0) expect(now!.lastUsedAt).toBeGreaterThanOrEqual(before);
+    else expect(now).toMatchObject({ lastUsedAt: null, lastUsedDay: null });
     await pause(lastUsedLagSec * 1000 + 100);
     const [later] = await admin.getSecurityLastUsed([keys.deployer.secretId]);
-    expect(later!.lastSecretUsedDate).toBeGreaterThanOrEqual(before);
-    expect(later!.lastUsedDate).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    expect(later!.lastUsedAt).toBeGreaterThanOrEqual(before);
+    expect(later!.lastUsedDay! % 86_400_000).toBe(0); // a whole day, as LastUsedDate names it
   });
 
   it("with a lag, an earlier use is reported until the newer one is old enough", async () => {
@@ -196,10 +196,10 @@ describe("time lags (the simulator's side; the engine's side is test/jobs/cam-la
     const deployer = typedClient(sim.url, keys.deployer, { gate: redisGate(redis).gate });
     await deployer.getUserAppId();
     await pause(1_100);
-    const first = (await admin.getSecurityLastUsed([keys.deployer.secretId]))[0]!.lastSecretUsedDate;
+    const first = (await admin.getSecurityLastUsed([keys.deployer.secretId]))[0]!.lastUsedAt;
     expect(first).not.toBeNull();
     await deployer.getUserAppId();
-    expect((await admin.getSecurityLastUsed([keys.deployer.secretId]))[0]!.lastSecretUsedDate).toBe(first);
+    expect((await admin.getSecurityLastUsed([keys.deployer.secretId]))[0]!.lastUsedAt).toBe(first);
   });
 
   it.each([0, 800])("a new key shows up in ListAccessKeys %i ms late; the two-key rule holds at once", async (listingLagMs) => {

@@ -40,7 +40,7 @@ describe("CreateAccessKey", () => {
     expect(created.accessKeyId).toMatch(/^AKID[A-Za-z0-9]{32}$/);
     expect(created.secretAccessKey).toMatch(/^[A-Za-z0-9]{32,}$/);
     expect(created.status).toBe("Active");
-    const shown = Date.parse(`${created.createTime.replace(" ", "T")}+08:00`);
+    const shown = created.createdAt; // the client reads CreateTime as UTC+8
     expect(shown).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000);
     expect(shown).toBeLessThanOrEqual(Date.now());
     const identity = await admin.whoAmI({ secretId: created.accessKeyId, secretKey: created.secretAccessKey });
@@ -77,7 +77,7 @@ describe("CreateAccessKey", () => {
 describe("ListAccessKeys", () => {
   it("lists a user's keys without secrets; an empty list comes back as null and the client makes it []", async () => {
     expect(await admin.listAccessKeys(DEPLOYER_UIN)).toEqual([
-      { accessKeyId: keys.deployer.secretId, status: "Active", createTime: "2025-06-01 08:00:00" },
+      { accessKeyId: keys.deployer.secretId, status: "Active", createdAt: Date.parse("2025-06-01T00:00:00Z") }, // seeded "2025-06-01 08:00:00", UTC+8
     ]);
     expect(await admin.listAccessKeys(EMPTY_UIN)).toEqual([]);
     const raw = await rawSdk(`127.0.0.1:${sim.port}`, keys.admin).request("ListAccessKeys", { TargetUin: EMPTY_UIN });
@@ -143,16 +143,16 @@ describe("GetSecurityLastUsed", () => {
     const rows = await admin.getSecurityLastUsed([keys.deployer.secretId, keys.root.secretId, "AKIDunknown", keys.other.secretId]);
     expect(rows.map((row) => row.secretId)).toEqual([keys.deployer.secretId, keys.root.secretId]);
     const [used, unused] = rows;
-    expect(used!.lastSecretUsedDate).toBeGreaterThanOrEqual(before);
-    expect(used!.lastSecretUsedDate).toBeLessThanOrEqual(after);
-    expect(used!.lastUsedDate).toBe(new Date(used!.lastSecretUsedDate! + 8 * 3600_000).toISOString().slice(0, 10));
-    expect(unused).toEqual({ secretId: keys.root.secretId, lastUsedDate: null, lastSecretUsedDate: null });
+    expect(used!.lastUsedAt).toBeGreaterThanOrEqual(before);
+    expect(used!.lastUsedAt).toBeLessThanOrEqual(after);
+    expect(used!.lastUsedDay).toBe(Date.parse(`${new Date(used!.lastUsedAt! + 8 * 3600_000).toISOString().slice(0, 10)}T00:00:00Z`));
+    expect(unused).toEqual({ secretId: keys.root.secretId, lastUsedDay: null, lastUsedAt: null });
   });
 
   it("records failed calls too, as long as the signature was good", async () => {
     await camErrorOf(deployer.listAccessKeys(EMPTY_UIN)); // UnauthorizedOperation, but signed by the deployer key
     const [row] = await admin.getSecurityLastUsed([keys.deployer.secretId]);
-    expect(row!.lastSecretUsedDate).not.toBeNull();
+    expect(row!.lastUsedAt).not.toBeNull();
   });
 
   it("shows a non-admin only its own keys", async () => {

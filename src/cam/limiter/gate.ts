@@ -1,14 +1,15 @@
 // The contract between the CAM client and the rate limiter. The client cannot be built without a gate, so no
 // CAM call bypasses the limiter.
 import type { CamAction } from "../actions.js";
+import { CamDeferral } from "../types.js";
 
 export type Admission = { kind: "go" } | { kind: "wait"; retryAfterMs: number };
 
-/** Thrown by a gate when a call would have to wait longer than the caller's bound for its slot. */
-export class LimiterDeferral extends Error {
-  override readonly name = "LimiterDeferral";
-  constructor(readonly account: string, readonly action: CamAction, readonly retryAfterMs: number) {
-    super(`rate limit for ${action} on account ${account}: next slot in ${retryAfterMs} ms`);
+/** Thrown by a gate when a call would have to wait longer than the caller's bound for its slot: the port's deferral. */
+export class LimiterDeferral extends CamDeferral {
+  override readonly name: string = "LimiterDeferral";
+  constructor(account: string, action: CamAction, retryAfterMs: number) {
+    super(account, action, retryAfterMs, `rate limit for ${action} on account ${account}: next slot in ${retryAfterMs} ms`);
   }
 }
 

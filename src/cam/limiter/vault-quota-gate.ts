@@ -6,6 +6,7 @@
 import type { Cluster, Redis } from "ioredis";
 import { defineLimiterScripts } from "./scripts.js";
 import { admitSlot, gateTiming, slotIntervalUs } from "./slot-admission.js";
+import { VaultDeferral } from "../../vault/port.js";
 
 export const VAULT_POOLS = ["writes", "tags"] as const;
 export type VaultPool = (typeof VAULT_POOLS)[number];
@@ -26,11 +27,11 @@ export const PATIENT_WAIT_MS = 30_000;
 /** Rotation turns of a scope run this many turns ahead, like the CAM gate's (a few rotations always ready). */
 const VAULT_TURN_LEAD = 2;
 
-/** Thrown by admit() when the pool's next slot is further away than the gate's maxWaitMs. */
-export class VaultQuotaDeferral extends Error {
-  override readonly name = "VaultQuotaDeferral";
-  constructor(readonly scope: string, readonly pool: VaultPool, readonly retryAfterMs: number) {
-    super(`vault rate limit for ${pool} in ${scope}: next slot in ${retryAfterMs} ms`);
+/** Thrown by admit() when the pool's next slot is further away than the gate's maxWaitMs: the vault port's deferral. */
+export class VaultQuotaDeferral extends VaultDeferral {
+  override readonly name: string = "VaultQuotaDeferral";
+  constructor(readonly scope: string, readonly pool: VaultPool, retryAfterMs: number) {
+    super(retryAfterMs, `vault rate limit for ${pool} in ${scope}: next slot in ${retryAfterMs} ms`);
   }
 }
 

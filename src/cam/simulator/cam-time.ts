@@ -1,11 +1,9 @@
 // How the simulator prints times. Real CAM prints CreateTime as "YYYY-MM-DD HH:mm:ss" without a zone; it reads
 // like Beijing time, so the simulator prints every CAM-facing time and date in UTC+8 (documented decision).
-const UTC_PLUS_8_MS = 8 * 60 * 60 * 1000;
+import { formatCamTime } from "../time-text.js";
 
-/** "YYYY-MM-DD HH:mm:ss" in UTC+8, as CreateTime reads. */
-export function camTime(epochMs: number): string {
-  return new Date(epochMs + UTC_PLUS_8_MS).toISOString().slice(0, 19).replace("T", " ");
-}
+/** "YYYY-MM-DD HH:mm:ss" in UTC+8, as CreateTime reads (the client reads it back with parseCamTime). */
+export const camTime = formatCamTime;
 
 /** "YYYY-MM-DD" in UTC+8, as GetSecurityLastUsed's LastUsedDate reads. */
 export function camDate(epochMs: number): string {

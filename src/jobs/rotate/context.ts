@@ -50,7 +50,8 @@ export interface Snapshot {
 /** The key this attempt created (or resumes). */
 export interface InFlightKey {
   accessKeyId: string;
-  createTime: string;
+  /** Known with the secret, for a key fresh from CreateAccessKey: stage writes it into the vault document. */
+  createdAt?: number;
   /** Only between CreateAccessKey and the end of verify in the same process; never logged or stored elsewhere. */
   secretAccessKey?: string;
   /** Set once the vault holds it as AWSPENDING. */

@@ -4,8 +4,7 @@
 // the vault is deleted as an orphan (P1). A newcomer the rotator cannot prove it created (the call timed out, or
 // a gateway answered 503, and someone else may have added a key meanwhile) is flagged, never deleted (P3).
 import { isCamError, isCreatedWithoutKey } from "../../cam/errors.js";
-import { LimiterDeferral } from "../../cam/limiter/gate.js";
-import type { AccessKey } from "../../cam/types.js";
+import { CamDeferral, type AccessKey } from "../../cam/types.js";
 import { emit, type InFlightKey, type RotationDeps, type RotationRun } from "./context.js";
 import { flagKey } from "./flag-key.js";
 import { boundedBeforeVault, handOffDeadline } from "./hand-off.js";
@@ -39,7 +38,7 @@ export async function create(deps: RotationDeps, run: RotationRun): Promise<Crea
     deps.progress.recordCreated(run.account, run.uin, created.accessKeyId),
     emit(deps, run, { step: "create", type: "key-created", keyId: created.accessKeyId }),
   ]), handOffBy);
-  return { kind: "created", key: { accessKeyId: created.accessKeyId, createTime: created.createTime,
+  return { kind: "created", key: { accessKeyId: created.accessKeyId, createdAt: created.createdAt,
     secretAccessKey: created.secretAccessKey, handOffBy } };
 }
 
@@ -69,6 +68,6 @@ async function settleUnanswered(deps: RotationDeps, run: RotationRun, knownKeyId
 
 /** Errors after which CreateAccessKey certainly made no key (unlike a timeout or a dropped connection). */
 function refusedOutright(error: unknown): boolean {
-  if (error instanceof LimiterDeferral) return true;
+  if (error instanceof CamDeferral) return true;
   return isCamError(error) && ["overLimit", "auth", "invalid", "notFound", "throttled"].includes(error.kind);
 }

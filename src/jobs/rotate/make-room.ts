@@ -13,6 +13,7 @@ import { removeKey } from "../key-removal.js";
 import { RotationParked } from "../failures.js";
 import { emit, type RotationDeps, type RotationRun, type Snapshot } from "./context.js";
 import { flagKey } from "./flag-key.js";
+import { rotatedAtOf } from "../../vault/payload-times.js";
 
 /** Why a rotation waits for its previous key's retirement (progress, events and `status` show it). */
 export const GRACE_REASON = "previous key in grace period";
@@ -53,8 +54,8 @@ export async function makeRoom(deps: RotationDeps, run: RotationRun, snapshot: S
 /** The key that is not current; with no current key in the vault (first rotation), the older one. */
 function candidateFor(keys: AccessKey[], currentKeyId: string | undefined): AccessKey {
   const others = keys.filter((key) => key.accessKeyId !== currentKeyId);
-  // CreateTime sorts as text ("YYYY-MM-DD HH:mm:ss"); ties fall back to the id for a stable choice.
-  return [...others].sort((a, b) => a.createTime.localeCompare(b.createTime) || a.accessKeyId.localeCompare(b.accessKeyId))[0]!;
+  // Oldest first; ties (CreateTime has whole seconds) fall back to the id for a stable choice.
+  return [...others].sort((a, b) => a.createdAt - b.createdAt || a.accessKeyId.localeCompare(b.accessKeyId))[0]!;
 }
 
 async function decide(deps: RotationDeps, snapshot: Snapshot, candidate: AccessKey): Promise<Removal> {
@@ -77,8 +78,10 @@ async function decide(deps: RotationDeps, snapshot: Snapshot, candidate: AccessK
 async function ensureRetirement(deps: RotationDeps, run: RotationRun, snapshot: Snapshot, keyId: string): Promise<void> {
   const last = snapshot.progress.last;
   let retiredAt = last?.previousKeyId === keyId ? last.rotatedAt : Number.NaN;
-  if (!Number.isFinite(retiredAt)) retiredAt = Date.parse((await deps.vault.readCurrent(run.ref))?.value.RotatedAt ?? "");
-  if (!Number.isFinite(retiredAt)) retiredAt = deps.clock();
+  if (!Number.isFinite(retiredAt)) {
+    const current = await deps.vault.readCurrent(run.ref);
+    retiredAt = (current ? rotatedAtOf(current.value) : null) ?? deps.clock();
+  }
   await deps.retirements.schedule({ account: run.account, uin: run.uin, accessKeyId: keyId, phase: "deactivate", retiredAt },
     deps.account.retire.deactivateAfter);
 }

@@ -12,7 +12,6 @@
 // - While a CreateAccessKey's outcome is unknown (the create guard), a key the user did not hold before that
 //   call and the vault does not hold may be ours or someone else's: flag it, never delete it unapproved (P3).
 import type { AccessKey } from "../../cam/types.js";
-import { parseCamTime } from "../due.js";
 import { removeKey } from "../key-removal.js";
 import type { VaultDescription } from "../../vault/port.js";
 import type { AttemptRecord } from "../progress.js";
@@ -41,7 +40,7 @@ export async function reconcile(deps: RotationDeps, run: RotationRun, snapshot: 
     const pending = vault.pending;
     const key = keys.find((candidate) => candidate.accessKeyId === pending.accessKeyId);
     const unlisted = key ? undefined : await unlistedPendingKey(deps, run, pending);
-    const resumable = key?.status === "Active" ? { accessKeyId: key.accessKeyId, createTime: key.createTime } : unlisted;
+    const resumable = key?.status === "Active" ? { accessKeyId: key.accessKeyId } : unlisted;
     if (resumable) {
       resume = { kind: "verify", key: { ...resumable, versionId: pending.versionId } };
       if (attempt?.newKeyId !== resumable.accessKeyId || attempt.versionId !== pending.versionId) {
@@ -82,9 +81,9 @@ export async function reconcile(deps: RotationDeps, run: RotationRun, snapshot: 
 
 /** The pending version's key as the vault recorded it, or undefined when the version is not readable. */
 async function unlistedPendingKey(deps: RotationDeps, run: RotationRun, pending: { versionId: string; accessKeyId: string }):
-  Promise<{ accessKeyId: string; createTime: string } | undefined> {
+  Promise<{ accessKeyId: string } | undefined> {
   const stored = await deps.vault.readVersion(run.ref, pending.versionId);
-  return stored?.SecretId === pending.accessKeyId ? { accessKeyId: pending.accessKeyId, createTime: stored.CreateTime } : undefined;
+  return stored?.SecretId === pending.accessKeyId ? { accessKeyId: pending.accessKeyId } : undefined;
 }
 
 async function dropLeftoverPending(deps: RotationDeps, run: RotationRun, vault: VaultDescription): Promise<VaultDescription> {
@@ -109,6 +108,5 @@ export function attributionOf(key: AccessKey, attempt: AttemptRecord): "recorded
   if (key.accessKeyId === attempt.newKeyId) return "recorded";
   const guard = attempt.createGuard;
   if (!guard || guard.knownKeyIds.includes(key.accessKeyId)) return null;
-  const created = parseCamTime(key.createTime);
-  return created !== null && Math.abs(created - guard.startedAt) <= GUARD_WINDOW_MS ? "guarded" : null;
+  return Math.abs(key.createdAt - guard.startedAt) <= GUARD_WINDOW_MS ? "guarded" : null;
 }

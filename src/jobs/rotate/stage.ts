@@ -2,6 +2,7 @@
 // key, so a retry with the same value is a no-op. Transient vault failures are retried briefly; if the secret
 // still cannot be stored, the new key is deleted again and the attempt fails, leaving the old key current (P1).
 import { rotationToken } from "../../vault/tokens.js";
+import { payloadTimes } from "../../vault/payload-times.js";
 import type { SecretPayload } from "../../vault/port.js";
 import { classifyFailure, RotationError } from "../failures.js";
 import { retryNow } from "../retry-now.js";
@@ -10,12 +11,12 @@ import { undoNewKey } from "./undo.js";
 
 export async function stage(deps: RotationDeps, run: RotationRun, attemptId: string, key: InFlightKey): Promise<string> {
   if (key.versionId) return key.versionId; // Guard: the vault already holds it.
-  const secretKey = key.secretAccessKey;
-  if (secretKey === undefined) {
+  const { secretAccessKey: secretKey, createdAt } = key;
+  if (secretKey === undefined || createdAt === undefined) {
     throw new RotationError("transient", `new key ${key.accessKeyId} has no secret in memory to stage; the next run deletes it as an orphan`);
   }
   const payload: SecretPayload = { SecretId: key.accessKeyId, SecretKey: secretKey, Uin: run.uin, Account: run.account,
-    CreateTime: key.createTime, RotatedAt: new Date(deps.clock()).toISOString() };
+    ...payloadTimes(createdAt, deps.clock()) };
   const token = rotationToken(run.account, run.uin, `${attemptId}/${key.accessKeyId}`);
   let versionId: string;
   try {
