@@ -16,7 +16,7 @@ import { parseConfig } from "../../src/config/index.js";
 import { createConfiguredGate } from "../../src/daemon/configured-gate.js";
 import { openRuntime, type Runtime } from "../../src/daemon/runtime.js";
 import type { RotationOutcome } from "../../src/jobs/engine.js";
-import { checkInvariants } from "../../src/jobs/invariants.js";
+import { checkInvariants } from "../support/invariants.js";
 import { QUEUE_NAME, type RotateProgress } from "../../src/jobs/queue.js";
 import { silentLogger } from "../../src/log.js";
 
