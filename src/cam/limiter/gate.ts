@@ -2,8 +2,6 @@
 // CAM call bypasses the limiter.
 import type { CamAction } from "../actions.js";
 
-export type Admission = { kind: "go" } | { kind: "wait"; retryAfterMs: number };
-
 /** Thrown by a gate when a call would have to wait longer than the caller's bound for its slot. */
 export class LimiterDeferral extends Error {
   override readonly name = "LimiterDeferral";
