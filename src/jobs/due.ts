@@ -1,9 +1,9 @@
 // When is a user's key due for rotation? The age comes from the vault's current version: its RotatedAt (an ISO
 // time the rotator wrote) or, for a secret written by other means, its CreateTime read as CAM prints it (UTC+8,
 // the simulator's documented reading; hours do not matter against a limit counted in days).
+import { DAY_MS } from "../config/index.js";
 import type { SecretRef, Vault } from "../vault/port.js";
 
-const DAY_MS = 86_400_000;
 const CAM_TIME = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})$/;
 
 export interface KeyAge {
