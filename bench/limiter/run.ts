@@ -15,7 +15,7 @@ import { parseArgs } from "node:util";
 import { runChildren } from "./children.js";
 import { fleetSeed, WORKER_SCRIPT, workerArgs } from "./fleet.js";
 import type { BenchAction, WorkerTally } from "./worker.js";
-import { maxInRollingWindow } from "../../src/cam/limiter/rolling-window.js";
+import { maxInRollingWindow } from "../../test/support/rolling-window.js";
 import { startCamSimulator } from "../../src/cam/simulator/index.js";
 import { startRedisServer } from "../../test/support/services.js";
 
