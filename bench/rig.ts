@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
-import { startMotoServer, startRedisServer, type LocalService } from "../src/dev/services.js";
+import { startMotoServer, startRedisServer, type LocalService } from "../test/support/services.js";
 import { FILE_VAULT_KEY_ENV } from "../src/vault/index.js";
 import { pidByPortArgument, readCpuMs } from "./processes.js";
 import { startSimulatorProcess, type SimulatorHandle } from "./simulator.js";

@@ -8,7 +8,7 @@ import { parseConfig } from "../src/config/index.js";
 import { openRuntime } from "../src/daemon/runtime.js";
 import { silentLogger } from "../src/log.js";
 import { createVault } from "../src/vault/index.js";
-import { maxInRollingWindow } from "../src/cam/limiter/rolling-window.js";
+import { maxInRollingWindow } from "../test/support/rolling-window.js";
 import type { ActionCounters, LoggedRequest } from "../src/cam/simulator/index.js";
 import { DEFAULT_VAULT_RATE_LIMITS, VAULT_WRITES_PER_ROTATION } from "../src/cam/limiter/vault-quota-gate.js";
 import { concurrently } from "./concurrently.js";

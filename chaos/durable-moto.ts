@@ -5,7 +5,7 @@
 // workers see what a real restart looks like: connections cut, refusals, then the same secrets again.
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { startMotoServer, type LocalService } from "../src/dev/services.js";
+import { startMotoServer, type LocalService } from "../test/support/services.js";
 import { startForwarder, type Forwarder } from "./forwarder.js";
 
 export interface DurableMoto {

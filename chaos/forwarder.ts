@@ -2,7 +2,7 @@
 // URL while the service behind it is restarted. While "down" it refuses new connections and cuts open ones,
 // exactly what clients see when the service's process dies.
 import { connect, createServer, type Server, type Socket } from "node:net";
-import { freePort } from "../src/dev/services.js";
+import { freePort } from "../test/support/services.js";
 
 export interface Forwarder {
   readonly url: string;

@@ -9,7 +9,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { createCamClient } from "../src/cam/client.js";
 import type { RotationOutcome } from "../src/jobs/engine.js";
-import { checkInvariants } from "../src/jobs/invariants.js";
+import { checkInvariants } from "../test/support/invariants.js";
 import { engineKeys } from "../src/jobs/keys.js";
 import { jobIds } from "../src/jobs/queue.js";
 import { GRACE_REASON } from "../src/jobs/rotate/make-room.js";

@@ -2,7 +2,7 @@
 // (the second label move of a promote, and discardPending) while throttles are armed: AWS's 50 writes/s quota
 // hitting the one call that finishes a rotation. Everything else passes through unchanged.
 import { createServer, request as httpRequest, type IncomingHttpHeaders } from "node:http";
-import { freePort } from "../src/dev/services.js";
+import { freePort } from "../test/support/services.js";
 
 export interface LabelThrottleProxy {
   readonly url: string;

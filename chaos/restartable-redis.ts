@@ -2,7 +2,7 @@
 // started again on the same port and data directory: whatever Redis acknowledged before the kill must be there
 // afterwards.
 import { Redis } from "ioredis";
-import { startRedisServer, type LocalService } from "../src/dev/services.js";
+import { startRedisServer, type LocalService } from "../test/support/services.js";
 
 export interface RestartableRedis {
   readonly url: string;

@@ -3,7 +3,7 @@
 import "vitest";
 import type { TestProject } from "vitest/node";
 import { ensureFreshBuild } from "./build-freshness.js";
-import { startMotoServer, startRedisServer, type LocalService } from "../src/dev/services.js";
+import { startMotoServer, startRedisServer, type LocalService } from "./support/services.js";
 
 declare module "vitest" {
   export interface ProvidedContext {

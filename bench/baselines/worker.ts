@@ -6,8 +6,7 @@
 //   node --import tsx bench/baselines/worker.ts --config FILE --limiter bullmq
 import { parseArgs } from "node:util";
 import { Redis } from "ioredis";
-import { DEFAULT_RATE_LIMITS, type CamAction } from "../../src/cam/actions.js";
-import { loadConfigFile } from "../../src/config/index.js";
+import { accountRateLimits, loadConfigFile } from "../../src/config/index.js";
 import { openRuntime } from "../../src/daemon/runtime.js";
 import { createLogger } from "../../src/log.js";
 import { openGate } from "./open-gate.js";
@@ -18,8 +17,7 @@ const config = loadConfigFile(values.config ?? "");
 const kind = values.limiter;
 if (kind !== "bullmq" && kind !== "rateLimiterFlexible") throw new Error(`--limiter: expected bullmq or rateLimiterFlexible, got ${kind}`);
 
-const limitFor = (account: string, action: CamAction) =>
-  config.accounts.find((candidate) => candidate.name === account)?.rateLimits?.[action] ?? DEFAULT_RATE_LIMITS[action];
+const limitFor = accountRateLimits(config);
 const gateRedis = new Redis(config.redis.url, { maxRetriesPerRequest: null });
 const gate = kind === "bullmq"
   ? openGate(config.limiter.penalty)

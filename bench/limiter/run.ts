@@ -15,9 +15,9 @@ import { parseArgs } from "node:util";
 import { runChildren } from "./children.js";
 import { fleetSeed, WORKER_SCRIPT, workerArgs } from "./fleet.js";
 import type { BenchAction, WorkerTally } from "./worker.js";
-import { maxInRollingWindow } from "../../src/cam/limiter/rolling-window.js";
+import { maxInRollingWindow } from "../../test/support/rolling-window.js";
 import { startCamSimulator } from "../../src/cam/simulator/index.js";
-import { startRedisServer } from "../../src/dev/services.js";
+import { startRedisServer } from "../../test/support/services.js";
 
 function positiveInt(flag: string, raw: string | undefined, fallback?: number): number {
   if (raw === undefined && fallback !== undefined) return fallback;

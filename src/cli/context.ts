@@ -1,6 +1,6 @@
 // What admin commands share: the config from --config or CAM_ROTATOR_CONFIG, lookups that turn an unknown
 // account or UIN into a usage error, and a runtime (Redis, vault, engine) that is always closed afterwards.
-import { configPath, loadConfigFile, type AccountConfig, type Config } from "../config/index.js";
+import { configPath, loadConfigFile, unknownAccountMessage, type AccountConfig, type Config } from "../config/index.js";
 import { openRuntime, type Runtime } from "../daemon/runtime.js";
 import { probeRedis } from "../daemon/redis.js";
 import type { OperatorAction } from "../jobs/audit.js";
@@ -14,10 +14,7 @@ export function loadConfig(flag: string | undefined): Config {
 
 export function findAccount(config: Config, name: string): { account: AccountConfig; index: number } {
   const index = config.accounts.findIndex((account) => account.name === name);
-  if (index < 0) {
-    const known = config.accounts.map((account) => account.name).join(", ");
-    throw new UsageError(`unknown account ${JSON.stringify(name)}; the config defines: ${known}`);
-  }
+  if (index < 0) throw new UsageError(unknownAccountMessage(config, name));
   return { account: config.accounts[index]!, index };
 }
 

@@ -1,5 +1,6 @@
 // Durations in config files read like "7d", "90s" or "250ms"; a bare number is milliseconds.
-const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+export const DAY_MS = 86_400_000;
+const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: DAY_MS } as const;
 const PATTERN = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?$/;
 
 /** Milliseconds, or null when the text is not a duration. */

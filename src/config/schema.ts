@@ -4,7 +4,7 @@ import { validate as validateCron } from "node-cron";
 import { CAM_ACTIONS, type CamAction } from "../cam/actions.js";
 import { DEFAULT_VAULT_RATE_LIMITS, VAULT_POOLS, type VaultPool } from "../cam/limiter/vault-quota-gate.js";
 import { notifySchema } from "../notify/config.js";
-import { parseDuration } from "./duration.js";
+import { DAY_MS, parseDuration } from "./duration.js";
 
 /** Node timers overflow past 2^31 - 1 ms (about 24.8 days) and would fire at once. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -48,7 +48,7 @@ const safetyMargin = durationAtLeast(1);
 const lastUsedLag = durationAtLeast(0);
 
 /** LastUsedDate is a day late and in an unstated zone; Tencent's example shows 3 days to LastSecretUsedDate. */
-export const DEFAULT_LAST_USED_LAG_MS = 3 * 86_400_000;
+export const DEFAULT_LAST_USED_LAG_MS = 3 * DAY_MS;
 
 const positiveInt = z.number({ error: "expected a positive integer" }).int("expected a positive integer")
   .positive("expected a positive integer");
@@ -87,7 +87,7 @@ export const accountSchema = z.strictObject({
     deleteAfter: retireAfter,
     /** How late GetSecurityLastUsed may report a use (src/jobs/last-use-lag.ts); 3 days covers Tencent's example. */
     lastUsedLag: lastUsedLag.default(DEFAULT_LAST_USED_LAG_MS),
-  }).default({ deactivateAfter: 7 * 86_400_000, deleteAfter: 7 * 86_400_000, lastUsedLag: DEFAULT_LAST_USED_LAG_MS }),
+  }).prefault({ deactivateAfter: "7d", deleteAfter: "7d" }),
   overLimit: z.enum(["auto", "flag-only"]).default("auto"),
   rateLimits: rateLimits.optional(),
   requestTimeout: requestTimeout.default(10_000),
@@ -97,7 +97,7 @@ export const accountSchema = z.strictObject({
 const vaultRateLimits = z.strictObject(
   Object.fromEntries(VAULT_POOLS.map((pool) => [pool, positiveInt.default(DEFAULT_VAULT_RATE_LIMITS[pool])])) as
     Record<VaultPool, z.ZodDefault<typeof positiveInt>>,
-).default({ ...DEFAULT_VAULT_RATE_LIMITS });
+).prefault({});
 
 const vaultSchema = z.discriminatedUnion("type", [
   z.strictObject({
@@ -113,13 +113,14 @@ const vaultSchema = z.discriminatedUnion("type", [
 
 const keyPrefix = z.string().regex(/^[A-Za-z0-9{}_-]+$/, "expected letters, digits, -, _ and {} (a hash tag for Cluster)");
 
+// A section left out is parsed as `{}` (prefault), so each default is written once, on its field.
 export const configSchema = z.strictObject({
   redis: z.strictObject({
     url: z.string().regex(/^rediss?:\/\//, "expected a redis:// or rediss:// URL").default("redis://127.0.0.1:6379"),
     prefix: keyPrefix.default("cam-rotator"),
     /** Refuse to start a worker (or approve/dismiss) without CAM_ROTATOR_RECORD_KEY; false only for throwaway setups. */
     requireRecordKey: z.boolean().default(true),
-  }).default({ url: "redis://127.0.0.1:6379", prefix: "cam-rotator", requireRecordKey: true }),
+  }).prefault({}),
   vault: vaultSchema,
   accounts: z.array(accountSchema).min(1, "expected at least one account").superRefine((accounts, ctx) => {
     const seen = new Set<string>();
@@ -132,7 +133,7 @@ export const configSchema = z.strictObject({
     concurrency: positiveInt.default(8),
     /** How long SIGTERM waits for active jobs before handing them back. */
     shutdownTimeout: shutdownTimeout.default(30_000),
-  }).default({ concurrency: 8, shutdownTimeout: 30_000 }),
+  }).prefault({}),
   limiter: z.strictObject({
     /**
      * Jitter allowance per rolling second: N + 1 admissions span at least 1 s + this, so a call may reach CAM
@@ -149,7 +150,7 @@ export const configSchema = z.strictObject({
      * deployment on this Redis that rotates the same owner must count in the same windows, whatever its prefix.
      */
     namespace: keyPrefix.default("cam-rotator"),
-  }).default({ safetyMargin: 20, maxWait: 2_000, penalty: 1_000, namespace: "cam-rotator" }),
+  }).prefault({}),
   rotation: z.strictObject({
     /** How long the new key may take to authenticate (propagation) before the rotation is undone. */
     verifyTimeout: verifyTimeout.default(60_000),
@@ -159,15 +160,14 @@ export const configSchema = z.strictObject({
     attempts: positiveInt.default(8),
     /** Failed jobs kept for inspection. */
     keepFailed: positiveInt.default(1_000),
-  }).default({ verifyTimeout: 60_000, parkRecheck: 600_000, attempts: 8, keepFailed: 1_000 }),
+  }).prefault({}),
   http: z.strictObject({
     host: z.string().default("127.0.0.1"),
     port: z.number().int().min(0).max(65_535).default(9464),
-  }).default({ host: "127.0.0.1", port: 9464 }),
+  }).prefault({}),
   /** Notifications to webhooks and chat robots (src/notify); none when absent. */
   notify: notifySchema.optional(),
 });
 
 export type Config = z.output<typeof configSchema>;
 export type AccountConfig = z.output<typeof accountSchema>;
-export type VaultConfig = Config["vault"];

@@ -2,12 +2,12 @@
 // hold, its request timeout, in front of the given gate. The runtime, the owner look-up and check-config share it.
 import { createCamClient, type CamClientDeps } from "../cam/client.js";
 import type { CamApi } from "../cam/types.js";
-import { resolveCredentials, type Config } from "../config/index.js";
+import { resolveCredentials, unknownAccountMessage, type Config } from "../config/index.js";
 
 export function accountCamClient(config: Config, name: string, deps: CamClientDeps,
   options: { env?: NodeJS.ProcessEnv; maxRequestTimeoutMs?: number } = {}): CamApi {
   const index = config.accounts.findIndex((account) => account.name === name);
-  if (index < 0) throw new Error(`no account named ${JSON.stringify(name)} in the config`);
+  if (index < 0) throw new Error(unknownAccountMessage(config, name));
   const account = config.accounts[index]!;
   return createCamClient({
     name,

@@ -3,18 +3,16 @@
 // use it, so every CAM call they make is counted in the same windows (P5). `limiterIdOf` says whose windows an
 // account's calls count in (its owner UIN, owners.ts); without it, the account's name.
 import type { Redis } from "ioredis";
-import { DEFAULT_RATE_LIMITS, type CamAction } from "../cam/actions.js";
 import { createRedisGate, type LimiterEvent, type RedisGate } from "../cam/limiter/redis-gate.js";
-import type { Config } from "../config/index.js";
+import { accountRateLimits, type Config } from "../config/index.js";
 
 export function createConfiguredGate(config: Config, redis: Redis, observe?: (event: LimiterEvent) => void,
   limiterIdOf?: (account: string) => string | Promise<string>): RedisGate {
-  const limits = new Map(config.accounts.map((account) => [account.name, account.rateLimits ?? {}]));
   return createRedisGate({
     redis,
     prefix: config.limiter.namespace,
     ...(limiterIdOf ? { limiterIdOf } : {}),
-    limitFor: (account: string, action: CamAction) => limits.get(account)?.[action] ?? DEFAULT_RATE_LIMITS[action],
+    limitFor: accountRateLimits(config),
     maxWaitMs: config.limiter.maxWait,
     penaltyMs: config.limiter.penalty,
     safetyMarginMs: config.limiter.safetyMargin,

@@ -2,6 +2,7 @@
 // keys), so one replica at a time samples it on a slow interval and stores when each account's oldest current
 // key was created; every replica's /metrics turns that into an age at scrape time.
 import type { Redis } from "ioredis";
+import { DAY_MS } from "../config/index.js";
 import type { Logger } from "../log.js";
 
 export interface KeyAgePlanner {
@@ -26,8 +27,6 @@ export interface KeyAgeSamplerOptions {
   /** Delay of the first sample after start, so start-up is not slowed by CAM calls. */
   firstSampleMs?: number;
 }
-
-const DAY_MS = 86_400_000;
 
 export function startKeyAgeSampler(options: KeyAgeSamplerOptions): KeyAgeSampler {
   const intervalMs = options.intervalMs ?? 15 * 60_000;

@@ -1,9 +1,8 @@
 // When is a user's key due for rotation? The age comes from the vault's current version: its RotatedAt (the
 // rotator wrote it) or, for a secret written by other means, its key's CreateTime (payload-times.ts reads both).
+import { DAY_MS } from "../config/index.js";
 import { createdAtOf, rotatedAtOf } from "../vault/payload-times.js";
 import type { SecretRef, Vault } from "../vault/port.js";
-
-const DAY_MS = 86_400_000;
 
 export interface KeyAge {
   currentKeyId: string | null;

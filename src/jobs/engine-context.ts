@@ -4,6 +4,7 @@ import type { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { CamApi } from "../cam/types.js";
+import { unknownAccountMessage } from "../config/accounts.js";
 import type { AccountConfig, Config } from "../config/schema.js";
 import type { Vault } from "../vault/port.js";
 import type { BackoffSettings } from "./backoff.js";
@@ -56,10 +57,7 @@ export interface EngineContext {
 /** The account's config; a name that is not configured is bad input and says so (P8). */
 export function accountConfig(config: Config, name: string): AccountConfig {
   const account = config.accounts.find((candidate) => candidate.name === name);
-  if (!account) {
-    const known = config.accounts.map((candidate) => `"${candidate.name}"`).join(", ");
-    throw new Error(`account "${name}" is not in the configuration (configured: ${known})`);
-  }
+  if (!account) throw new Error(unknownAccountMessage(config, name));
   return account;
 }
 

@@ -1,5 +1,6 @@
 // Taking a key out of service, and the evidence that it is safe to: GetSecurityLastUsed.
 import type { AccessKey, CamApi, KeyChange, KeyLastUsed } from "../cam/types.js";
+import { DAY_MS } from "../config/index.js";
 
 /**
  * Deactivates (if Active) and deletes a key. A key already gone counts as removed (the CAM client answers
@@ -13,8 +14,6 @@ export async function removeKey(cam: CamApi, uin: number, key: Pick<AccessKey, "
 export async function deactivateKey(cam: CamApi, uin: number, accessKeyId: string): Promise<KeyChange> {
   return cam.updateAccessKey(uin, accessKeyId, "Inactive");
 }
-
-const DAY_MS = 86_400_000;
 
 /**
  * Whether the key signed anything after `since` (epoch ms). lastUsedAt is exact; when CAM gives only a day (late

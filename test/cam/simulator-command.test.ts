@@ -1,9 +1,10 @@
 // `cam-rotator cam-sim` as users run it: the built binary prints one JSON line when ready, serves the seed,
-// stops on SIGTERM, and refuses a bad seed with exit code 2 and the path in the seed.
+// stops on SIGTERM, refuses a bad seed with exit code 2 and the path in the seed, and a taken port with exit 1.
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createServer } from "node:net";
 import { createInterface } from "node:readline";
 import { describe, expect, it } from "vitest";
 import { control, fixtureKeys, fixtureSeed, OWNER_UIN, rawSdk } from "../support/simulator.js";
@@ -64,6 +65,22 @@ describe("cam-rotator cam-sim", () => {
     expect(stderr()).toContain(path);
     expect(stderr()).toContain('accounts[0].users[0].uin: expected a positive integer, got "x"');
     expect(stdout()).toBe("");
+  });
+
+  it("exits 1 when it cannot listen (the port is taken), naming the address, nothing on stdout", async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve));
+    const port = (taken.address() as { port: number }).port;
+    try {
+      const child = run(["cam-sim", "--port", String(port)]);
+      const stdout = collect(child.stdout);
+      const stderr = collect(child.stderr);
+      expect(await exitOf(child)).toBe(1);
+      expect(stderr()).toContain(`cam-sim: cannot listen on 127.0.0.1:${port}`);
+      expect(stdout()).toBe("");
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+    }
   });
 
   it("refuses a bad --port with exit 2 and a usage hint", async () => {

@@ -91,7 +91,7 @@ describe("cam-rotator arguments", () => {
   it("exits 2 for an unknown account or a UIN outside the account", async () => {
     const account = await world.run(["rotate", "--account", "nope", "--uin", "100000000011", "--config", world.configPath]);
     expect(account.code).toBe(2);
-    expect(account.stderr).toContain('unknown account "nope"; the config defines: main');
+    expect(account.stderr).toContain('account "nope" is not in the configuration (configured: "main")');
     const uin = await world.run(["vault", "show", "--account", "main", "--uin", "100000000099", "--config", world.configPath]);
     expect(uin.code).toBe(2);
     expect(uin.stderr).toContain("UIN 100000000099 is not in accounts[\"main\"].users");

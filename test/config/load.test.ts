@@ -29,6 +29,23 @@ describe("config", () => {
     expect(config.http).toEqual({ host: "127.0.0.1", port: 9464 });
   });
 
+  it("fills a section left out with the defaults of all its fields", () => {
+    const { redis: _redis, ...raw } = valid();
+    const { retire: _retire, ...account } = raw.accounts[0]!;
+    const config = parseConfig({ ...raw, accounts: [account] }, "test.yaml", {});
+    expect(config.redis).toEqual({ url: "redis://127.0.0.1:6379", prefix: "cam-rotator", requireRecordKey: true });
+    expect(config.accounts[0]!.retire).toEqual({ deactivateAfter: 7 * 86_400_000, deleteAfter: 7 * 86_400_000,
+      lastUsedLag: 3 * 86_400_000 });
+    expect(config.worker).toEqual({ concurrency: 8, shutdownTimeout: 30_000 });
+    expect(config.limiter).toEqual({ safetyMargin: 20, maxWait: 2_000, penalty: 1_000, namespace: "cam-rotator" });
+    expect(config.rotation).toEqual({ verifyTimeout: 60_000, parkRecheck: 600_000, attempts: 8, keepFailed: 1_000 });
+    expect(config.http).toEqual({ host: "127.0.0.1", port: 9464 });
+    const aws = parseConfig({ ...raw, accounts: [account], vault: { type: "aws-secrets-manager", region: "ap-guangzhou" } },
+      "test.yaml", {});
+    expect(aws.vault).toEqual({ type: "aws-secrets-manager", region: "ap-guangzhou",
+      nameTemplate: "tencentcloud/cam/{account}/{uin}", rateLimits: { writes: 50, tags: 50 } });
+  });
+
   it("names the path and the value of each problem", () => {
     const raw = valid();
     Object.assign(raw.accounts[0]!, { maxKeyAgeDays: "ninety", schedule: "every day" });

@@ -11,12 +11,12 @@ import { Queue } from "bullmq";
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
 import { buildFleet, fillVault, workerConfig, type Fleet } from "../../bench/population.js";
 import { startSimulatorProcess, type SimulatorHandle } from "../../bench/simulator.js";
-import { maxInRollingWindow } from "../../src/cam/limiter/rolling-window.js";
+import { maxInRollingWindow } from "../support/rolling-window.js";
 import { parseConfig } from "../../src/config/index.js";
 import { createConfiguredGate } from "../../src/daemon/configured-gate.js";
 import { openRuntime, type Runtime } from "../../src/daemon/runtime.js";
 import type { RotationOutcome } from "../../src/jobs/engine.js";
-import { checkInvariants } from "../../src/jobs/invariants.js";
+import { checkInvariants } from "../support/invariants.js";
 import { QUEUE_NAME, type RotateProgress } from "../../src/jobs/queue.js";
 import { silentLogger } from "../../src/log.js";
 

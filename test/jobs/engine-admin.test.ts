@@ -2,7 +2,7 @@
 // events (read and follow), and the vault view.
 import { afterAll, describe, expect, it } from "vitest";
 import type { RotationEvent } from "../../src/jobs/engine.js";
-import { checkInvariants } from "../../src/jobs/invariants.js";
+import { checkInvariants } from "../support/invariants.js";
 import { ACCOUNT, createRig, eventually, OWNER_UIN, ROTATOR_UIN, scanRigs, USER_UIN } from "../support/harness.js";
 
 afterAll(async () => {

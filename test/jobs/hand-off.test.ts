@@ -4,7 +4,7 @@
 // answers again.
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startRedisServer } from "../../src/dev/services.js";
+import { startRedisServer } from "../support/services.js";
 import { createRig, USER_UIN } from "../support/harness.js";
 import { scanForSecrets } from "../support/secret-scan.js";
 

@@ -3,7 +3,7 @@
 import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, it, inject } from "vitest";
-import { checkInvariants } from "../../src/jobs/invariants.js";
+import { checkInvariants } from "../support/invariants.js";
 import { ACCOUNT, createRig, OWNER_UIN, scanRigs, USER_UIN } from "../support/harness.js";
 import { scanForSecrets } from "../support/secret-scan.js";
 

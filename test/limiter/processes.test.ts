@@ -3,7 +3,7 @@ import { randomUUID } from "node:crypto";
 import { expect, inject, it } from "vitest";
 import { runChildren } from "../../bench/limiter/children.js";
 import { GATE_DEFAULTS, slotIntervalUs } from "../../src/cam/limiter/redis-gate.js";
-import { maxInRollingWindow } from "../../src/cam/limiter/rolling-window.js";
+import { maxInRollingWindow } from "../support/rolling-window.js";
 import { expectNoSendBeforeItsSlot } from "./no-send-before-slot.js";
 
 const CHILD = "test/limiter/admit-child.ts";

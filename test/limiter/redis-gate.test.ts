@@ -1,5 +1,5 @@
-// The Redis gate as callers use it: waiting for a slot, deferring beyond the bound, tryAdmit, the penalty,
-// per-account limits and option validation.
+// The Redis gate as callers use it: waiting for a slot, deferring beyond the bound, the penalty, per-account
+// limits and option validation. tryAdmit (./try-admit.ts) reads a pair's next free slot without waiting for it.
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Redis } from "ioredis";
@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createRedisGate, limiterKey, slotIntervalUs, type LimiterEvent } from "../../src/cam/limiter/redis-gate.js";
 import { LimiterDeferral } from "../../src/cam/limiter/gate.js";
 import { expectNoSendBeforeItsSlot } from "./no-send-before-slot.js";
+import { tryAdmit } from "./try-admit.js";
 
 let redis: Redis;
 beforeAll(() => { redis = new Redis(inject("redisUrl")); });
@@ -69,10 +70,10 @@ describe("createRedisGate", () => {
   });
 
   it("tryAdmit never waits: go when the slot is free, otherwise the retry-after", async () => {
-    const gate = createRedisGate({ redis, prefix: newPrefix(), limitFor: () => 2 });
-    expect(await gate.tryAdmit("acct", "DeleteAccessKey")).toEqual({ kind: "go" });
+    const probe = { redis, prefix: newPrefix(), limit: 2 };
+    expect(await tryAdmit(probe, "acct", "DeleteAccessKey")).toEqual({ kind: "go" });
     const started = performance.now();
-    const second = await gate.tryAdmit("acct", "DeleteAccessKey");
+    const second = await tryAdmit(probe, "acct", "DeleteAccessKey");
     expect(performance.now() - started).toBeLessThan(100);
     expect(second.kind).toBe("wait");
     expect(second.kind === "wait" && second.retryAfterMs).toBeGreaterThan(400);
@@ -118,14 +119,14 @@ describe("createRedisGate", () => {
     const otherProcess = createRedisGate({ redis, prefix });
     await gate.penalize("acct", "CreateAccessKey");
     expect(events).toEqual([{ account: "acct", action: "CreateAccessKey", kind: "penalized", waitMs: 300 }]);
-    const waited = await otherProcess.tryAdmit("acct", "CreateAccessKey");
+    const waited = await tryAdmit({ redis, prefix }, "acct", "CreateAccessKey");
     expect(waited.kind === "wait" && waited.retryAfterMs).toBeGreaterThan(250);
     const started = performance.now();
     await otherProcess.admit("acct", "CreateAccessKey");
     expect(performance.now() - started).toBeGreaterThanOrEqual(200);
     // Other pairs are untouched.
-    expect(await otherProcess.tryAdmit("acct", "ListAccessKeys")).toEqual({ kind: "go" });
-    expect(await otherProcess.tryAdmit("other", "CreateAccessKey")).toEqual({ kind: "go" });
+    expect(await tryAdmit({ redis, prefix }, "acct", "ListAccessKeys")).toEqual({ kind: "go" });
+    expect(await tryAdmit({ redis, prefix }, "other", "CreateAccessKey")).toEqual({ kind: "go" });
   });
 
   it("takes per-account limits from limitFor and keeps one key per account and action", async () => {
@@ -135,7 +136,7 @@ describe("createRedisGate", () => {
     await gate.admit("slow", "CreateAccessKey");
     await expect(gate.admit("slow", "CreateAccessKey")).rejects.toBeInstanceOf(LimiterDeferral);
     await gate.admit("fast", "CreateAccessKey");
-    const fastNext = await gate.tryAdmit("fast", "CreateAccessKey");
+    const fastNext = await tryAdmit({ redis, prefix, limit: 1000 }, "fast", "CreateAccessKey");
     expect(fastNext.kind === "go" || fastNext.retryAfterMs <= 2).toBe(true);
     expect((await redis.keys(`${prefix}*`)).sort()).toEqual([
       limiterKey(prefix, "fast", "CreateAccessKey"), limiterKey(prefix, "slow", "CreateAccessKey")].sort());
@@ -143,11 +144,12 @@ describe("createRedisGate", () => {
   });
 
   it("uses CAM's documented limits and a 20 ms margin by default (204 ms and 51 ms slots)", async () => {
-    const gate = createRedisGate({ redis, prefix: newPrefix() });
+    const prefix = newPrefix();
+    const gate = createRedisGate({ redis, prefix });
     await gate.admit("acct", "CreateAccessKey");
     await gate.admit("acct", "ListAccessKeys");
-    const create = await gate.tryAdmit("acct", "CreateAccessKey");
-    const list = await gate.tryAdmit("acct", "ListAccessKeys");
+    const create = await tryAdmit({ redis, prefix }, "acct", "CreateAccessKey");
+    const list = await tryAdmit({ redis, prefix }, "acct", "ListAccessKeys");
     expect(create.kind === "wait" && create.retryAfterMs).toBeGreaterThan(150);
     expect(create.kind === "wait" && create.retryAfterMs).toBeLessThanOrEqual(204);
     expect(list.kind === "wait" && list.retryAfterMs).toBeGreaterThan(0);
@@ -159,7 +161,7 @@ describe("createRedisGate", () => {
     const gate = createRedisGate({ redis, prefix, limitFor: () => 0 });
     await expect(gate.admit("acct", "CreateAccessKey")).rejects.toThrow(
       "rate limit for CreateAccessKey on account acct must be a positive number of calls per second, got 0");
-    await expect(createRedisGate({ redis, prefix, limitFor: () => Number.NaN }).tryAdmit("acct", "ListUsers"))
+    await expect(createRedisGate({ redis, prefix, limitFor: () => Number.NaN }).admit("acct", "ListUsers"))
       .rejects.toThrow("got NaN");
     expect(await redis.keys(`${prefix}*`)).toEqual([]);
   });

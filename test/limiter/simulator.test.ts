@@ -11,7 +11,7 @@ import { runChildren } from "../../bench/limiter/children.js";
 import { fleetSeed, WORKER_SCRIPT, workerArgs } from "../../bench/limiter/fleet.js";
 import type { WorkerTally } from "../../bench/limiter/worker.js";
 import { GATE_DEFAULTS, slotIntervalUs } from "../../src/cam/limiter/redis-gate.js";
-import { maxInRollingWindow } from "../../src/cam/limiter/rolling-window.js";
+import { maxInRollingWindow } from "../support/rolling-window.js";
 import { startCamSimulator, type LoggedRequest, type StateView } from "../../src/cam/simulator/index.js";
 
 const WORKERS = 4;

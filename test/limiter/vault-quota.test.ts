@@ -8,7 +8,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
 import { startThrottlingVault, type ThrottlingVault } from "../../bench/throttling-vault.js";
-import { maxInRollingWindow } from "../../src/cam/limiter/rolling-window.js";
+import { maxInRollingWindow } from "../support/rolling-window.js";
 import { slotIntervalUs } from "../../src/cam/limiter/slot-admission.js";
 import { createVaultQuotaGate, VaultQuotaDeferral, type VaultLimiterEvent, type VaultQuotaGate } from "../../src/cam/limiter/vault-quota-gate.js";
 import { classifyFailure } from "../../src/jobs/failures.js";

@@ -10,7 +10,7 @@ import { Redis } from "ioredis";
 import { afterAll, beforeAll, expect, inject, it } from "vitest";
 import { LimiterDeferral } from "../../src/cam/limiter/gate.js";
 import { createRedisGate, GATE_DEFAULTS, slotIntervalUs } from "../../src/cam/limiter/redis-gate.js";
-import { maxInRollingWindow } from "../../src/cam/limiter/rolling-window.js";
+import { maxInRollingWindow } from "../support/rolling-window.js";
 import { expectNoSendBeforeItsSlot } from "./no-send-before-slot.js";
 
 const MAX_CLIENTS = 8;

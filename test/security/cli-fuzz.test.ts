@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort } from "../../src/dev/services.js";
+import { freePort } from "../support/services.js";
 import { concurrently } from "../../bench/concurrently.js";
 import { requireBuild, runBinary, STACK_FRAME, type BinaryRun } from "./binary.js";
 import { validConfig } from "./config-mutations.js";

@@ -12,7 +12,7 @@ import { Redis } from "ioredis";
 import { stringify as toYaml } from "yaml";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { ConfigError, parseConfig } from "../../src/config/index.js";
-import { freePort } from "../../src/dev/services.js";
+import { freePort } from "../support/services.js";
 import { concurrently } from "../../bench/concurrently.js";
 import { requireBuild, runBinary, STACK_FRAME } from "./binary.js";
 import { label, mutatedConfig, namesPath, problemPaths, validConfig, type MutatedConfig } from "./config-mutations.js";

@@ -15,7 +15,7 @@ import type { SeedInput } from "../../src/cam/simulator/seed.js";
 import type { CamApi, KeyStatus } from "../../src/cam/types.js";
 import { parseConfig, type Config } from "../../src/config/index.js";
 import type { EngineObserver, RotationEngine, RotationOutcome } from "../../src/jobs/engine.js";
-import { checkInvariants } from "../../src/jobs/invariants.js";
+import { checkInvariants } from "./invariants.js";
 import { createRotationEngine } from "../../src/jobs/runtime.js";
 import { createLogger, type Logger } from "../../src/log.js";
 import { createAwsSecretsManagerVault } from "../../src/vault/aws-secrets-manager.js";

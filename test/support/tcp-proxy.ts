@@ -1,7 +1,7 @@
 // A TCP proxy in front of a private service, to take it "down" and bring it back with its state intact (moto
 // keeps secrets in memory, so stopping the process itself would lose what the test wants to check afterwards).
 import { createServer, connect, type Server, type Socket } from "node:net";
-import { freePort } from "../../src/dev/services.js";
+import { freePort } from "./services.js";
 
 export interface TcpProxy {
   url: string;

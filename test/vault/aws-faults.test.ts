@@ -5,7 +5,7 @@ import { randomUUID } from "node:crypto";
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { createServer as createTcpServer, type Server, type Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { startMotoServer, type LocalService } from "../../src/dev/services.js";
+import { startMotoServer, type LocalService } from "../support/services.js";
 import { createAwsSecretsManagerVault } from "../../src/vault/aws-secrets-manager.js";
 import type { SecretPayload, Vault } from "../../src/vault/port.js";
 import { rotationToken } from "../../src/vault/tokens.js";

@@ -3,8 +3,6 @@
 import type { CamAction } from "../actions.js";
 import { CamDeferral } from "../types.js";
 
-export type Admission = { kind: "go" } | { kind: "wait"; retryAfterMs: number };
-
 /** Thrown by a gate when a call would have to wait longer than the caller's bound for its slot: the port's deferral. */
 export class LimiterDeferral extends CamDeferral {
   override readonly name: string = "LimiterDeferral";

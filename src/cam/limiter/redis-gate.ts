@@ -3,7 +3,7 @@
 // picks the key and the interval, sleeps until the reserved slot, and turns a far slot into a LimiterDeferral.
 import type { Cluster, Redis } from "ioredis";
 import { DEFAULT_RATE_LIMITS, type CamAction } from "../actions.js";
-import { LimiterDeferral, type Admission, type CallGate } from "./gate.js";
+import { LimiterDeferral, type CallGate } from "./gate.js";
 import { defineLimiterScripts, type Reservation } from "./scripts.js";
 import { admitSlot, gateTiming, slotIntervalUs } from "./slot-admission.js";
 
@@ -57,8 +57,6 @@ export interface RedisGateOptions {
 }
 
 export interface RedisGate extends CallGate {
-  /** Takes the slot only if it is free right now; never waits and never throws LimiterDeferral. */
-  tryAdmit(account: string, action: CamAction): Promise<Admission>;
   /**
    * Reserves the account's next rotation turn (reserveTurn-1.lua) and resolves to the milliseconds until it.
    * Turns are spaced like the account's CreateAccessKey slots and run TURN_LEAD_SLOTS of them ahead.
@@ -117,17 +115,6 @@ export function createRedisGate(options: RedisGateOptions): RedisGate {
         throw new LimiterDeferral(account, action, admission.retryAfterMs);
       }
       emitAdmitted(account, action, admission.reservation);
-    },
-
-    async tryAdmit(account, action) {
-      const reservation = await reserve(account, action, 0);
-      if (reservation.admitted) {
-        emitAdmitted(account, action, reservation);
-        return { kind: "go" };
-      }
-      const retryAfterMs = Math.ceil(reservation.waitUs / 1000);
-      emit(account, action, "deferred", retryAfterMs);
-      return { kind: "wait", retryAfterMs };
     },
 
     async reserveRotationTurn(account) {

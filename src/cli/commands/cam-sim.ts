@@ -1,5 +1,9 @@
 // `cam-rotator cam-sim`: the local CAM simulator (src/cam/simulator), for the demo, tests and compose.
 import { InvalidArgumentError, type Command } from "commander";
+import type { CamSimEnd } from "../../cam/simulator/command.js";
+import { EXIT, type ExitCode } from "../exit-codes.js";
+
+const EXIT_OF: Record<CamSimEnd, ExitCode> = { "stopped": EXIT.ok, "bad-seed": EXIT.usage, "cannot-listen": EXIT.failed };
 
 function parsePort(value: string): number {
   const port = Number(value);
@@ -15,6 +19,6 @@ export function registerCamSim(program: Command): void {
     .option("--seed <file>", "JSON seed: accounts, users, keys, rate limits")
     .action(async (opts: { port: number; host: string; seed?: string }) => {
       const { runCamSimCommand } = await import("../../cam/simulator/command.js");
-      await runCamSimCommand(opts);
+      process.exitCode = EXIT_OF[await runCamSimCommand(opts)];
     });
 }

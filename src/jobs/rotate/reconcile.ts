@@ -11,6 +11,7 @@
 //   response). Delete it (P1). Keys the vault holds are never touched (P2).
 // - While a CreateAccessKey's outcome is unknown (the create guard), a key the user did not hold before that
 //   call and the vault does not hold may be ours or someone else's: flag it, never delete it unapproved (P3).
+import { DAY_MS } from "../../config/index.js";
 import type { AccessKey } from "../../cam/types.js";
 import { removeKey } from "../key-removal.js";
 import type { VaultDescription } from "../../vault/port.js";
@@ -97,7 +98,7 @@ async function dropLeftoverPending(deps: RotationDeps, run: RotationRun, vault: 
 }
 
 /** A stale guard must not claim a key someone added much later; a day absorbs CreateTime's unknown zone. */
-const GUARD_WINDOW_MS = 86_400_000;
+const GUARD_WINDOW_MS = DAY_MS;
 
 /**
  * How `key` relates to this attempt's CreateAccessKey: "recorded" when it is the key the call answered with (or

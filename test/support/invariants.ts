@@ -7,13 +7,13 @@
 // - no user holds more than two keys;
 // - no key an operator added (when the caller names them) was deleted without the operator's approval (P3).
 import { setTimeout as sleep } from "node:timers/promises";
-import { DEFAULT_RATE_LIMITS, type CamAction } from "../cam/actions.js";
-import { createCamClient } from "../cam/client.js";
-import { isCamError } from "../cam/errors.js";
-import { AUTHORIZATION_REFUSED } from "../cam/key-proof.js";
-import type { CallGate } from "../cam/limiter/gate.js";
-import type { KeyStatus } from "../cam/types.js";
-import type { Vault, VaultDescription } from "../vault/port.js";
+import { DEFAULT_RATE_LIMITS, type CamAction } from "../../src/cam/actions.js";
+import { createCamClient } from "../../src/cam/client.js";
+import { isCamError } from "../../src/cam/errors.js";
+import { AUTHORIZATION_REFUSED } from "../../src/cam/key-proof.js";
+import type { CallGate } from "../../src/cam/limiter/gate.js";
+import type { KeyStatus } from "../../src/cam/types.js";
+import type { Vault, VaultDescription } from "../../src/vault/port.js";
 
 export interface InvariantAccount {
   /** The account's name in the rotator's config (vault refs use it). */
