@@ -8,7 +8,7 @@
 // shared invariant checker must find nothing.
 import { setTimeout as sleep } from "node:timers/promises";
 import { createCamClient } from "../src/cam/client.js";
-import type { RotationOutcome } from "../src/jobs/engine.js";
+import type { RotationOutcome } from "../src/jobs/engine/face.js";
 import { checkInvariants } from "../src/jobs/invariants.js";
 import { engineKeys } from "../src/jobs/keys.js";
 import { jobIds } from "../src/jobs/queue.js";

@@ -11,7 +11,7 @@ import { startCamSimulator, type RunningCamSimulator } from "../src/cam/simulato
 import { parseConfig, type Config } from "../src/config/index.js";
 import { configFingerprint } from "../src/daemon/config-fingerprint.js";
 import { createFleetGuard } from "../src/daemon/fleet-guard.js";
-import { openRuntime, type Runtime } from "../src/daemon/runtime.js";
+import { openRuntime, type Runtime } from "../src/daemon/open-runtime.js";
 import { silentLogger } from "../src/log.js";
 import { tapIssuedSecrets, type SecretTap } from "../bench/issued-secrets.js";
 import { buildFleet, workerConfig, type Fleet, type FleetAccount } from "../bench/population.js";

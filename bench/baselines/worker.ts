@@ -8,7 +8,7 @@ import { parseArgs } from "node:util";
 import { Redis } from "ioredis";
 import { DEFAULT_RATE_LIMITS, type CamAction } from "../../src/cam/actions.js";
 import { loadConfigFile } from "../../src/config/index.js";
-import { openRuntime } from "../../src/daemon/runtime.js";
+import { openRuntime } from "../../src/daemon/open-runtime.js";
 import { createLogger } from "../../src/log.js";
 import { openGate } from "./open-gate.js";
 import { rateLimiterFlexibleGate } from "./rate-limiter-flexible.js";

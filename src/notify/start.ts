@@ -3,7 +3,7 @@
 import type { Config } from "../config/index.js";
 import { connectRedis } from "../daemon/redis.js";
 import { jobIds } from "../jobs/queue.js";
-import type { RotationEngine } from "../jobs/engine.js";
+import type { RotationEngine } from "../jobs/engine/face.js";
 import type { Logger } from "../log.js";
 import { startDelivery, type Delivery } from "./delivery.js";
 import { createNotifier, type Notifier } from "./notifier.js";

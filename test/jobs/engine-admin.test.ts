@@ -1,7 +1,7 @@
 // The engine's admin surface: sweep planning and enqueueing, status, pause and resume, retrying failed jobs,
 // events (read and follow), and the vault view.
 import { afterAll, describe, expect, it } from "vitest";
-import type { RotationEvent } from "../../src/jobs/engine.js";
+import type { RotationEvent } from "../../src/jobs/engine/face.js";
 import { checkInvariants } from "../../src/jobs/invariants.js";
 import { ACCOUNT, createRig, eventually, OWNER_UIN, ROTATOR_UIN, scanRigs, USER_UIN } from "../support/harness.js";
 

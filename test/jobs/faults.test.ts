@@ -5,7 +5,7 @@ import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
 import { createRedisGate } from "../../src/cam/limiter/redis-gate.js";
 import { startMotoServer } from "../../src/dev/services.js";
-import { createRotationEngine } from "../../src/jobs/runtime.js";
+import { createRotationEngine } from "../../src/jobs/engine/create-engine.js";
 import { silentLogger } from "../../src/log.js";
 import { ACCOUNT, createRig, eventually, OWNER_UIN, scanRigs, USER_UIN, type Rig } from "../support/harness.js";
 import { startTcpProxy } from "../support/tcp-proxy.js";

@@ -3,7 +3,7 @@
 // anything else is flagged and the rotation parks until an operator approves (or the key goes away). Foreign keys
 // are never touched unapproved (P3).
 import { afterAll, describe, expect, it } from "vitest";
-import type { FlaggedKey } from "../../src/jobs/engine.js";
+import type { FlaggedKey } from "../../src/jobs/engine/face.js";
 import { jobIds } from "../../src/jobs/queue.js";
 import { GRACE_REASON } from "../../src/jobs/rotate/make-room.js";
 import { ACCOUNT, createRig, OWNER_UIN, eventually, scanRigs, USER_UIN, waitPastParking, type Rig } from "../support/harness.js";

@@ -4,7 +4,7 @@
 import { Writable } from "node:stream";
 import { afterAll, describe, expect, it } from "vitest";
 import { parseConfig } from "../../src/config/index.js";
-import { createRotationEngine } from "../../src/jobs/runtime.js";
+import { createRotationEngine } from "../../src/jobs/engine/create-engine.js";
 import { jobIds } from "../../src/jobs/queue.js";
 import { createLogger } from "../../src/log.js";
 import { TEST_TUNING } from "../support/rig-constants.js";

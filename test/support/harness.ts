@@ -1,7 +1,7 @@
 // A rotation rig for the engine tests: the CAM simulator seeded with known keys, a moto-backed vault under a
 // unique name template, a unique Redis prefix, the real Redis limiter and CAM client, the engine, captured logs,
 // and every SecretAccessKey the test side ever saw (for the secret scan).
-import type { EngineTuning } from "../../src/jobs/engine-context.js";
+import type { EngineTuning } from "../../src/jobs/engine/context.js";
 import { randomUUID } from "node:crypto";
 import { Writable } from "node:stream";
 import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
@@ -14,9 +14,9 @@ import { newAccessKeyId, newSecretAccessKey } from "../../src/cam/simulator/ids.
 import type { SeedInput } from "../../src/cam/simulator/seed.js";
 import type { CamApi, KeyStatus } from "../../src/cam/types.js";
 import { parseConfig, type Config } from "../../src/config/index.js";
-import type { EngineObserver, RotationEngine, RotationOutcome } from "../../src/jobs/engine.js";
+import type { EngineObserver, RotationEngine, RotationOutcome } from "../../src/jobs/engine/face.js";
 import { checkInvariants } from "../../src/jobs/invariants.js";
-import { createRotationEngine } from "../../src/jobs/runtime.js";
+import { createRotationEngine } from "../../src/jobs/engine/create-engine.js";
 import { createLogger, type Logger } from "../../src/log.js";
 import { createAwsSecretsManagerVault } from "../../src/vault/aws-secrets-manager.js";
 import type { SecretRef, Vault } from "../../src/vault/port.js";

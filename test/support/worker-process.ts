@@ -17,7 +17,7 @@ import { parseConfig, resolveCredentials } from "../../src/config/index.js";
 import { configFingerprint } from "../../src/daemon/config-fingerprint.js";
 import { createFleetGuard } from "../../src/daemon/fleet-guard.js";
 import { loadRecordKey } from "../../src/jobs/record-mac.js";
-import { createRotationEngine } from "../../src/jobs/runtime.js";
+import { createRotationEngine } from "../../src/jobs/engine/create-engine.js";
 import { createLogger } from "../../src/log.js";
 import { createVault } from "../../src/vault/index.js";
 import { recordingCam, TEST_RECORD_KEY, TEST_TUNING } from "./rig-constants.js";

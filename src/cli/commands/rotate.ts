@@ -1,6 +1,6 @@
 // `cam-rotator rotate`: enqueue one manual rotation; with --wait, follow it to its end and exit with its outcome.
 import type { Command } from "commander";
-import type { RotationOutcome } from "../../jobs/engine.js";
+import type { RotationOutcome } from "../../jobs/engine/face.js";
 import { addAccountOption, addConfigOption, addJsonOption, type ConfigFlag, type JsonFlag, type UserFlags } from "../arguments.js";
 import { EXIT, type ExitCode } from "../exit-codes.js";
 import { processOutput, type Output } from "../output.js";

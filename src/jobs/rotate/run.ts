@@ -1,7 +1,7 @@
 // The rotate protocol end to end (architecture.md, "Rotation, step by step"). Each step checks before it acts;
 // `hooks` hears each step start and finish (job progress, events, metrics, the crash switch); between create
 // and stage they are bounded, so the new secret is not held back from the vault (hand-off.ts).
-import type { RotationOutcome } from "../engine.js";
+import type { RotationOutcome } from "../engine/face.js";
 import type { RotateStep } from "../queue.js";
 import { RotationError } from "../failures.js";
 import type { InFlightKey, RotationDeps, RotationRun, Snapshot } from "./context.js";

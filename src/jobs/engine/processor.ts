@@ -6,18 +6,18 @@
 // - an account this config lacks (a rolling deploy adding it): handed back, delayed, for a daemon that has it;
 // - the job lock lost (fence.ts): the run stops before its next write and records nothing; the owner carries on.
 import { DelayedError, UnrecoverableError, type Job } from "bullmq";
-import type { RotationOutcome } from "./engine.js";
-import { accountSchema, type AccountConfig } from "../config/schema.js";
-import { retireDeps, rotationDeps, sweepDeps, type EngineContext } from "./engine-context.js";
-import { crashIfAsked } from "./crash-switch.js";
-import { createJobFence, fencedCam, fencedVault, JobLockLost } from "./fence.js";
-import { classifyFailure, RotationError } from "./failures.js";
-import type { JobName, RetireJobData, RotateJobData, RotateProgress, SweepJobData } from "./queue.js";
-import { retireKey, type RetireResult } from "./retire.js";
-import { rotateUser, type StepHooks } from "./rotate/run.js";
-import { planSweep } from "./sweep.js";
-import { awaitTurn } from "./turns.js";
-import { wakeRotation } from "./wake-rotation.js";
+import type { RotationOutcome } from "./face.js";
+import { accountSchema, type AccountConfig } from "../../config/schema.js";
+import { retireDeps, rotationDeps, sweepDeps, type EngineContext } from "./context.js";
+import { crashIfAsked } from "../crash-switch.js";
+import { createJobFence, fencedCam, fencedVault, JobLockLost } from "../fence.js";
+import { classifyFailure, RotationError } from "../failures.js";
+import type { JobName, RetireJobData, RotateJobData, RotateProgress, SweepJobData } from "../queue.js";
+import { retireKey, type RetireResult } from "../retire.js";
+import { rotateUser, type StepHooks } from "../rotate/run.js";
+import { planSweep } from "../sweep.js";
+import { awaitTurn } from "../turns.js";
+import { wakeRotation } from "../wake-rotation.js";
 
 /** Thrown at a step boundary when the worker is shutting down: the job goes back to the queue. */
 class WorkerStopping extends Error {

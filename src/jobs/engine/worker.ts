@@ -3,11 +3,11 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { DelayedError, Worker, type Job } from "bullmq";
 import type { Logger } from "pino";
-import { backoffStrategy, DEFAULT_BACKOFF } from "./backoff.js";
-import type { EngineWorker } from "./engine.js";
-import type { EngineContext } from "./engine-context.js";
+import { backoffStrategy, DEFAULT_BACKOFF } from "../backoff.js";
+import type { EngineWorker } from "./face.js";
+import type { EngineContext } from "./context.js";
 import { createProcessor } from "./processor.js";
-import { QUEUE_NAME } from "./queue.js";
+import { QUEUE_NAME } from "../queue.js";
 
 /** How long jobs cancelled at the deadline get to reach a step boundary before the worker is closed by force. */
 const HAND_BACK_MS = 5_000;

@@ -3,20 +3,20 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
-import type { CamApi } from "../cam/types.js";
-import type { AccountConfig, Config } from "../config/schema.js";
-import type { Vault } from "../vault/port.js";
-import type { BackoffSettings } from "./backoff.js";
-import type { EngineObserver } from "./engine.js";
-import type { EventLog } from "./events.js";
-import type { FlagStore } from "./flags.js";
-import type { EngineKeys } from "./keys.js";
-import type { OutcomeStore } from "./outcomes.js";
-import type { ProgressStore } from "./progress.js";
-import type { RetireDeps } from "./retire.js";
-import type { RetirementScheduler, RotationDeps } from "./rotate/context.js";
-import type { SweepDeps } from "./sweep.js";
-import type { RotationTurns } from "./turns.js";
+import type { CamApi } from "../../cam/types.js";
+import type { AccountConfig, Config } from "../../config/schema.js";
+import type { Vault } from "../../vault/port.js";
+import type { BackoffSettings } from "../backoff.js";
+import type { EngineObserver } from "./face.js";
+import type { EventLog } from "../events.js";
+import type { FlagStore } from "../flags.js";
+import type { EngineKeys } from "../keys.js";
+import type { OutcomeStore } from "../outcomes.js";
+import type { ProgressStore } from "../progress.js";
+import type { RetireDeps } from "../retire.js";
+import type { RetirementScheduler, RotationDeps } from "../rotate/context.js";
+import type { SweepDeps } from "../sweep.js";
+import type { RotationTurns } from "../turns.js";
 
 /** Knobs tests turn; the daemon keeps the defaults. */
 export interface EngineTuning {

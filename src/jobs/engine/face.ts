@@ -1,9 +1,9 @@
 // The rotation engine's public surface: what the daemon and the admin CLI use. Implemented by
-// createRotationEngine (runtime.ts). Nothing here carries a secret.
+// createRotationEngine (create-engine.ts). Nothing here carries a secret.
 import type { Queue } from "bullmq";
-import type { CamCallObservation } from "../cam/client.js";
-import type { VaultDescription } from "../vault/port.js";
-import type { OperatorAction } from "./audit.js";
+import type { CamCallObservation } from "../../cam/client.js";
+import type { VaultDescription } from "../../vault/port.js";
+import type { OperatorAction } from "../audit.js";
 
 export type RotationOutcome =
   | { kind: "rotated"; account: string; uin: number; newKeyId: string; previousKeyId: string | null }
