@@ -16,8 +16,6 @@ export function combineObservers(observers: ReadonlyArray<EngineObserver | undef
   return {
     rotationFinished: each("rotationFinished"),
     keyFlagged: each("keyFlagged"),
-    camCall: each("camCall"),
-    stepDone: each("stepDone"),
     retirementHeld: each("retirementHeld"),
   };
 }

@@ -50,8 +50,6 @@ export interface Daemon {
  */
 const NOTIFY_CLOSE_GRACE_MS = 3_000;
 
-const QUEUE_STATES = ["waiting", "active", "delayed", "prioritized", "completed", "failed", "waiting-children"] as const;
-
 export async function startDaemon(config: Config, options: DaemonOptions): Promise<Daemon> {
   const { log } = options;
   assertCredentials(config, options.env);
@@ -73,7 +71,7 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
     return !shuttingDown && fleet !== undefined && fleet.refusal() === null && redis.status === "ready" && (await redis.ping()) === "PONG";
   };
   const metrics = createMetrics({
-    queueCounts: () => need(runtime).engine.queue.getJobCounts(...QUEUE_STATES),
+    queueCounts: () => need(runtime).engine.queueCounts(),
     flags: () => need(runtime).engine.listFlags(),
     oldestKeyAgeSeconds: () => need(keyAges).read(),
     ready,

@@ -27,7 +27,7 @@ describe("sweep", () => {
       expect(byUin.get(NO_SECRET)).toMatchObject({ due: true, reason: "no key in vault", currentKeyId: null, currentKeyAgeDays: null });
       expect(byUin.get(FRESH)).toMatchObject({ due: false, currentKeyAgeDays: 0 });
       // Planning enqueues nothing (the one delayed job is FRESH's retirement).
-      expect(await rig.engine.queue.getJobCounts("waiting", "delayed", "active")).toEqual({ waiting: 0, delayed: 1, active: 0 });
+      expect(await rig.queue.getJobCounts("waiting", "delayed", "active")).toEqual({ waiting: 0, delayed: 1, active: 0 });
 
       const first = await rig.engine.enqueueSweep(ACCOUNT, 1_700_000_000_000);
       const second = await rig.engine.enqueueSweep(ACCOUNT, 1_700_000_000_000);

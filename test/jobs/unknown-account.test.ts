@@ -34,7 +34,7 @@ describe("a job for an account this daemon's config lacks", () => {
       await olderWorker.close(5_000);
       expect(alerts).toEqual([`${ACCOUNT}/rotate`]);
       expect(logs.join("")).toMatch(/not configured for: handed back/);
-      const job = (await rig.engine.queue.getJob(jobId))!;
+      const job = (await rig.queue.getJob(jobId))!;
       expect(await job.getState()).toBe("delayed");
       expect(job.attemptsMade).toBe(0);
       expect(job.delay).toBeGreaterThan(30_000);

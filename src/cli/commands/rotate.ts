@@ -33,7 +33,7 @@ export function registerRotate(program: Command, out: Output = processOutput): v
           return EXIT.ok;
         }
         if (!added) out.note(`${jobId} was already queued; following it`);
-        if ((await engine.queue.getWorkers()).length === 0) {
+        if ((await engine.workerCount()) === 0) {
           out.note("no worker is connected: the rotation runs when `cam-rotator worker` starts");
         }
         const started = Date.now();

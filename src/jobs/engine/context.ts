@@ -1,33 +1,32 @@
-// Everything the job processors and the engine's methods share, built once by createRotationEngine.
+// What the job processors share, built once by createRotationEngine: the services, the Redis records, and the
+// queue writes (rotation-jobs.ts). Each job gets the slice its step functions take (rotationDeps, retireDeps,
+// sweepDeps).
 import { setTimeout as sleep } from "node:timers/promises";
-import type { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { CamApi } from "../../cam/types.js";
 import type { AccountConfig, Config } from "../../config/schema.js";
 import type { Vault } from "../../vault/port.js";
-import type { BackoffSettings } from "../backoff.js";
-import type { EngineObserver } from "./face.js";
 import type { EventLog } from "../events.js";
 import type { FlagStore } from "../flags.js";
-import type { EngineKeys } from "../keys.js";
 import type { OutcomeStore } from "../outcomes.js";
+import type { ParkedStore } from "../parked.js";
 import type { ProgressStore } from "../progress.js";
 import type { RetireDeps } from "../retire.js";
-import type { RetirementScheduler, RotationDeps } from "../rotate/context.js";
+import type { RotationDeps } from "../rotate/context.js";
 import type { SweepDeps } from "../sweep.js";
 import type { RotationTurns } from "../turns.js";
+import type { EngineObserver } from "./face.js";
+import type { RotationJobs } from "./rotation-jobs.js";
+import type { EngineSeams, EngineTuning } from "./seams.js";
 
-/** Knobs tests turn; the daemon keeps the defaults. */
-export interface EngineTuning {
-  /** Retry backoff for transient failures. Default 2 s doubling, capped at 5 min, with jitter. */
-  backoff?: Partial<BackoffSettings>;
-  /** BullMQ lock duration: how long a dead worker's job stays claimed. Default 30000. */
-  lockDurationMs?: number;
-  /** How often workers look for jobs whose worker died. Default 30000. */
-  stalledIntervalMs?: number;
-  /** A job that stalls more often than this fails. Default 2. */
-  maxStalledCount?: number;
+/** The engine's Redis records besides BullMQ's (keys.ts). */
+export interface EngineRecords {
+  progress: ProgressStore;
+  flags: FlagStore;
+  events: EventLog;
+  outcomes: OutcomeStore;
+  parked: ParkedStore;
 }
 
 export interface EngineContext {
@@ -40,17 +39,10 @@ export interface EngineContext {
   /** Paces rotate job starts per account; absent, jobs start as soon as a worker takes them. */
   turns: RotationTurns | undefined;
   clock: () => number;
+  records: EngineRecords;
+  jobs: RotationJobs;
   tuning: EngineTuning;
-  keys: EngineKeys;
-  queue: Queue;
-  progress: ProgressStore;
-  flags: FlagStore;
-  events: EventLog;
-  outcomes: OutcomeStore;
-  retirements: RetirementScheduler;
-  enqueueRotation(request: { account: string; uin: number; force?: boolean; reason?: "schedule" | "manual" }):
-    Promise<{ jobId: string; added: boolean }>;
-  rotationQueued(account: string, uin: number): Promise<boolean>;
+  seams: EngineSeams;
 }
 
 /** The account's config; a name that is not configured is bad input and says so (P8). */
@@ -64,16 +56,17 @@ export function accountConfig(config: Config, name: string): AccountConfig {
 }
 
 export function rotationDeps(ctx: EngineContext, account: AccountConfig): RotationDeps {
+  const { progress, flags, events } = ctx.records;
   return {
-    cam: ctx.camFor(account.name), vault: ctx.vault, progress: ctx.progress, flags: ctx.flags, events: ctx.events,
-    retirements: ctx.retirements, account, rotation: ctx.config.rotation, clock: ctx.clock,
+    cam: ctx.camFor(account.name), vault: ctx.vault, progress, flags, events,
+    retirements: ctx.jobs, account, rotation: ctx.config.rotation, clock: ctx.clock,
     sleep: (ms) => sleep(ms), log: ctx.log, ...(ctx.observer ? { observer: ctx.observer } : {}),
   };
 }
 
 export function retireDeps(ctx: EngineContext, account: AccountConfig): RetireDeps {
   return {
-    cam: ctx.camFor(account.name), vault: ctx.vault, events: ctx.events, retirements: ctx.retirements, account,
+    cam: ctx.camFor(account.name), vault: ctx.vault, events: ctx.records.events, retirements: ctx.jobs, account,
     rotation: ctx.config.rotation, clock: ctx.clock, log: ctx.log, ...(ctx.observer ? { observer: ctx.observer } : {}),
   };
 }
@@ -81,6 +74,6 @@ export function retireDeps(ctx: EngineContext, account: AccountConfig): RetireDe
 export function sweepDeps(ctx: EngineContext, account: AccountConfig): SweepDeps {
   return {
     cam: ctx.camFor(account.name), vault: ctx.vault, account, clock: ctx.clock,
-    rotationQueued: (uin) => ctx.rotationQueued(account.name, uin),
+    rotationQueued: (uin) => ctx.jobs.rotationQueued(account.name, uin),
   };
 }
