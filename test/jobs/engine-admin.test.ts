@@ -140,3 +140,28 @@ describe("events and the vault view", () => {
     }
   });
 });
+
+describe("the face's views of the queue", () => {
+  it("counts jobs per state and connected workers, and tells whether a slot's sweep exists, without handing out the queue", async () => {
+    const rig = await createRig({ worker: false });
+    try {
+      // @ts-expect-error The face exposes no BullMQ type: there is no queue to take.
+      expect(rig.engine.queue).toBeUndefined();
+      expect(await rig.engine.workerCount()).toBe(0);
+      expect(await rig.engine.sweepExists(ACCOUNT, 1_700_000_000_000)).toBe(false);
+      await rig.engine.enqueueSweep(ACCOUNT, 1_700_000_000_000);
+      await rig.engine.enqueueRotation({ account: ACCOUNT, uin: USER_UIN, force: true });
+      expect(await rig.engine.sweepExists(ACCOUNT, 1_700_000_000_000)).toBe(true);
+      expect(await rig.engine.sweepExists(ACCOUNT, 1_700_000_001_000)).toBe(false);
+      expect(await rig.engine.queueCounts()).toMatchObject({ waiting: 2, active: 0, delayed: 0, completed: 0, failed: 0 });
+      const worker = rig.engine.startWorker({ concurrency: 1 });
+      try {
+        await eventually(async () => ((await rig.engine.workerCount()) === 1 ? true : undefined), 5_000, "one worker connected");
+      } finally {
+        await worker.close(5_000);
+      }
+    } finally {
+      await rig.close();
+    }
+  });
+});

@@ -16,7 +16,7 @@ import type { CamApi, KeyStatus } from "../../src/cam/types.js";
 import { parseConfig, type Config } from "../../src/config/index.js";
 import type { EngineObserver, RotationEngine, RotationOutcome } from "../../src/jobs/engine/face.js";
 import { checkInvariants } from "../../src/jobs/invariants.js";
-import { createRotationEngine, type EngineTuning } from "../../src/jobs/engine/create-engine.js";
+import { createRotationEngine, type EngineSeams, type EngineTuning } from "../../src/jobs/engine/create-engine.js";
 import { createLogger, type Logger } from "../../src/log.js";
 import { createAwsSecretsManagerVault } from "../../src/vault/aws-secrets-manager.js";
 import type { SecretRef, Vault } from "../../src/vault/port.js";
@@ -63,6 +63,8 @@ export interface RigOptions {
   vaultClient?: SecretsManagerClient;
   /** Wraps the vault the engine uses (seeding and checks use the plain one), e.g. to time its calls. */
   wrapVault?: (vault: Vault) => Vault;
+  /** The engine's seams (seams.ts), e.g. a hook after each step. */
+  seams?: EngineSeams;
 }
 
 export interface SeededKey {
@@ -172,7 +174,7 @@ export async function createRig(options: RigOptions = {}): Promise<Rig> {
   const cam = options.wrapCam ? options.wrapCam(client) : client;
   const engine = createRotationEngine({ config, connection: redis, vault: options.wrapVault ? options.wrapVault(vault) : vault,
     camFor: () => cam, log, recordKey: TEST_RECORD_KEY,
-    ...(options.observer ? { observer: options.observer } : {}), tuning: { ...TEST_TUNING, ...options.tuning } });
+    ...(options.observer ? { observer: options.observer } : {}), ...(options.seams ? { seams: options.seams } : {}), tuning: { ...TEST_TUNING, ...options.tuning } });
   const worker = options.worker === false ? undefined : engine.startWorker({ concurrency: options.concurrency ?? 2 });
   const queue = openQueue(redis, prefix);
 
