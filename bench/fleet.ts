@@ -4,7 +4,7 @@
 // the queued rotations hold. No worker runs, so nothing is rotated and the simulator is never called.
 import { join } from "node:path";
 import { parseConfig } from "../src/config/index.js";
-import { openRuntime } from "../src/daemon/runtime.js";
+import { openRuntime } from "../src/daemon/open-runtime.js";
 import { silentLogger } from "../src/log.js";
 import { prefixMemory, round, sampleRedis } from "./measure.js";
 import { workerConfig, type Fleet } from "./population.js";

@@ -5,7 +5,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseConfig } from "../src/config/index.js";
-import { openRuntime } from "../src/daemon/runtime.js";
+import { openRuntime } from "../src/daemon/open-runtime.js";
 import { silentLogger } from "../src/log.js";
 import { createVault } from "../src/vault/index.js";
 import { maxInRollingWindow } from "../test/support/rolling-window.js";

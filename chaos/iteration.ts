@@ -8,7 +8,7 @@
 // shared invariant checker must find nothing.
 import { setTimeout as sleep } from "node:timers/promises";
 import { createCamClient } from "../src/cam/client.js";
-import type { RotationOutcome } from "../src/jobs/engine.js";
+import type { RotationOutcome } from "../src/jobs/engine/face.js";
 import { checkInvariants } from "../test/support/invariants.js";
 import { engineKeys } from "../src/jobs/keys.js";
 import { jobIds } from "../src/jobs/queue.js";
@@ -156,7 +156,7 @@ async function rotateAgain(world: ChaosWorld, uin: number, first: RotationOutcom
   if (again.outcome instanceof Error || again.outcome.kind !== "parked" || again.outcome.reason !== GRACE_REASON || !previousKeyId) return again;
   const { engine } = world.runtime;
   const account = world.account.name;
-  await (await engine.queue.getJob(jobIds.retire(account, uin, previousKeyId, "deactivate")))?.promote().catch(() => undefined);
+  await (await world.queue.getJob(jobIds.retire(account, uin, previousKeyId, "deactivate")))?.promote().catch(() => undefined);
   let outcome: RotationOutcome | Error = again.outcome;
   for (let round = 0; !(outcome instanceof Error) && outcome.kind === "parked" && Date.now() < deadline;) {
     // After the grace, a flagged key (an operator's, or one from a lost create answer) may still be in the way.
@@ -250,8 +250,7 @@ function scheduleDisruptions(world: ChaosWorld, random: Random, choices: Iterati
  * unless it finished in between (then its outcome record exists). Returns violations.
  */
 export async function restartRedisLosingNothing(world: ChaosWorld): Promise<string[]> {
-  const { engine } = world.runtime;
-  const queue = engine.queue;
+  const { queue } = world;
   const before = (await queue.getJobs(["waiting", "active", "delayed", "prioritized", "failed", "waiting-children"]))
     .filter((job) => job?.id !== undefined).map((job) => ({ id: job.id!, timestamp: job.timestamp }));
   await world.redis.restart({ downMs: 300 });

@@ -7,11 +7,12 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { Queue } from "bullmq";
 import { startCamSimulator, type RunningCamSimulator } from "../src/cam/simulator/index.js";
 import { parseConfig, type Config } from "../src/config/index.js";
 import { configFingerprint } from "../src/daemon/config-fingerprint.js";
 import { createFleetGuard } from "../src/daemon/fleet-guard.js";
-import { openRuntime, type Runtime } from "../src/daemon/runtime.js";
+import { openRuntime, type Runtime } from "../src/daemon/open-runtime.js";
 import { silentLogger } from "../src/log.js";
 import { tapIssuedSecrets, type SecretTap } from "../bench/issued-secrets.js";
 import { buildFleet, workerConfig, type Fleet, type FleetAccount } from "../bench/population.js";
@@ -19,6 +20,7 @@ import { hookCreates, type CreateHooks } from "./create-hooks.js";
 import { startDurableMoto, type DurableMoto } from "./durable-moto.js";
 import { startLabelThrottleProxy, type LabelThrottleProxy } from "./label-throttle-proxy.js";
 import { startRestartableRedis, type RestartableRedis } from "./restartable-redis.js";
+import { openQueue } from "../test/support/queue.js";
 import { workerPool, type WorkerPool } from "./workers.js";
 
 export interface ChaosOptions {
@@ -45,6 +47,8 @@ export interface ChaosWorld {
   /** The workers' config as given to them (before parsing), for a worker started with a drifted copy. */
   rawConfig: Record<string, unknown>;
   runtime: Runtime;
+  /** The engine's BullMQ queue, for looking at and moving jobs directly. */
+  queue: Queue;
   workers: WorkerPool;
   /** Every SecretAccessKey issued or seeded, plus those the workers wrote to the secrets file. */
   secrets(): Set<string>;
@@ -85,7 +89,7 @@ export async function startChaosWorld(options: ChaosOptions): Promise<ChaosWorld
   const config = parseConfig(raw, "chaos config", fleet.env);
   const runtime = await openRuntime(config, { log: silentLogger, env: fleet.env, role: "chaos-driver" });
   // While Redis restarts, BullMQ reports the refused connections as "error" events; the driver retries anyway.
-  runtime.engine.queue.on("error", () => undefined);
+  const queue = openQueue(runtime.redis, CHAOS_PREFIX);
   const secretsFile = join(dir, "worker-secrets.txt");
   writeFileSync(secretsFile, "");
   // The workers run the daemon's fleet check (config-drift.ts restarts one with another vault name template).
@@ -99,12 +103,13 @@ export async function startChaosWorld(options: ChaosOptions): Promise<ChaosWorld
   const createHooks = hookCreates(sim, fleet.accounts[0]!.ownerUin, () => runtime.redis);
   return {
     options, dir, redis, sim, moto, labelThrottle, createHooks, tap, fleet, account: fleet.accounts[0]!, config, rawConfig: raw,
-    runtime, workers,
+    runtime, queue, workers,
     secrets: () => new Set([...fleet.secrets, ...tap.secrets,
       ...readFileSync(secretsFile, "utf8").split("\n").filter((line) => line !== "")]),
     async close() {
       await workers.stop();
       await driverFingerprint.stop();
+      await queue.close();
       await runtime.close();
       await labelThrottle.close();
       await Promise.all([sim.close(), moto.close(), redis.stop()]);

@@ -14,7 +14,7 @@ import { parseConfig } from "../src/config/index.js";
 import { startDaemon, type Daemon } from "../src/daemon/daemon.js";
 import { probeRedis } from "../src/daemon/redis.js";
 import { startRedisServer } from "../test/support/services.js";
-import type { RotationEngine, RotationEvent, RotationOutcome } from "../src/jobs/engine.js";
+import type { RotationEngine, RotationEvent, RotationOutcome } from "../src/jobs/engine/face.js";
 import { jobIds } from "../src/jobs/queue.js";
 import { RECORD_KEY_ENV } from "../src/jobs/record-mac.js";
 import { createLogger } from "../src/log.js";

@@ -7,7 +7,7 @@
 import { parseArgs } from "node:util";
 import { Redis } from "ioredis";
 import { accountRateLimits, loadConfigFile } from "../../src/config/index.js";
-import { openRuntime } from "../../src/daemon/runtime.js";
+import { openRuntime } from "../../src/daemon/open-runtime.js";
 import { createLogger } from "../../src/log.js";
 import { openGate } from "./open-gate.js";
 import { rateLimiterFlexibleGate } from "./rate-limiter-flexible.js";
@@ -23,11 +23,11 @@ const gate = kind === "bullmq"
   ? openGate(config.limiter.penalty)
   : rateLimiterFlexibleGate({ redis: gateRedis, prefix: config.redis.prefix, limitFor, penaltyMs: config.limiter.penalty });
 const log = createLogger();
-const runtime = await openRuntime(config, { log, role: "worker", gate });
 // BullMQ's limiter is one per queue: the first account's CreateAccessKey limit, the same nominal rate.
 const max = limitFor(config.accounts[0]!.name, "CreateAccessKey");
-const worker = runtime.engine.startWorker({ concurrency: config.worker.concurrency,
-  ...(kind === "bullmq" ? { limiter: { max, duration: 1000 } } : {}) });
+const runtime = await openRuntime(config, { log, role: "worker", seams: { gate,
+  ...(kind === "bullmq" ? { workerOptions: (options) => ({ ...options, limiter: { max, duration: 1000 } }) } : {}) } });
+const worker = runtime.engine.startWorker({ concurrency: config.worker.concurrency });
 
 process.once("SIGTERM", () => {
   void (async () => {

@@ -1,10 +1,10 @@
 // What admin commands share: the config from --config or CAM_ROTATOR_CONFIG, lookups that turn an unknown
 // account or UIN into a usage error, and a runtime (Redis, vault, engine) that is always closed afterwards.
 import { configPath, loadConfigFile, unknownAccountMessage, type AccountConfig, type Config } from "../config/index.js";
-import { openRuntime, type Runtime } from "../daemon/runtime.js";
+import { openRuntime, type Runtime } from "../daemon/open-runtime.js";
 import { probeRedis } from "../daemon/redis.js";
 import type { OperatorAction } from "../jobs/audit.js";
-import type { RotationEngine } from "../jobs/engine.js";
+import type { RotationEngine } from "../jobs/engine/face.js";
 import { createLogger, silentLogger } from "../log.js";
 import { OperationFailed, UsageError } from "./errors.js";
 

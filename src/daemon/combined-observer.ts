@@ -1,6 +1,6 @@
 // One EngineObserver that calls several (metrics, notifications), each hook in turn. A hook that throws is
 // reported to the caller's log and never stops the others or the engine.
-import type { EngineObserver } from "../jobs/engine.js";
+import type { EngineObserver } from "../jobs/engine/face.js";
 
 export function combineObservers(observers: ReadonlyArray<EngineObserver | undefined>, onError: (error: unknown) => void): EngineObserver {
   const present = observers.filter((observer): observer is EngineObserver => observer !== undefined);
@@ -16,8 +16,6 @@ export function combineObservers(observers: ReadonlyArray<EngineObserver | undef
   return {
     rotationFinished: each("rotationFinished"),
     keyFlagged: each("keyFlagged"),
-    camCall: each("camCall"),
-    stepDone: each("stepDone"),
     retirementHeld: each("retirementHeld"),
   };
 }

@@ -6,7 +6,7 @@ import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import cron from "node-cron";
 import type { Config } from "../config/index.js";
-import type { EngineWorker } from "../jobs/engine.js";
+import type { EngineWorker } from "../jobs/engine/face.js";
 import { lagWarning } from "../jobs/last-use-lag.js";
 import type { Logger } from "../log.js";
 import { configFingerprint } from "./config-fingerprint.js";
@@ -19,7 +19,7 @@ import { startHttpServer, type RunningHttpServer } from "./http-server.js";
 import { startKeyAgeSampler, type KeyAgeSampler } from "./key-ages.js";
 import { createMetrics, type RotatorMetrics } from "./metrics.js";
 import { createRedisRunCoordinator } from "./run-coordinator.js";
-import { assertCredentials, assertRecordKey, openRuntime, recordKeyFrom, type Runtime } from "./runtime.js";
+import { assertCredentials, assertRecordKey, openRuntime, recordKeyFrom, type Runtime } from "./open-runtime.js";
 import { startSchedules, type FireOutcome, type Schedules } from "./schedules.js";
 
 export interface DaemonOptions {
@@ -50,8 +50,6 @@ export interface Daemon {
  */
 const NOTIFY_CLOSE_GRACE_MS = 3_000;
 
-const QUEUE_STATES = ["waiting", "active", "delayed", "prioritized", "completed", "failed", "waiting-children"] as const;
-
 export async function startDaemon(config: Config, options: DaemonOptions): Promise<Daemon> {
   const { log } = options;
   assertCredentials(config, options.env);
@@ -73,7 +71,7 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
     return !shuttingDown && fleet !== undefined && fleet.refusal() === null && redis.status === "ready" && (await redis.ping()) === "PONG";
   };
   const metrics = createMetrics({
-    queueCounts: () => need(runtime).engine.queue.getJobCounts(...QUEUE_STATES),
+    queueCounts: () => need(runtime).engine.queueCounts(),
     flags: () => need(runtime).engine.listFlags(),
     oldestKeyAgeSeconds: () => need(keyAges).read(),
     ready,

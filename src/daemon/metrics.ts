@@ -4,7 +4,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { CamCallObservation } from "../cam/client.js";
 import type { LimiterEvent } from "../cam/limiter/redis-gate.js";
-import type { EngineObserver, FlaggedKey, RotationOutcome } from "../jobs/engine.js";
+import type { EngineObserver, FlaggedKey, RotationOutcome } from "../jobs/engine/face.js";
 import type { FireOutcome } from "./schedules.js";
 
 export interface MetricSources {

@@ -1,7 +1,7 @@
 // The event log: every transition of a rotation, retirement or flag appends one entry to a capped Redis stream
 // that the CLI reads and follows. Entries carry ids, steps and reasons, never a secret (P4).
 import type { Redis } from "ioredis";
-import type { RotationEvent } from "./engine.js";
+import type { RotationEvent } from "./engine/face.js";
 
 /** Roughly this many entries are kept (XADD MAXLEN ~). */
 export const EVENT_STREAM_MAX = 10_000;

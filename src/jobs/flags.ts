@@ -4,7 +4,7 @@
 // per key id, with their user, until the key is gone). An approval licenses a removal, so with a record key
 // every flag is authenticated (record-mac.ts).
 import type { Redis } from "ioredis";
-import type { FlaggedKey } from "./engine.js";
+import type { FlaggedKey } from "./engine/face.js";
 import type { EngineKeys } from "./keys.js";
 import { MAC_FIELD, type RecordSigner, type RejectedRecord } from "./record-mac.js";
 

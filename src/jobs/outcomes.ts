@@ -1,7 +1,7 @@
 // How a rotate job's last run ended. BullMQ removes completed rotate jobs (so the same id can be enqueued again),
 // which takes their return value with them; waitForRotation reads the outcome from here instead. Ids only.
 import type { Redis } from "ioredis";
-import type { RotationOutcome } from "./engine.js";
+import type { RotationOutcome } from "./engine/face.js";
 import type { EngineKeys } from "./keys.js";
 
 const KEEP_SECONDS = 86_400;

@@ -9,7 +9,7 @@ import type { Logger } from "pino";
 import type { CamApi } from "../cam/types.js";
 import type { AccountConfig, Config } from "../config/schema.js";
 import type { Vault } from "../vault/port.js";
-import type { EngineObserver } from "./engine.js";
+import type { EngineObserver } from "./engine/face.js";
 import type { EventLog } from "./events.js";
 import { deactivateKey, lastUseOf, removeKey, usedSince } from "./key-removal.js";
 import { untilReported } from "./last-use-lag.js";

@@ -6,7 +6,7 @@ import type { CamApi } from "../cam/types.js";
 import type { AccountConfig } from "../config/schema.js";
 import type { Vault } from "../vault/port.js";
 import { currentKeyAge, dueDecision } from "./due.js";
-import type { SweepPlanEntry } from "./engine.js";
+import type { SweepPlanEntry } from "./engine/face.js";
 
 export interface SweepDeps {
   cam: CamApi;

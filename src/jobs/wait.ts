@@ -3,7 +3,7 @@
 // Polls, which is simple and survives reconnects.
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Queue } from "bullmq";
-import type { RotationOutcome } from "./engine.js";
+import type { RotationOutcome } from "./engine/face.js";
 import type { EventLog } from "./events.js";
 import type { OutcomeStore } from "./outcomes.js";
 import type { RotateJobData, RotateProgress } from "./queue.js";

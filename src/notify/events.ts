@@ -2,7 +2,7 @@
 // reasons and commands, never a secret (P4): they are stored in Redis as delivery job data and sent as they are.
 // Each id is deterministic where the thing it reports is, so the same occurrence seen twice (two replicas, a
 // re-check of a held key) collapses onto one delivery per target.
-import type { FlaggedKey } from "../jobs/engine.js";
+import type { FlaggedKey } from "../jobs/engine/face.js";
 import type { NotifyEventType } from "./config.js";
 
 interface Base<T extends NotifyEventType | "test"> {

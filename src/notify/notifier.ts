@@ -4,7 +4,7 @@
 import { hostname } from "node:os";
 import type { Redis } from "ioredis";
 import type { CamCallObservation } from "../cam/client.js";
-import type { EngineObserver } from "../jobs/engine.js";
+import type { EngineObserver } from "../jobs/engine/face.js";
 import type { Logger } from "../log.js";
 import type { NotifyConfig } from "./config.js";
 import { eventBuilders, type NotifyEvent } from "./events.js";

@@ -2,8 +2,7 @@
 // the sweep watch, on a Redis connection of their own, started after the worker and stopped before Redis goes.
 import type { Config } from "../config/index.js";
 import { connectRedis } from "../daemon/redis.js";
-import { jobIds } from "../jobs/queue.js";
-import type { RotationEngine } from "../jobs/engine.js";
+import type { RotationEngine } from "../jobs/engine/face.js";
 import type { Logger } from "../log.js";
 import { startDelivery, type Delivery } from "./delivery.js";
 import { createNotifier, type Notifier } from "./notifier.js";
@@ -43,7 +42,7 @@ export function createDaemonNotifications(config: Config, log: Logger, env?: Nod
       if (options.schedules) {
         watch = startSweepWatch({
           accounts: config.accounts, toleranceMs: notify.sweepMissedAfter, log,
-          sweepExists: async (account, slot) => (await engine.queue.getJob(jobIds.sweep(account, slot))) !== undefined,
+          sweepExists: (account, slot) => engine.sweepExists(account, slot),
           onMissed: (account, slot) => notifier.sweepMissed(account, slot),
         });
       }

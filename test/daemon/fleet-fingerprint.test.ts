@@ -70,7 +70,7 @@ describe("config fingerprints across daemons sharing a prefix", () => {
         // untouched, so it never reaches CAM.
         const { jobId } = await rig.engine.enqueueRotation({ account: ACCOUNT, uin: USER_UIN, force: true });
         await sleep(1_500);
-        expect(["waiting", "delayed"]).toContain(await (await rig.engine.queue.getJob(jobId))?.getState());
+        expect(["waiting", "delayed"]).toContain(await (await rig.queue.getJob(jobId))?.getState());
         expect((await rig.requests()).filter((request) => request.targetUin === USER_UIN)).toEqual([]);
 
         // The first daemon leaves (a rolling deploy finishing): the second one's config is the fleet's now.

@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { limiterKey } from "../../src/cam/limiter/redis-gate.js";
 import { parseConfig } from "../../src/config/index.js";
-import { openRuntime } from "../../src/daemon/runtime.js";
+import { openRuntime } from "../../src/daemon/open-runtime.js";
 import { silentLogger } from "../../src/log.js";
 import { createCliEnv, OWNER_UIN, type CliEnv } from "../cli/cli-env.js";
 

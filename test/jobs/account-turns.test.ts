@@ -14,8 +14,8 @@ import { startSimulatorProcess, type SimulatorHandle } from "../../bench/simulat
 import { maxInRollingWindow } from "../support/rolling-window.js";
 import { parseConfig } from "../../src/config/index.js";
 import { createConfiguredGate } from "../../src/daemon/configured-gate.js";
-import { openRuntime, type Runtime } from "../../src/daemon/runtime.js";
-import type { RotationOutcome } from "../../src/jobs/engine.js";
+import { openRuntime, type Runtime } from "../../src/daemon/open-runtime.js";
+import type { RotationOutcome } from "../../src/jobs/engine/face.js";
 import { checkInvariants } from "../support/invariants.js";
 import { QUEUE_NAME, type RotateProgress } from "../../src/jobs/queue.js";
 import { silentLogger } from "../../src/log.js";

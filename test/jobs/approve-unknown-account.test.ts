@@ -24,7 +24,7 @@ describe("approve-removal for an account that is not configured", () => {
   it("throws, naming the account, and changes nothing in Redis", async () => {
     const rig = await createRig({ worker: false });
     try {
-      await rig.engine.queue.waitUntilReady(); // BullMQ writes its meta key once connected: not ours to count.
+      await rig.queue.waitUntilReady(); // BullMQ writes its meta key once connected: not ours to count.
       // Signed like the engine's own flags (a daemon with another config raised it), so only the account is wrong.
       const flags = createFlagStore(rig.redis, engineKeys(rig.prefix), createRecordSigner(TEST_RECORD_KEY));
       await flags.raise({ account: "ghost", uin: USER_UIN, accessKeyId: "AKIDghostghostghost1", reason: "foreign-key", flaggedAt: Date.now() });

@@ -1,10 +1,9 @@
-// A crash at every step boundary: a worker process with CAM_ROTATOR_CRASH_AFTER=<step> kills itself with SIGKILL
+// A crash at every step boundary: a worker process told to crash after <step> kills itself with SIGKILL
 // right after that step; a worker started afterwards must converge, and the invariants the chaos suite uses hold.
 import { randomUUID } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { CRASH_ENV } from "../../src/jobs/crash-switch.js";
 import { ROTATE_STEPS } from "../../src/jobs/queue.js";
 import { ACCOUNT, createRig, scanRigs, USER_UIN } from "../support/harness.js";
 import { collectWorkerSecrets, runWorkerProcess } from "../support/run-worker-process.js";
@@ -23,7 +22,7 @@ describe.concurrent("a SIGKILL at every step boundary, then a restart", () => {
       try {
         const oldKey = rig.seeded[0]!;
         const { jobId } = await rig.engine.enqueueRotation({ account: ACCOUNT, uin: USER_UIN, force: true });
-        const exit = await runWorkerProcess(rig, { [CRASH_ENV]: step }, secretsFile);
+        const exit = await runWorkerProcess(rig, { crashAfter: step }, secretsFile);
         expect(exit.signal).toBe("SIGKILL");
         const progress = await rig.redis.hget(`${rig.prefix}:rotator:progress:${ACCOUNT}:${USER_UIN}`, "step");
         expect(progress).toBe(step);

@@ -1,7 +1,7 @@
 // The engine's admin surface: sweep planning and enqueueing, status, pause and resume, retrying failed jobs,
 // events (read and follow), and the vault view.
 import { afterAll, describe, expect, it } from "vitest";
-import type { RotationEvent } from "../../src/jobs/engine.js";
+import type { RotationEvent } from "../../src/jobs/engine/face.js";
 import { checkInvariants } from "../support/invariants.js";
 import { ACCOUNT, createRig, eventually, OWNER_UIN, ROTATOR_UIN, scanRigs, USER_UIN } from "../support/harness.js";
 
@@ -27,7 +27,7 @@ describe("sweep", () => {
       expect(byUin.get(NO_SECRET)).toMatchObject({ due: true, reason: "no key in vault", currentKeyId: null, currentKeyAgeDays: null });
       expect(byUin.get(FRESH)).toMatchObject({ due: false, currentKeyAgeDays: 0 });
       // Planning enqueues nothing (the one delayed job is FRESH's retirement).
-      expect(await rig.engine.queue.getJobCounts("waiting", "delayed", "active")).toEqual({ waiting: 0, delayed: 1, active: 0 });
+      expect(await rig.queue.getJobCounts("waiting", "delayed", "active")).toEqual({ waiting: 0, delayed: 1, active: 0 });
 
       const first = await rig.engine.enqueueSweep(ACCOUNT, 1_700_000_000_000);
       const second = await rig.engine.enqueueSweep(ACCOUNT, 1_700_000_000_000);
@@ -135,6 +135,31 @@ describe("events and the vault view", () => {
       const view = await rig.engine.vaultView(ACCOUNT, USER_UIN);
       expect(view).toMatchObject({ exists: true, current: { accessKeyId: outcome.kind === "rotated" ? outcome.newKeyId : "" } });
       expect(JSON.stringify(view)).not.toMatch(/SecretKey/);
+    } finally {
+      await rig.close();
+    }
+  });
+});
+
+describe("the face's views of the queue", () => {
+  it("counts jobs per state and connected workers, and tells whether a slot's sweep exists, without handing out the queue", async () => {
+    const rig = await createRig({ worker: false });
+    try {
+      // @ts-expect-error The face exposes no BullMQ type: there is no queue to take.
+      expect(rig.engine.queue).toBeUndefined();
+      expect(await rig.engine.workerCount()).toBe(0);
+      expect(await rig.engine.sweepExists(ACCOUNT, 1_700_000_000_000)).toBe(false);
+      await rig.engine.enqueueSweep(ACCOUNT, 1_700_000_000_000);
+      await rig.engine.enqueueRotation({ account: ACCOUNT, uin: USER_UIN, force: true });
+      expect(await rig.engine.sweepExists(ACCOUNT, 1_700_000_000_000)).toBe(true);
+      expect(await rig.engine.sweepExists(ACCOUNT, 1_700_000_001_000)).toBe(false);
+      expect(await rig.engine.queueCounts()).toMatchObject({ waiting: 2, active: 0, delayed: 0, completed: 0, failed: 0 });
+      const worker = rig.engine.startWorker({ concurrency: 1 });
+      try {
+        await eventually(async () => ((await rig.engine.workerCount()) === 1 ? true : undefined), 5_000, "one worker connected");
+      } finally {
+        await worker.close(5_000);
+      }
     } finally {
       await rig.close();
     }

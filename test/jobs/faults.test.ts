@@ -5,7 +5,7 @@ import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
 import { createRedisGate } from "../../src/cam/limiter/redis-gate.js";
 import { startMotoServer } from "../support/services.js";
-import { createRotationEngine } from "../../src/jobs/runtime.js";
+import { createRotationEngine } from "../../src/jobs/engine/create-engine.js";
 import { silentLogger } from "../../src/log.js";
 import { ACCOUNT, createRig, eventually, OWNER_UIN, scanRigs, USER_UIN, type Rig } from "../support/harness.js";
 import { startTcpProxy } from "../support/tcp-proxy.js";
@@ -167,7 +167,7 @@ describe("worker shutdown", () => {
       await eventually(async () => (await rig.redis.hget(`${rig.prefix}:rotator:progress:${ACCOUNT}:${USER_UIN}`, "step")) === "create" || undefined,
         5_000, "the rotation to reach create");
       await worker.close(100);
-      const job = await rig.engine.queue.getJob(id);
+      const job = await rig.queue.getJob(id);
       expect(["delayed", "waiting"]).toContain(await job!.getState());
       expect(job!.attemptsMade).toBe(0);
       // The new key reached the vault before the job let go, so nothing was orphaned.
@@ -197,7 +197,7 @@ describe("retries", () => {
       await createRedisGate({ redis: rig.redis, prefix: rig.prefix, penaltyMs: 3_000 }).penalize(ACCOUNT, "CreateAccessKey");
       const { jobId: id } = await rig.engine.enqueueRotation({ account: ACCOUNT, uin: USER_UIN, force: true });
       const deferred = await eventually(async () => {
-        const job = await rig.engine.queue.getJob(id);
+        const job = await rig.queue.getJob(id);
         return job && (await job.getState()) === "delayed" ? job : undefined;
       }, 5_000, "the job to defer itself");
       expect(deferred.progress).toEqual({ step: "deferred" });
@@ -232,7 +232,7 @@ describe("retries", () => {
         expect(outcome).toMatchObject({ kind: "failed", reason: expect.stringContaining("no longer exists") });
         expect(outcome.kind === "failed" && outcome.reason).toContain("InvalidParameter.UserNotExist");
       }
-      const failed = await rig.engine.queue.getFailed();
+      const failed = await rig.queue.getFailed();
       expect(failed).toHaveLength(2);
       expect(failed.every((job) => job.attemptsMade === 1)).toBe(true);
       expect((await rig.requests()).filter((request) => request.action === "ListAccessKeys")).toHaveLength(3);
@@ -246,7 +246,7 @@ describe("retries", () => {
     try {
       await expect(rig.engine.enqueueRotation({ account: "nope", uin: USER_UIN })).rejects.toThrow(/account "nope" is not in the configuration/);
       await expect(rig.engine.enqueueRotation({ account: ACCOUNT, uin: -3 })).rejects.toThrow(/uin: expected a UIN \(positive integer\), got -3/);
-      expect(await rig.engine.queue.getJobCounts()).toMatchObject({ waiting: 0, delayed: 0 });
+      expect(await rig.queue.getJobCounts()).toMatchObject({ waiting: 0, delayed: 0 });
     } finally {
       await rig.close();
     }

@@ -52,7 +52,7 @@ async function expectStoppedWithoutRecord(rig: Rig, lost: string[]): Promise<voi
   const types = (await rig.engine.readEvents({ count: 500 })).map((event) => event.type);
   expect(types).not.toContain("attempt-failed");
   expect(types).not.toContain("rotation-failed");
-  expect(await (await rig.engine.queue.getJob(jobId))?.getState()).toBe("active");
+  expect(await (await rig.queue.getJob(jobId))?.getState()).toBe("active");
   expect(rig.logs.join("")).toMatch(/job lock lost: stopping before the write/);
 }
 

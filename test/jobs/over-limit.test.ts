@@ -3,7 +3,7 @@
 // anything else is flagged and the rotation parks until an operator approves (or the key goes away). Foreign keys
 // are never touched unapproved (P3).
 import { afterAll, describe, expect, it } from "vitest";
-import type { FlaggedKey } from "../../src/jobs/engine.js";
+import type { FlaggedKey } from "../../src/jobs/engine/face.js";
 import { jobIds } from "../../src/jobs/queue.js";
 import { GRACE_REASON } from "../../src/jobs/rotate/make-room.js";
 import { ACCOUNT, createRig, OWNER_UIN, eventually, scanRigs, USER_UIN, waitPastParking, type Rig } from "../support/harness.js";
@@ -47,7 +47,7 @@ describe("make room from the listing", () => {
       expect((await rig.keysOf()).find((key) => key.accessKeyId === previous!.accessKeyId)?.status).toBe("Active");
       expect(await rig.engine.listFlags()).toEqual([]); // nothing for an operator to decide
       // The wait ends with the key's retirement: with none scheduled (seeded state), make-room schedules one.
-      const retire = await rig.engine.queue.getJob(jobIds.retire(ACCOUNT, USER_UIN, previous!.accessKeyId, "deactivate"));
+      const retire = await rig.queue.getJob(jobIds.retire(ACCOUNT, USER_UIN, previous!.accessKeyId, "deactivate"));
       expect(await retire?.isDelayed()).toBe(true);
       const writes = (await rig.requests()).filter((request) => ["UpdateAccessKey", "DeleteAccessKey", "CreateAccessKey"].includes(request.action));
       expect(writes).toEqual([]);
@@ -88,7 +88,7 @@ describe("overLimit: auto and the retirement grace", () => {
       expect((await rig.engine.status()).parked).toEqual([expect.objectContaining({ uin: USER_UIN, flaggedKeyId: old!.accessKeyId })]);
 
       // The hour passes: the retire job runs now (parkRecheck is a minute, so only the retirement can wake it).
-      const retire = await rig.engine.queue.getJob(jobIds.retire(ACCOUNT, USER_UIN, old!.accessKeyId, "deactivate"));
+      const retire = await rig.queue.getJob(jobIds.retire(ACCOUNT, USER_UIN, old!.accessKeyId, "deactivate"));
       await retire!.promote();
       const outcome = await waitPastParking(rig, jobIds.rotate(ACCOUNT, USER_UIN), 15_000);
       expect(outcome).toMatchObject({ kind: "rotated", previousKeyId: first.kind === "rotated" ? first.newKeyId : "" });

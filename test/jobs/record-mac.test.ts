@@ -77,7 +77,7 @@ describe("a forged approval", () => {
       const stored = JSON.parse((await rig.redis.hget(flags, foreign!.accessKeyId))!) as Record<string, unknown>;
       expect(stored.mac).toEqual(expect.any(String));
       await rig.redis.hset(flags, foreign!.accessKeyId, JSON.stringify({ ...stored, status: "approved" }));
-      await (await rig.engine.queue.getJob(jobIds.rotate(ACCOUNT, USER_UIN)))!.promote();
+      await (await rig.queue.getJob(jobIds.rotate(ACCOUNT, USER_UIN)))!.promote();
       const events = () => rig.engine.readEvents({ count: 500 });
       const deadline = Date.now() + 10_000;
       while (!(await events()).some((event) => event.type === "record-rejected") && Date.now() < deadline) {

@@ -41,7 +41,7 @@ describe("rotate: happy path", () => {
       expect(await rig.invariants()).toEqual([]);
 
       // The job is gone (so the user can be rotated again later), the progress record is closed.
-      expect(await rig.engine.queue.getJob(jobId)).toBeUndefined();
+      expect(await rig.queue.getJob(jobId)).toBeUndefined();
       const progress = parseProgress(await rig.redis.hgetall(engineKeys(rig.prefix).progress(ACCOUNT, USER_UIN)));
       expect(progress.attempt).toBeUndefined();
       expect(progress.last).toMatchObject({ newKeyId: outcome.newKeyId, previousKeyId: oldKey.accessKeyId });
@@ -51,7 +51,7 @@ describe("rotate: happy path", () => {
         expect(types).toContain(type);
       }
       // A retire job waits for the old key.
-      const retire = await rig.engine.queue.getJob(`retire-${ACCOUNT}-${USER_UIN}-${oldKey.accessKeyId}-deactivate`);
+      const retire = await rig.queue.getJob(`retire-${ACCOUNT}-${USER_UIN}-${oldKey.accessKeyId}-deactivate`);
       expect(await retire?.getState()).toBe("delayed");
     } finally {
       await rig.close();
@@ -65,7 +65,7 @@ describe("rotate: happy path", () => {
       expect(first.kind).toBe("rotated");
       const skipped = await rig.rotate(USER_UIN, { force: false });
       expect(skipped).toMatchObject({ kind: "skipped", reason: expect.stringContaining("0 days old (max 30)") });
-      expect(await rig.engine.queue.getJob(`rotate-${ACCOUNT}-${USER_UIN}`)).toBeUndefined();
+      expect(await rig.queue.getJob(`rotate-${ACCOUNT}-${USER_UIN}`)).toBeUndefined();
     } finally {
       await rig.close();
     }
@@ -111,7 +111,7 @@ describe("retire", () => {
       expect((await rig.keysOf()).find((key) => key.accessKeyId === oldKey.accessKeyId)?.status).toBe("Active");
       const events = await rig.engine.readEvents({ count: 500 });
       expect(events.find((event) => event.type === "retire-held")).toMatchObject({ keyId: oldKey.accessKeyId });
-      const retire = await rig.engine.queue.getJob(`retire-${ACCOUNT}-${USER_UIN}-${oldKey.accessKeyId}-deactivate`);
+      const retire = await rig.queue.getJob(`retire-${ACCOUNT}-${USER_UIN}-${oldKey.accessKeyId}-deactivate`);
       expect(await retire?.getState()).toBe("delayed");
     } finally {
       await rig.close();

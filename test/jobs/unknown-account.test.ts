@@ -4,7 +4,7 @@
 import { Writable } from "node:stream";
 import { afterAll, describe, expect, it } from "vitest";
 import { parseConfig } from "../../src/config/index.js";
-import { createRotationEngine } from "../../src/jobs/runtime.js";
+import { createRotationEngine } from "../../src/jobs/engine/create-engine.js";
 import { jobIds } from "../../src/jobs/queue.js";
 import { createLogger } from "../../src/log.js";
 import { TEST_TUNING } from "../support/rig-constants.js";
@@ -34,7 +34,7 @@ describe("a job for an account this daemon's config lacks", () => {
       await olderWorker.close(5_000);
       expect(alerts).toEqual([`${ACCOUNT}/rotate`]);
       expect(logs.join("")).toMatch(/not configured for: handed back/);
-      const job = (await rig.engine.queue.getJob(jobId))!;
+      const job = (await rig.queue.getJob(jobId))!;
       expect(await job.getState()).toBe("delayed");
       expect(job.attemptsMade).toBe(0);
       expect(job.delay).toBeGreaterThan(30_000);

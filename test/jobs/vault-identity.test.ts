@@ -9,9 +9,8 @@ import { DeleteSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secre
 import { afterAll, describe, expect, it } from "vitest";
 import { createMetrics } from "../../src/daemon/metrics.js";
 import { createRecordSigner, MAC_FIELD } from "../../src/jobs/record-mac.js";
-import { CRASH_ENV } from "../../src/jobs/crash-switch.js";
-import type { RotationOutcome } from "../../src/jobs/engine.js";
-import { createRotationEngine } from "../../src/jobs/runtime.js";
+import type { RotationOutcome } from "../../src/jobs/engine/face.js";
+import { createRotationEngine } from "../../src/jobs/engine/create-engine.js";
 import { createAwsSecretsManagerVault } from "../../src/vault/aws-secrets-manager.js";
 import { renderSecretName } from "../../src/vault/secret-name.js";
 import { ACCOUNT, createRig, scanRigs, USER_UIN, type Rig } from "../support/harness.js";
@@ -29,7 +28,7 @@ async function crashedAfterPromote(rig: Rig): Promise<{ jobId: string; newKeyId:
   const secretsFile = join(tmpdir(), `cam-rotator-vault-identity-${randomUUID()}`);
   try {
     const { jobId } = await rig.engine.enqueueRotation({ account: ACCOUNT, uin: USER_UIN, force: true });
-    const exit = await runWorkerProcess(rig, { [CRASH_ENV]: "promote" }, secretsFile);
+    const exit = await runWorkerProcess(rig, { crashAfter: "promote" }, secretsFile);
     expect(exit.signal).toBe("SIGKILL");
     const newKeyId = (await rig.vault.describe(rig.ref())).current?.accessKeyId;
     expect(newKeyId).toBeDefined();

@@ -16,7 +16,7 @@ beforeAll(async () => { rig = await createRig({ worker: false }); });
 afterAll(() => rig?.close());
 
 const everySecond = () => [{ ...rig.config.accounts[0]!, schedule: "* * * * * *" }];
-const sweepExists = async (account: string, slot: number) => (await rig.engine.queue.getJob(jobIds.sweep(account, slot))) !== undefined;
+const sweepExists = async (account: string, slot: number) => (await rig.queue.getJob(jobIds.sweep(account, slot))) !== undefined;
 
 describe("missed sweep watch", () => {
   it("reports each slot that no replica fired, after the tolerance, and only slots after it started", async () => {
@@ -44,7 +44,7 @@ describe("missed sweep watch", () => {
     watch.stop();
     await schedules.stop();
     expect(missed).toEqual([]);
-    const fired = (await rig.engine.queue.getJobs(["waiting"])).filter((job) => job.name === "sweep");
+    const fired = (await rig.queue.getJobs(["waiting"])).filter((job) => job.name === "sweep");
     expect(fired.length).toBeGreaterThanOrEqual(2);
   });
 });

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { CLI, daemonReady, metricsUrlOf, startProcess, type ManagedProcess } from "../../bench/processes.js";
 import { newAccessKeyId, newSecretAccessKey } from "../../src/cam/simulator/ids.js";
 import { parseConfig } from "../../src/config/index.js";
-import { openRuntime, type Runtime } from "../../src/daemon/runtime.js";
+import { openRuntime, type Runtime } from "../../src/daemon/open-runtime.js";
 import { jobIds } from "../../src/jobs/queue.js";
 import { RECORD_KEY_ENV } from "../../src/jobs/record-mac.js";
 import { silentLogger } from "../../src/log.js";

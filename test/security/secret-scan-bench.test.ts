@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startWorld, type BenchWorld } from "../../bench/rig.js";
 import { runRow, type RowCapture, type RowResult } from "../../bench/row.js";
 import { parseConfig } from "../../src/config/index.js";
-import { openRuntime } from "../../src/daemon/runtime.js";
+import { openRuntime } from "../../src/daemon/open-runtime.js";
 import { silentLogger } from "../../src/log.js";
 import { scanForSecrets } from "../support/secret-scan.js";
 import { requireBuild } from "./binary.js";

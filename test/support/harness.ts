@@ -1,10 +1,10 @@
 // A rotation rig for the engine tests: the CAM simulator seeded with known keys, a moto-backed vault under a
 // unique name template, a unique Redis prefix, the real Redis limiter and CAM client, the engine, captured logs,
 // and every SecretAccessKey the test side ever saw (for the secret scan).
-import type { EngineTuning } from "../../src/jobs/engine-context.js";
 import { randomUUID } from "node:crypto";
 import { Writable } from "node:stream";
 import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import type { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { inject } from "vitest";
 import { createCamClient } from "../../src/cam/client.js";
@@ -14,13 +14,14 @@ import { newAccessKeyId, newSecretAccessKey } from "../../src/cam/simulator/ids.
 import type { SeedInput } from "../../src/cam/simulator/seed.js";
 import type { CamApi, KeyStatus } from "../../src/cam/types.js";
 import { parseConfig, type Config } from "../../src/config/index.js";
-import type { EngineObserver, RotationEngine, RotationOutcome } from "../../src/jobs/engine.js";
+import type { EngineObserver, RotationEngine, RotationOutcome } from "../../src/jobs/engine/face.js";
 import { checkInvariants } from "./invariants.js";
-import { createRotationEngine } from "../../src/jobs/runtime.js";
+import { createRotationEngine, type EngineSeams, type EngineTuning } from "../../src/jobs/engine/create-engine.js";
 import { createLogger, type Logger } from "../../src/log.js";
 import { createAwsSecretsManagerVault } from "../../src/vault/aws-secrets-manager.js";
 import type { SecretRef, Vault } from "../../src/vault/port.js";
 
+import { openQueue } from "./queue.js";
 import { scanForSecrets, type ScanReport } from "./secret-scan.js";
 import { ACCOUNT, CREDENTIAL_ENV, OWNER_UIN, recordingCam, ROTATOR_UIN, TEST_AWS_CREDENTIALS, TEST_RECORD_KEY, TEST_TUNING,
   USER_UIN } from "./rig-constants.js";
@@ -62,6 +63,8 @@ export interface RigOptions {
   vaultClient?: SecretsManagerClient;
   /** Wraps the vault the engine uses (seeding and checks use the plain one), e.g. to time its calls. */
   wrapVault?: (vault: Vault) => Vault;
+  /** The engine's seams (seams.ts), e.g. a hook after each step. */
+  seams?: EngineSeams;
 }
 
 export interface SeededKey {
@@ -78,6 +81,8 @@ export interface Rig {
   /** The raw config object (parseConfig input), for a worker process to rebuild the same engine. */
   rawConfig: Record<string, unknown>;
   engine: RotationEngine;
+  /** The engine's BullMQ queue, for looking at or moving jobs directly. */
+  queue: Queue;
   prefix: string;
   nameTemplate: string;
   rootCredentials: { secretId: string; secretKey: string };
@@ -142,7 +147,8 @@ export async function createRig(options: RigOptions = {}): Promise<Rig> {
       overLimit: options.account?.overLimit ?? "auto", requestTimeout: 3_000,
     }],
     rotation: { verifyTimeout: 3_000, parkRecheck: 60_000, attempts: 4, keepFailed: 50, ...options.rotation },
-    limiter: { maxWait: 2_000, penalty: 200, safetyMargin: 2 },
+    // Limiter keys are per owner UIN, the same in every rig: a namespace of its own keeps concurrent rigs apart.
+    limiter: { maxWait: 2_000, penalty: 200, safetyMargin: 2, namespace: prefix },
   };
   const config = parseConfig(rawConfig, "test rig", {});
 
@@ -168,11 +174,12 @@ export async function createRig(options: RigOptions = {}): Promise<Rig> {
   const cam = options.wrapCam ? options.wrapCam(client) : client;
   const engine = createRotationEngine({ config, connection: redis, vault: options.wrapVault ? options.wrapVault(vault) : vault,
     camFor: () => cam, log, recordKey: TEST_RECORD_KEY,
-    ...(options.observer ? { observer: options.observer } : {}), tuning: { ...TEST_TUNING, ...options.tuning } });
+    ...(options.observer ? { observer: options.observer } : {}), ...(options.seams ? { seams: options.seams } : {}), tuning: { ...TEST_TUNING, ...options.tuning } });
   const worker = options.worker === false ? undefined : engine.startWorker({ concurrency: options.concurrency ?? 2 });
+  const queue = openQueue(redis, prefix);
 
   const rig: Rig = {
-    sim, redis, vault, config, rawConfig, engine, prefix, nameTemplate, seeded, secrets, createdKeyIds, logs, log, cam, ref,
+    sim, redis, vault, config, rawConfig, engine, queue, prefix, nameTemplate, seeded, secrets, createdKeyIds, logs, log, cam, ref,
     rootCredentials: { secretId: root.accessKeyId, secretKey: root.secretAccessKey },
     async rotate(uin = USER_UIN, rotateOptions = {}) {
       const { jobId } = await engine.enqueueRotation({ account: ACCOUNT, uin, force: rotateOptions.force ?? true });
@@ -199,6 +206,7 @@ export async function createRig(options: RigOptions = {}): Promise<Rig> {
     async close() {
       await worker?.close(5_000);
       await engine.close();
+      await queue.close();
       await collectVaultSecrets(vault, users.map((user) => ref(user.uin)), secrets);
       await vault.close();
       await sim.close();

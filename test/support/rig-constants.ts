@@ -1,7 +1,7 @@
 // What the in-process rig (harness.ts) and the worker child process (worker-process.ts) share; no vitest import
 // here, because the child runs outside vitest.
 import type { CamApi, NewAccessKey } from "../../src/cam/types.js";
-import type { EngineTuning } from "../../src/jobs/engine-context.js";
+import type { EngineTuning } from "../../src/jobs/engine/seams.js";
 
 export const ACCOUNT = "main";
 export const OWNER_UIN = 100000000001;

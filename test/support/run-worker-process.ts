@@ -2,14 +2,16 @@
 // it to exit; its output goes to the rig's captured logs, and every secret it was handed to `secretsFile`.
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync, rmSync } from "node:fs";
+import type { RotateStep } from "../../src/jobs/queue.js";
 import { CREDENTIAL_ENV } from "./rig-constants.js";
 import type { Rig } from "./harness.js";
 
-export function runWorkerProcess(rig: Rig, env: Record<string, string>, secretsFile: string, timeoutMs = 25_000):
+/** `crashAfter`: the worker kills itself with SIGKILL right after that rotate step (worker-process.ts). */
+export function runWorkerProcess(rig: Rig, options: { crashAfter?: RotateStep }, secretsFile: string, timeoutMs = 25_000):
   Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
   const child = spawn(process.execPath, ["--import", "tsx", "test/support/worker-process.ts",
-    JSON.stringify({ config: rig.rawConfig, secretsFile })], {
-    env: { ...process.env, ...env, [CREDENTIAL_ENV.secretIdEnv]: rig.rootCredentials.secretId,
+    JSON.stringify({ config: rig.rawConfig, secretsFile, ...options })], {
+    env: { ...process.env, [CREDENTIAL_ENV.secretIdEnv]: rig.rootCredentials.secretId,
       [CREDENTIAL_ENV.secretKeyEnv]: rig.rootCredentials.secretKey, AWS_ACCESS_KEY_ID: "testing", AWS_SECRET_ACCESS_KEY: "testing" },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -18,7 +20,7 @@ export function runWorkerProcess(rig: Rig, env: Record<string, string>, secretsF
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill("SIGKILL");
-      reject(new Error(`worker process with ${JSON.stringify(env)} did not exit within ${timeoutMs} ms`));
+      reject(new Error(`worker process with ${JSON.stringify(options)} did not exit within ${timeoutMs} ms`));
     }, timeoutMs);
     child.once("exit", (code, signal) => {
       clearTimeout(timer);

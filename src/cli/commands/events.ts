@@ -1,7 +1,7 @@
 // `cam-rotator events`: the rotation event stream (no secrets in it by construction). --follow keeps printing
 // new events until Ctrl-C, which ends it with exit 0.
 import { InvalidArgumentError, type Command } from "commander";
-import type { RotationEvent } from "../../jobs/engine.js";
+import type { RotationEvent } from "../../jobs/engine/face.js";
 import { addConfigOption, addJsonOption, type ConfigFlag, type JsonFlag } from "../arguments.js";
 import { EXIT } from "../exit-codes.js";
 import { processOutput, type Output } from "../output.js";

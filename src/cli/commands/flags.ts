@@ -1,7 +1,7 @@
 // `cam-rotator flagged`, `approve-removal` and `dismiss-flag`: keys the rotator flagged for removal instead of
 // removing them on its own (a foreign key, or an old key still in use, at the two-key limit).
 import type { Command } from "commander";
-import type { FlaggedKey, RotationEngine } from "../../jobs/engine.js";
+import type { FlaggedKey, RotationEngine } from "../../jobs/engine/face.js";
 import { addConfigOption, addJsonOption, parseKeyId, type ConfigFlag, type JsonFlag } from "../arguments.js";
 import { UsageError } from "../errors.js";
 import { EXIT } from "../exit-codes.js";
@@ -48,7 +48,7 @@ function registerKeyCommand(program: Command, out: Output, name: "approve-remova
     .requiredOption("--key <id>", "the flagged AccessKeyId (see `cam-rotator flagged`)", parseKeyId)))
     .action(runAction(async (flags: KeyFlags) => {
       const { auditAction, loadConfig, withRuntime } = await import("../context.js");
-      const { assertRecordKey } = await import("../../daemon/runtime.js");
+      const { assertRecordKey } = await import("../../daemon/open-runtime.js");
       const config = loadConfig(flags.config);
       assertRecordKey(config); // an unsigned approval would be ignored by every daemon that has the key
       return withRuntime(config, async ({ engine }) => {

@@ -1,6 +1,6 @@
 // `cam-rotator retry-failed`, `pause` and `resume`: queue control for operators.
 import type { Command } from "commander";
-import type { RotationEngine } from "../../jobs/engine.js";
+import type { RotationEngine } from "../../jobs/engine/face.js";
 import { addConfigOption, addJsonOption, type ConfigFlag, type JsonFlag } from "../arguments.js";
 import { EXIT } from "../exit-codes.js";
 import { processOutput, type Output } from "../output.js";

@@ -1,6 +1,6 @@
 // `cam-rotator rotate`: enqueue one manual rotation; with --wait, follow it to its end and exit with its outcome.
 import type { Command } from "commander";
-import type { RotationOutcome } from "../../jobs/engine.js";
+import type { RotationOutcome } from "../../jobs/engine/face.js";
 import { addAccountOption, addConfigOption, addJsonOption, type ConfigFlag, type JsonFlag, type UserFlags } from "../arguments.js";
 import { EXIT, type ExitCode } from "../exit-codes.js";
 import { processOutput, type Output } from "../output.js";
@@ -33,7 +33,7 @@ export function registerRotate(program: Command, out: Output = processOutput): v
           return EXIT.ok;
         }
         if (!added) out.note(`${jobId} was already queued; following it`);
-        if ((await engine.queue.getWorkers()).length === 0) {
+        if ((await engine.workerCount()) === 0) {
           out.note("no worker is connected: the rotation runs when `cam-rotator worker` starts");
         }
         const started = Date.now();

@@ -15,18 +15,18 @@ export function registerStatus(program: Command, out: Output = processOutput): v
       const { nextRunOf } = await import("../../daemon/schedules.js");
       const config = loadConfig(flags.config);
       return withRuntime(config, async ({ engine }) => {
-        const [status, workers] = await Promise.all([engine.status(), engine.queue.getWorkers()]);
+        const [status, workers] = await Promise.all([engine.status(), engine.workerCount()]);
         const schedules = config.accounts.map((account) => ({
           account: account.name, schedule: account.schedule, timezone: account.timezone,
           nextRun: nextRunOf(account)?.toISOString() ?? null,
         }));
         if (flags.json) {
-          out.json({ ...status, workers: workers.length, schedules });
+          out.json({ ...status, workers, schedules });
           return EXIT.ok;
         }
         const counts = Object.entries(status.counts).map(([state, count]) => `${state} ${count}`).join("  ");
         out.line(`queue: ${counts}${status.paused ? "  (PAUSED: run `cam-rotator resume`)" : ""}`);
-        out.line(`workers connected: ${workers.length}`);
+        out.line(`workers connected: ${workers}`);
         out.line("");
         out.line(formatTable(schedules, [
           { header: "ACCOUNT", value: (row) => row.account },

@@ -1,6 +1,6 @@
 // `cam-rotator sweep`: who in an account is due for rotation and why; without --dry-run, enqueue them.
 import type { Command } from "commander";
-import type { SweepPlanEntry } from "../../jobs/engine.js";
+import type { SweepPlanEntry } from "../../jobs/engine/face.js";
 import { addAccountOption, addConfigOption, addJsonOption, type AccountFlag, type ConfigFlag, type JsonFlag } from "../arguments.js";
 import { EXIT } from "../exit-codes.js";
 import { processOutput, type Output } from "../output.js";

@@ -12,7 +12,7 @@ export function registerWorker(program: Command): void {
     .action(runAction(async (options: ConfigFlag) => {
       const [{ loadConfig }, { assertCredentials }, { startDaemon }, { probeRedis }, { onShutdownSignals }, { createLogger },
         { assertNotifyEnvironment }] =
-        await Promise.all([import("../context.js"), import("../../daemon/runtime.js"), import("../../daemon/daemon.js"),
+        await Promise.all([import("../context.js"), import("../../daemon/open-runtime.js"), import("../../daemon/daemon.js"),
           import("../../daemon/redis.js"), import("../../daemon/signals.js"), import("../../log.js"),
           import("../../notify/credentials.js")]);
       const config = loadConfig(options.config);

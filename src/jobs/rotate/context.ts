@@ -4,7 +4,7 @@ import type { Logger } from "pino";
 import type { AccessKey, CamApi } from "../../cam/types.js";
 import type { AccountConfig, Config } from "../../config/schema.js";
 import type { SecretRef, Vault, VaultDescription } from "../../vault/port.js";
-import type { EngineObserver } from "../engine.js";
+import type { EngineObserver } from "../engine/face.js";
 import type { EventLog, NewEvent } from "../events.js";
 import type { FlagStore } from "../flags.js";
 import type { ProgressRecord, ProgressStore } from "../progress.js";

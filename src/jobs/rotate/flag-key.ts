@@ -1,7 +1,7 @@
 // Flagging a key for an operator instead of removing it (P3): a foreign key in the way of a rotation, a previous
 // key still in use, or a key that appeared while a CreateAccessKey's outcome was unknown. A dismissed key stays
 // quiet; a flag raised once is not raised (or announced) again.
-import type { FlaggedKey } from "../engine.js";
+import type { FlaggedKey } from "../engine/face.js";
 import { emit, type RotationDeps, type RotationRun } from "./context.js";
 
 export async function flagKey(deps: RotationDeps, run: RotationRun, step: string, accessKeyId: string,

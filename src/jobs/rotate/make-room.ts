@@ -8,7 +8,7 @@
 //   during a create of unknown outcome keeps that reason.
 // The key the vault holds as current is never a candidate (P2).
 import type { AccessKey } from "../../cam/types.js";
-import type { FlaggedKey } from "../engine.js";
+import type { FlaggedKey } from "../engine/face.js";
 import { removeKey } from "../key-removal.js";
 import { RotationParked } from "../failures.js";
 import { emit, type RotationDeps, type RotationRun, type Snapshot } from "./context.js";

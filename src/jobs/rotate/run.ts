@@ -1,33 +1,27 @@
-// The rotate protocol end to end (architecture.md, "Rotation, step by step"). Each step checks before it acts;
-// `hooks` hears each step start and finish (job progress, events, metrics, the crash switch); between create
-// and stage they are bounded, so the new secret is not held back from the vault (hand-off.ts).
-import type { RotationOutcome } from "../engine.js";
-import type { RotateStep } from "../queue.js";
+// The rotate protocol end to end (architecture.md, "Rotation, step by step"). Each step checks before it acts and
+// runs inside `step` (steps.ts), which tells the hooks when it starts and finishes (job progress, events, metrics)
+// and stops the run at a step boundary when the worker shuts down, never between create and stage.
+import type { RotationOutcome } from "../engine/face.js";
 import { RotationError } from "../failures.js";
 import type { InFlightKey, RotationDeps, RotationRun, Snapshot } from "./context.js";
 import { create } from "./create.js";
-import { boundedBeforeVault, handOffDeadline } from "./hand-off.js";
 import { inspect } from "./inspect.js";
 import { makeRoom } from "./make-room.js";
 import { promote, type Promotion } from "./promote.js";
 import { reconcile } from "./reconcile.js";
 import { scheduleRetirement } from "./schedule-retirement.js";
 import { stage } from "./stage.js";
+import { handOffDeadline } from "./hand-off.js";
+import { stepRunner, type RunStep, type StepHooks } from "./steps.js";
 import { verify } from "./verify.js";
-
-export interface StepHooks {
-  begin(step: RotateStep): Promise<void>;
-  done(step: RotateStep): Promise<void>;
-}
 
 /** Make-room and create go round again when another actor fills the user's second slot in between. */
 const ROOM_ROUNDS = 3;
 
 export async function rotateUser(deps: RotationDeps, run: RotationRun, hooks: StepHooks): Promise<RotationOutcome> {
   const who = { account: run.account, uin: run.uin };
-  await hooks.begin("inspect");
-  const inspection = await inspect(deps, run);
-  await hooks.done("inspect");
+  const step = stepRunner(deps, run, hooks);
+  const inspection = await step("inspect", () => inspect(deps, run));
   switch (inspection.kind) {
     case "alreadyDone":
       return { kind: "rotated", ...who, newKeyId: inspection.last.newKeyId, previousKeyId: inspection.last.previousKeyId };
@@ -41,9 +35,7 @@ export async function rotateUser(deps: RotationDeps, run: RotationRun, hooks: St
     }
   }
 
-  await hooks.begin("reconcile");
-  const { snapshot, resume } = await reconcile(deps, run, inspection.snapshot);
-  await hooks.done("reconcile");
+  const { snapshot, resume } = await step("reconcile", () => reconcile(deps, run, inspection.snapshot));
   const attempt = snapshot.progress.attempt;
   if (!attempt) throw new RotationError("transient", "no attempt recorded after inspect; retrying");
 
@@ -54,39 +46,25 @@ export async function rotateUser(deps: RotationDeps, run: RotationRun, hooks: St
     promotion = { oldKeyId: attempt.oldKeyId ?? snapshot.vault.previous?.accessKeyId ?? null,
       promotedAt: attempt.promotedAt ?? deps.clock() };
   } else {
-    const key = resume.kind === "verify" ? resume.key : await makeRoomAndCreate(deps, run, snapshot, hooks);
-    if (resume.kind === "fresh") {
-      await boundedBeforeVault(deps, run, "the stage step", hooks.begin("stage"), key.handOffBy ?? handOffDeadline());
-      await stage(deps, run, attempt.attemptId, key);
-      await hooks.done("stage");
-    }
-    await hooks.begin("verify");
-    await verify(deps, run, key);
-    await hooks.done("verify");
-    await hooks.begin("promote");
-    promotion = await promote(deps, run, snapshot, key);
-    await hooks.done("promote");
+    const key = resume.kind === "verify" ? resume.key : await makeRoomAndCreate(deps, run, snapshot, step);
+    if (resume.kind === "fresh") await step("stage", () => stage(deps, run, attempt.attemptId, key));
+    await step("verify", () => verify(deps, run, key));
+    promotion = await step("promote", () => promote(deps, run, snapshot, key));
     newKeyId = key.accessKeyId;
   }
 
-  await hooks.begin("scheduleRetirement");
-  const last = await scheduleRetirement(deps, run, newKeyId, promotion);
-  await hooks.done("scheduleRetirement");
+  const last = await step("scheduleRetirement", () => scheduleRetirement(deps, run, newKeyId, promotion));
   return { kind: "rotated", ...who, newKeyId: last.newKeyId, previousKeyId: last.previousKeyId };
 }
 
-async function makeRoomAndCreate(deps: RotationDeps, run: RotationRun, snapshot: Snapshot, hooks: StepHooks): Promise<InFlightKey> {
+async function makeRoomAndCreate(deps: RotationDeps, run: RotationRun, snapshot: Snapshot, step: RunStep): Promise<InFlightKey> {
   let keys = snapshot.keys;
   for (let round = 1; ; round++) {
-    await hooks.begin("makeRoom");
-    await makeRoom(deps, run, { ...snapshot, keys });
-    await hooks.done("makeRoom");
-    await hooks.begin("create");
-    const creation = await create(deps, run);
-    if (creation.kind === "created") {
-      await boundedBeforeVault(deps, run, "the create step", hooks.done("create"), creation.key.handOffBy ?? handOffDeadline());
-      return creation.key;
-    }
+    await step("makeRoom", () => makeRoom(deps, run, { ...snapshot, keys }));
+    // A created key's secret is in memory only: the run holds it until stage has put it in the vault (P1).
+    const creation = await step("create", () => create(deps, run),
+      (created) => (created.kind === "created" ? created.key.handOffBy ?? handOffDeadline() : undefined));
+    if (creation.kind === "created") return creation.key;
     if (round >= ROOM_ROUNDS) {
       throw new RotationError("transient", `user still holds two keys after ${ROOM_ROUNDS} rounds of making room; another actor keeps adding keys`);
     }

@@ -7,9 +7,9 @@ import type { CallGate } from "../cam/limiter/gate.js";
 import type { LimiterEvent } from "../cam/limiter/redis-gate.js";
 import type { CamApi } from "../cam/types.js";
 import { ConfigError, resolveCredentials, type Config } from "../config/index.js";
-import type { EngineObserver, RotationEngine } from "../jobs/engine.js";
+import type { EngineObserver, RotationEngine } from "../jobs/engine/face.js";
 import { loadRecordKey, RECORD_KEY_ENV } from "../jobs/record-mac.js";
-import { createRotationEngine } from "../jobs/runtime.js";
+import { createRotationEngine, type EngineSeams, type EngineTuning } from "../jobs/engine/create-engine.js";
 import type { Logger } from "../log.js";
 import { createVault } from "../vault/index.js";
 import type { Vault } from "../vault/port.js";
@@ -28,8 +28,17 @@ export interface RuntimeOptions {
   engineObserver?: EngineObserver;
   /** A name for the Redis connection (CLIENT LIST), e.g. "worker" or "admin". */
   role?: string;
-  /** Used instead of the Redis gate; only the benchmark's baselines pass one. */
+  /** For tests and benchmarks only; the daemon and the CLI pass none. */
+  seams?: RuntimeSeams;
+}
+
+/** Where tests and benchmarks plug into the runtime: the engine's seams (seams.ts) and these. */
+export interface RuntimeSeams extends EngineSeams {
+  /** Used instead of the Redis gate, without rotation turns or owners (the benchmark's baselines). */
   gate?: CallGate;
+  /** Wraps each account's CAM client as the engine gets it (the crash tests record every secret handed out). */
+  wrapCam?: (cam: CamApi) => CamApi;
+  tuning?: EngineTuning;
 }
 
 export interface Runtime {
@@ -85,12 +94,17 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
   const warn = (warning: object) => options.log.warn(warning, "skipped a CAM list row that names no rotatable entry");
   const clientFor = (name: string, deps: CamClientDeps) => accountCamClient(config, name, { ...deps, ...observe, warn }, { env });
   // The baselines' gates come without rotation turns or owners: their rows measure their limiter alone.
-  const keyed = options.gate ? undefined : createOwnerKeyedGate(config, redis, clientFor, options.observeLimiter);
-  const gate = options.gate ?? keyed!.gate;
+  const { gate: seamGate, wrapCam, tuning, ...engineSeams } = options.seams ?? {};
+  const keyed = seamGate ? undefined : createOwnerKeyedGate(config, redis, clientFor, options.observeLimiter);
+  const gate = seamGate ?? keyed!.gate;
   const clients = new Map<string, CamApi>();
   const camFor = (name: string): CamApi => {
-    const client = clients.get(name) ?? clientFor(name, { gate });
-    clients.set(name, client);
+    let client = clients.get(name);
+    if (!client) {
+      client = clientFor(name, { gate });
+      if (wrapCam) client = wrapCam(client);
+      clients.set(name, client);
+    }
     return client;
   };
   // The vault's quota is paced for every gate, the baselines' too: their rows compare CAM limiters.
@@ -100,6 +114,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
   const engine = createRotationEngine({
     config, connection: redis, vault, camFor, log: options.log, recordKey, ...(turns ? { turns } : {}),
     ...(options.engineObserver ? { observer: options.engineObserver } : {}),
+    ...(tuning ? { tuning } : {}), seams: engineSeams,
   });
   return {
     config, redis, vault, engine, camFor, owners: keyed?.owners,

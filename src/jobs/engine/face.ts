@@ -1,9 +1,7 @@
 // The rotation engine's public surface: what the daemon and the admin CLI use. Implemented by
-// createRotationEngine (runtime.ts). Nothing here carries a secret.
-import type { Queue } from "bullmq";
-import type { CamCallObservation } from "../cam/client.js";
-import type { VaultDescription } from "../vault/port.js";
-import type { OperatorAction } from "./audit.js";
+// createRotationEngine (create-engine.ts). Nothing here carries a secret.
+import type { VaultDescription } from "../../vault/port.js";
+import type { OperatorAction } from "../audit.js";
 
 export type RotationOutcome =
   | { kind: "rotated"; account: string; uin: number; newKeyId: string; previousKeyId: string | null }
@@ -54,8 +52,6 @@ export interface EngineStatus {
 export interface EngineObserver {
   rotationFinished?(outcome: RotationOutcome): void;
   keyFlagged?(flag: FlaggedKey): void;
-  camCall?(observation: CamCallObservation): void;
-  stepDone?(account: string, step: string): void;
   /** A retired key was used after it stopped being current: its deactivation is held (an alert). */
   retirementHeld?(key: { account: string; uin: number; accessKeyId: string; lastUsedAt: number | null }): void;
   /** A progress record or flag failed its MAC and was ignored (an alert: forged or damaged). */
@@ -78,7 +74,6 @@ export interface EngineWorker {
 }
 
 export interface RotationEngine {
-  readonly queue: Queue;
   /**
    * One rotate job per user (P6): while the user's job exists (waiting, active, delayed, parked) another request
    * collapses onto it (added: false). A job that failed for good is retried in place with this request's data and
@@ -94,11 +89,16 @@ export interface RotationEngine {
   planSweep(account: string, options?: { onProgress?: (done: number, total: number) => void }): Promise<SweepPlanEntry[]>;
   /** Enqueues one sweep job for the slot; idempotent per (account, slot). */
   enqueueSweep(account: string, slot: number): Promise<{ jobId: string; added: boolean }>;
+  /** Whether the slot's sweep job was enqueued (by any replica); completed sweeps count for an hour. */
+  sweepExists(account: string, slot: number): Promise<boolean>;
   /** Follows a rotation job to its end; `onProgress` hears each step. Parked counts as an end. */
   waitForRotation(jobId: string, onProgress?: (step: string) => void, timeoutMs?: number): Promise<RotationOutcome>;
-  /** `limiter`: BullMQ's own per-queue limiter, only for the benchmark's baseline (the CAM gate is the real one). */
-  startWorker(options: { concurrency: number; limiter?: { max: number; duration: number }; paused?: boolean }): EngineWorker;
+  startWorker(options: { concurrency: number; paused?: boolean }): EngineWorker;
   status(): Promise<EngineStatus>;
+  /** Jobs per queue state (waiting, active, delayed, prioritized, completed, failed, waiting-children). */
+  queueCounts(): Promise<Record<string, number>>;
+  /** Workers connected to the queue, across every process. */
+  workerCount(): Promise<number>;
   retryFailed(): Promise<number>;
   pause(): Promise<void>;
   resume(): Promise<void>;

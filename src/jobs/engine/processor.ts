@@ -6,23 +6,17 @@
 // - an account this config lacks (a rolling deploy adding it): handed back, delayed, for a daemon that has it;
 // - the job lock lost (fence.ts): the run stops before its next write and records nothing; the owner carries on.
 import { DelayedError, UnrecoverableError, type Job } from "bullmq";
-import type { RotationOutcome } from "./engine.js";
-import { accountSchema, type AccountConfig } from "../config/schema.js";
-import { retireDeps, rotationDeps, sweepDeps, type EngineContext } from "./engine-context.js";
-import { crashIfAsked } from "./crash-switch.js";
-import { createJobFence, fencedCam, fencedVault, JobLockLost } from "./fence.js";
-import { classifyFailure, RotationError } from "./failures.js";
-import type { JobName, RetireJobData, RotateJobData, RotateProgress, SweepJobData } from "./queue.js";
-import { retireKey, type RetireResult } from "./retire.js";
-import { rotateUser, type StepHooks } from "./rotate/run.js";
-import { planSweep } from "./sweep.js";
-import { awaitTurn } from "./turns.js";
-import { wakeRotation } from "./wake-rotation.js";
-
-/** Thrown at a step boundary when the worker is shutting down: the job goes back to the queue. */
-class WorkerStopping extends Error {
-  override readonly name = "WorkerStopping";
-}
+import type { RotationOutcome } from "./face.js";
+import { accountSchema, type AccountConfig } from "../../config/schema.js";
+import { retireDeps, rotationDeps, sweepDeps, type EngineContext } from "./context.js";
+import { createJobFence, fencedCam, fencedVault, JobLockLost } from "../fence.js";
+import { classifyFailure, RotationError } from "../failures.js";
+import type { JobName, RetireJobData, RotateJobData, RotateProgress, SweepJobData } from "../queue.js";
+import { retireKey, type RetireResult } from "../retire.js";
+import { rotateUser } from "../rotate/run.js";
+import { RunStopping, type StepHooks } from "../rotate/steps.js";
+import { planSweep } from "../sweep.js";
+import { awaitTurn } from "../turns.js";
 
 type Processor = (job: Job, token?: string, signal?: AbortSignal) => Promise<unknown>;
 
@@ -69,33 +63,32 @@ async function processRotate(ctx: EngineContext, job: Job<RotateJobData>, token:
     force: job.data.force };
   const wasParked = (job.progress as RotateProgress | undefined)?.step === "parked";
   const log = ctx.log.child({ job: job.id, account: accountName, uin });
+  const { progress, events, outcomes, parked } = ctx.records;
   const hooks: StepHooks = {
     async begin(step) {
-      // Never between create and stage: the new secret must reach the vault first (P1).
-      if (signal?.aborted && step !== "stage") throw new WorkerStopping("worker is shutting down");
       await bookkeeping(log, () => job.updateProgress({ step } satisfies RotateProgress));
     },
     async done(step) {
       await bookkeeping(log, () => Promise.all([
-        ctx.progress.update(accountName, uin, { step }),
-        ctx.events.append({ account: accountName, uin, step, type: "step-done" }),
+        progress.update(accountName, uin, { step }),
+        events.append({ account: accountName, uin, step, type: "step-done" }),
       ]));
-      ctx.observer?.stepDone?.(accountName, step);
-      crashIfAsked(step);
+      ctx.seams.afterStep?.(step);
     },
+    stopping: () => signal?.aborted ?? false,
   };
   try {
     const outcome = await rotateUser(deps, run, hooks);
-    await ctx.outcomes.save(job.id!, job.timestamp, outcome);
-    await ctx.connection.srem(ctx.keys.parked, job.id!);
-    if (outcome.kind === "skipped") await ctx.events.append({ account: accountName, uin, step: "inspect", type: "rotation-skipped", detail: outcome.reason });
+    await outcomes.save(job.id!, job.timestamp, outcome);
+    await parked.remove(job.id!);
+    if (outcome.kind === "skipped") await events.append({ account: accountName, uin, step: "inspect", type: "rotation-skipped", detail: outcome.reason });
     log.info({ outcome: outcome.kind }, "rotation finished");
     ctx.observer?.rotationFinished?.(outcome);
     return outcome;
   } catch (error) {
     const failure = classifyFailure(error);
     const who = { account: accountName, uin };
-    if (error instanceof WorkerStopping) return handBack(job, token);
+    if (error instanceof RunStopping) return handBack(job, token);
     if (error instanceof JobLockLost) return lockLost(ctx, job, error);
     switch (failure.kind) {
       case "deferred":
@@ -103,25 +96,25 @@ async function processRotate(ctx: EngineContext, job: Job<RotateJobData>, token:
         return delay(job, token, failure.retryAfterMs);
       case "parked": {
         await job.updateProgress({ step: "parked", flaggedKeyId: failure.flaggedKeyId, reason: failure.reason } satisfies RotateProgress);
-        await ctx.connection.sadd(ctx.keys.parked, job.id!);
+        await parked.add(job.id!);
         if (!wasParked) {
-          await ctx.events.append({ ...who, step: "makeRoom", type: "rotation-parked", keyId: failure.flaggedKeyId, detail: failure.reason });
+          await events.append({ ...who, step: "makeRoom", type: "rotation-parked", keyId: failure.flaggedKeyId, detail: failure.reason });
           ctx.observer?.rotationFinished?.({ kind: "parked", ...who, flaggedKeyId: failure.flaggedKeyId, reason: failure.reason });
         }
         await job.moveToDelayed(Date.now() + ctx.config.rotation.parkRecheck, token);
         // An approval that landed while this run was deciding to park must not wait for the next re-check.
-        if ((await ctx.flags.get(failure.flaggedKeyId))?.status === "approved") await job.promote().catch(() => undefined);
+        if ((await ctx.records.flags.get(failure.flaggedKeyId))?.status === "approved") await job.promote().catch(() => undefined);
         throw new DelayedError();
       }
       case "transient":
       case "permanent": {
         const final = failure.kind === "permanent" || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
         log.warn({ reason: failure.reason, final }, "rotation attempt failed");
-        await ctx.events.append({ ...who, step: stepOf(job), type: final ? "rotation-failed" : "attempt-failed", detail: failure.reason });
+        await events.append({ ...who, step: stepOf(job), type: final ? "rotation-failed" : "attempt-failed", detail: failure.reason });
         if (final) {
           const outcome: RotationOutcome = { kind: "failed", ...who, reason: failure.reason };
-          await ctx.outcomes.save(job.id!, job.timestamp, outcome);
-          await ctx.connection.srem(ctx.keys.parked, job.id!);
+          await outcomes.save(job.id!, job.timestamp, outcome);
+          await parked.remove(job.id!);
           ctx.observer?.rotationFinished?.(outcome);
         }
         throw failure.kind === "permanent" ? new UnrecoverableError(failure.reason) : new RotationError("transient", failure.reason);
@@ -152,7 +145,7 @@ async function processRetire(ctx: EngineContext, job: Job<RetireJobData>, token:
   // A rotation parked on this key waits for exactly this: the key deactivated (then make-room may delete it) or gone.
   if (result.kind !== "kept") {
     const { account: name, uin, accessKeyId } = job.data;
-    await bookkeeping(ctx.log, () => wakeRotation(ctx.queue, name, uin, accessKeyId));
+    await bookkeeping(ctx.log, () => ctx.jobs.wakeRotation(name, uin, accessKeyId));
   }
   return result;
 }
@@ -164,12 +157,12 @@ async function processSweep(ctx: EngineContext, job: Job<SweepJobData>, token: s
     const plan = await planSweep(sweepDeps(ctx, account));
     let enqueued = 0;
     for (const entry of plan.filter((candidate) => candidate.due)) {
-      const { added } = await ctx.enqueueRotation({ account: account.name, uin: entry.uin, reason: "schedule" });
+      const { added } = await ctx.jobs.enqueueRotation({ account: account.name, uin: entry.uin, reason: "schedule" });
       if (added) enqueued++;
     }
     const due = plan.filter((entry) => entry.due).length;
     // Account-level events carry uin 0.
-    await ctx.events.append({ account: account.name, uin: 0, step: "sweep", type: "sweep-done",
+    await ctx.records.events.append({ account: account.name, uin: 0, step: "sweep", type: "sweep-done",
       detail: `${plan.length} users, ${due} due, ${enqueued} enqueued` });
     return { due, enqueued };
   } catch (error) {

@@ -1,13 +1,13 @@
 // The BullMQ worker that runs the engine's jobs, and its shutdown: stop taking jobs, give active ones until the
 // deadline, then have them hand themselves back to the queue at their next step boundary.
 import { setTimeout as sleep } from "node:timers/promises";
-import { DelayedError, Worker, type Job } from "bullmq";
+import { DelayedError, Worker, type Job, type WorkerOptions } from "bullmq";
 import type { Logger } from "pino";
-import { backoffStrategy, DEFAULT_BACKOFF } from "./backoff.js";
-import type { EngineWorker } from "./engine.js";
-import type { EngineContext } from "./engine-context.js";
+import { backoffStrategy, DEFAULT_BACKOFF } from "../backoff.js";
+import type { EngineWorker } from "./face.js";
+import type { EngineContext } from "./context.js";
 import { createProcessor } from "./processor.js";
-import { QUEUE_NAME } from "./queue.js";
+import { QUEUE_NAME } from "../queue.js";
 
 /** How long jobs cancelled at the deadline get to reach a step boundary before the worker is closed by force. */
 const HAND_BACK_MS = 5_000;
@@ -24,8 +24,15 @@ export interface RunningWorker {
 }
 
 /** `paused`: the worker takes no job until its handle's resume() (the daemon waits for the fleet check). */
-export function startWorker(ctx: EngineContext, concurrency: number, limiter?: { max: number; duration: number }, paused = false): RunningWorker {
+export function startWorker(ctx: EngineContext, concurrency: number, paused = false): RunningWorker {
   const { tuning } = ctx;
+  const options: WorkerOptions = {
+    connection: ctx.connection, prefix: ctx.config.redis.prefix, concurrency, autorun: !paused,
+    lockDuration: tuning.lockDurationMs ?? 30_000,
+    stalledInterval: tuning.stalledIntervalMs ?? 30_000,
+    maxStalledCount: tuning.maxStalledCount ?? 2,
+    settings: { backoffStrategy: backoffStrategy({ ...DEFAULT_BACKOFF, ...tuning.backoff }) },
+  };
   const processJob = createProcessor(ctx);
   let running = 0;
   let refusing = paused;
@@ -37,13 +44,7 @@ export function startWorker(ctx: EngineContext, concurrency: number, limiter?: {
     } finally {
       running--;
     }
-  }, {
-    connection: ctx.connection, prefix: ctx.config.redis.prefix, concurrency, ...(limiter ? { limiter } : {}), autorun: !paused,
-    lockDuration: tuning.lockDurationMs ?? 30_000,
-    stalledInterval: tuning.stalledIntervalMs ?? 30_000,
-    maxStalledCount: tuning.maxStalledCount ?? 2,
-    settings: { backoffStrategy: backoffStrategy({ ...DEFAULT_BACKOFF, ...tuning.backoff }) },
-  });
+  }, ctx.seams.workerOptions ? ctx.seams.workerOptions(options) : options);
   worker.on("error", (error) => ctx.log.error({ error: error.message }, "worker error"));
   return { worker, running: () => running, refuse: (value) => { refusing = value; } };
 }
