@@ -1,4 +1,4 @@
-// The rotate protocol end to end (architecture.md, "Rotation, step by step"). Each step checks before it acts;
+// The rotate protocol end to end (docs/design.md, "The rotation protocol"). Each step checks before it acts;
 // `hooks` hears each step start and finish (job progress, events, metrics, the crash switch); between create
 // and stage they are bounded, so the new secret is not held back from the vault (hand-off.ts).
 import type { RotationOutcome } from "../engine.js";
