@@ -69,13 +69,18 @@ export function summarizeVaultQuota(rows: RowResult[]): VaultQuotaSummary | null
     maxWritesPerSecond: row.vaultQuota.maxWritesPerSecond, rotationsPerSecondLimit: row.vaultQuota.rotationsPerSecondLimit };
 }
 
-/** The headline: ours, the real limit of 5/s, the most processes, one account; baselines on the same workload. */
-export function summarize(rows: RowResult[], fleet: FleetResult | null): Summary {
+/** A headline row: this limiter at the real limit of 5/s with the most processes ours ran, default settings. */
+export function headlineRow(rows: RowResult[], limiter: RowResult["limiter"], accounts: number): RowResult | undefined {
   const realLimit = (row: RowResult) => row.createLimit === 5;
   const mostProcesses = Math.max(...rows.filter((row) => row.limiter === "ours" && realLimit(row)).map((row) => row.processes));
-  const pick = (limiter: RowResult["limiter"], accounts: number) => rows.find((row) => row.limiter === limiter && realLimit(row) &&
+  return rows.find((row) => row.limiter === limiter && realLimit(row) &&
     row.accounts === accounts && row.processes === mostProcesses && row.safetyMarginMs === undefined && row.order !== "interleaved" &&
     row.vaultWrites === undefined);
+}
+
+/** The headline: ours, the real limit of 5/s, the most processes, one account; baselines on the same workload. */
+export function summarize(rows: RowResult[], fleet: FleetResult | null): Summary {
+  const pick = (limiter: RowResult["limiter"], accounts: number) => headlineRow(rows, limiter, accounts);
   const headline = pick("ours", 1);
   if (!headline) throw new Error("no row of ours at 5/s with one account");
   const baseline = (limiter: RowResult["limiter"]) => {

@@ -4,10 +4,12 @@
 //   npm run bench                    every configuration and a 100,000-user fleet sweep (~8 min on 2 cores)
 //   npm run bench -- --quick --json  five rows and a 20,000-user fleet sweep (~2 min); the last line is JSON
 //   npm run bench -- --only vault-quota --json   one row by name (names: --list), no fleet sweep
+//   npm run bench -- --save-docs     also keep the results as docs/benchmarks/bench.json (then: npm run bench:docs)
 // Progress goes to stderr; the table to stdout; the full results to bench/results/bench-<time>.json.
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { ensureFreshBuild } from "../test/build-freshness.js";
+import { saveForDocs, type BenchDocument } from "./docs.js";
 import { runFleetSweep, type FleetResult } from "./fleet.js";
 import { fleetLine, summarize, summarizeVaultQuota, table, writeResults } from "./report.js";
 import { startWorld, type VaultKind } from "./rig.js";
@@ -21,16 +23,19 @@ const { values: flags } = parseArgs({
     "fleet-users": { type: "string" },
     only: { type: "string" },
     list: { type: "boolean", default: false },
+    "save-docs": { type: "boolean", default: false },
   },
 });
 const usage = (message: string): never => {
-  process.stderr.write(`bench: ${message}\nusage: npm run bench -- [--quick] [--json] [--vault moto|file] [--fleet-users N] [--only ROW] [--list]\n`);
+  process.stderr.write(`bench: ${message}\nusage: npm run bench -- [--quick] [--json] [--vault moto|file] [--fleet-users N] [--only ROW] [--list] [--save-docs]\n`);
   process.exit(2);
 };
 if (flags.vault !== "moto" && flags.vault !== "file") usage(`--vault: expected moto or file, got ${JSON.stringify(flags.vault)}`);
 const fleetUsers = flags["fleet-users"] === undefined ? (flags.only !== undefined ? 0 : flags.quick ? 20_000 : 100_000)
   : Number(flags["fleet-users"]);
 if (!Number.isInteger(fleetUsers) || fleetUsers < 0) usage(`--fleet-users: expected a whole number, got ${JSON.stringify(flags["fleet-users"])}`);
+// The docs show a run's headline rows, which one row alone does not have.
+if (flags["save-docs"] && flags.only !== undefined) usage(`--save-docs: needs a full or --quick run, not --only ${JSON.stringify(flags.only)}`);
 
 /** At the real limit a row is ~12 s of rotations; the scaled rows are capped by time (the ratio is a rate). */
 function plan(quick: boolean): RowSpec[] {
@@ -102,11 +107,13 @@ try {
 
 // One row alone has no headline; its own summary then.
 const summary = flags.only === undefined ? summarize(rows, fleet) : { only: flags.only, rows: rows.length, vaultQuota: summarizeVaultQuota(rows) };
-const path = writeResults(join(import.meta.dirname, "results"), {
+const document: BenchDocument = {
   startedAt: new Date(started).toISOString(), seconds: Math.round((Date.now() - started) / 1000), quick: flags.quick,
   vault: flags.vault, machine: { cpus: (await import("node:os")).cpus().length, node: process.version },
   summary, rows, fleet,
-});
+};
+const path = writeResults(join(import.meta.dirname, "results"), document);
+if (flags["save-docs"]) process.stderr.write(`bench: saved ${saveForDocs(join(import.meta.dirname, ".."), document)}; npm run bench:docs renders it\n`);
 process.stdout.write(`${table(rows)}\n`);
 if (fleet) process.stdout.write(`${fleetLine(fleet)}\n`);
 process.stdout.write(`results: ${path} (${Math.round((Date.now() - started) / 1000)} s)\n`);

@@ -4,7 +4,7 @@ export const QUEUE_NAME = "rotations";
 
 export type JobName = "rotate" | "retire" | "sweep";
 
-/** The rotate steps, in protocol order (architecture.md). Logs, events, progress and the step hooks name them. */
+/** The rotate steps, in protocol order (docs/design.md, "The rotation protocol"). Logs, events, progress and the step hooks name them. */
 export const ROTATE_STEPS = ["inspect", "reconcile", "makeRoom", "create", "stage", "verify", "promote",
   "scheduleRetirement"] as const;
 

@@ -1,4 +1,4 @@
-// The rotate protocol end to end (architecture.md, "Rotation, step by step"). Each step checks before it acts and
+// The rotate protocol end to end (docs/design.md, "The rotation protocol"). Each step checks before it acts and
 // runs inside `step` (steps.ts), which tells the hooks when it starts and finishes (job progress, events, metrics)
 // and stops the run at a step boundary when the worker shuts down, never between create and stage.
 import type { RotationOutcome } from "../engine/face.js";
