@@ -89,6 +89,11 @@ export const accountSchema = z.strictObject({
     lastUsedLag: lastUsedLag.default(DEFAULT_LAST_USED_LAG_MS),
   }).default({ deactivateAfter: 7 * 86_400_000, deleteAfter: 7 * 86_400_000, lastUsedLag: DEFAULT_LAST_USED_LAG_MS }),
   overLimit: z.enum(["auto", "flag-only"]).default("auto"),
+  /**
+   * Keys a user held when the rotator first rotated them, which the vault never held (src/jobs/preexisting.ts).
+   * retire: retired like the rotator's own previous key; flag: flagged as foreign at the two-key limit.
+   */
+  preexistingKeys: z.enum(["retire", "flag"], { error: "expected retire or flag" }).default("retire"),
   rateLimits: rateLimits.optional(),
   requestTimeout: requestTimeout.default(10_000),
 });

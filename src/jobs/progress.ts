@@ -34,6 +34,18 @@ export interface AttemptRecord {
   /** The key the vault held as current when this attempt promoted; it is the one to retire. */
   oldKeyId?: string;
   promotedAt?: number;
+  /**
+   * On a user's first rotation (the vault held no key of theirs): the keys the user held when the attempt began,
+   * before any CreateAccessKey of ours. Those still there at promotion are the user's pre-existing keys.
+   */
+  heldKeyIds?: string[];
+}
+
+/** Keys the user held when the rotator first rotated them, which the vault never held (preexisting.ts). */
+export interface PreexistingKeys {
+  keyIds: string[];
+  /** When the rotator's first key became current (epoch ms): use after this means someone still holds them. */
+  since: number;
 }
 
 export interface LastRotation {
@@ -48,17 +60,19 @@ export interface ProgressRecord {
   step?: string;
   attempt?: AttemptRecord;
   last?: LastRotation;
+  preexisting?: PreexistingKeys;
 }
 
 const GUARD_FIELDS = ["knownKeyIds", "createStartedAt"];
-const ATTEMPT_FIELDS = ["attemptId", "attemptStart", "vaultIdentity", ...GUARD_FIELDS, "newKeyId", "versionId", "oldKeyId", "promotedAt"];
+const ATTEMPT_FIELDS = ["attemptId", "attemptStart", "vaultIdentity", ...GUARD_FIELDS, "newKeyId", "versionId", "oldKeyId", "promotedAt", "heldKeyIds"];
 
 type AttemptUpdate = Partial<Pick<AttemptRecord, "newKeyId" | "versionId" | "oldKeyId" | "promotedAt" | "vaultIdentity">> & { step?: string };
 
 export interface ProgressStore {
   load(account: string, uin: number): Promise<ProgressRecord>;
   /** Starts a new attempt, forgetting any earlier one. */
-  beginAttempt(account: string, uin: number, attempt: Pick<AttemptRecord, "attemptId" | "attemptStart" | "vaultIdentity">): Promise<void>;
+  beginAttempt(account: string, uin: number,
+    attempt: Pick<AttemptRecord, "attemptId" | "attemptStart" | "vaultIdentity" | "heldKeyIds">): Promise<void>;
   update(account: string, uin: number, fields: AttemptUpdate): Promise<void>;
   /** Right before CreateAccessKey. */
   guardCreate(account: string, uin: number, guard: CreateGuard): Promise<void>;
@@ -67,6 +81,8 @@ export interface ProgressStore {
   /** Reconcile dealt with what the guard and the new key id pointed at: forget both (and the vault version). */
   forgetNewKey(account: string, uin: number): Promise<void>;
   finish(account: string, uin: number, last: LastRotation): Promise<void>;
+  /** Records the user's pre-existing keys (kept across rotations, signed with the rest of the record). */
+  recordPreexisting(account: string, uin: number, preexisting: PreexistingKeys): Promise<void>;
 }
 
 /**
@@ -112,7 +128,8 @@ export function createProgressStore(redis: Redis, keys: EngineKeys, signer: Reco
     beginAttempt: (account, uin, attempt) => rewrite(account, uin, (fields) => {
       drop(fields, ATTEMPT_FIELDS);
       Object.assign(fields, { attemptId: attempt.attemptId, attemptStart: String(attempt.attemptStart),
-        ...(attempt.vaultIdentity ? { vaultIdentity: attempt.vaultIdentity } : {}), step: "inspect" });
+        ...(attempt.vaultIdentity ? { vaultIdentity: attempt.vaultIdentity } : {}),
+        ...(attempt.heldKeyIds ? { heldKeyIds: attempt.heldKeyIds.join(",") } : {}), step: "inspect" });
     }),
     update: (account, uin, update) => rewrite(account, uin, (fields) => {
       for (const [name, value] of Object.entries(update)) if (value !== undefined) fields[name] = String(value);
@@ -130,6 +147,12 @@ export function createProgressStore(redis: Redis, keys: EngineKeys, signer: Reco
       Object.assign(fields, { lastRunId: last.runId, lastNewKeyId: last.newKeyId, lastPreviousKeyId: last.previousKeyId ?? "",
         lastRotatedAt: String(last.rotatedAt) });
     }),
+    recordPreexisting: async (account, uin, preexisting) => {
+      await rewrite(account, uin, (fields) => Object.assign(fields, { preexistingKeyIds: preexisting.keyIds.join(","),
+        preexistingSince: String(preexisting.since) }));
+      // The index lets `legacy` and the in-use gauge find these users without scanning every record.
+      await redis.sadd(keys.preexisting, `${account}/${uin}`);
+    },
   };
 }
 
@@ -147,7 +170,11 @@ export function parseProgress(hash: Record<string, string>): ProgressRecord {
       ...(hash.versionId ? { versionId: hash.versionId } : {}),
       ...(hash.oldKeyId ? { oldKeyId: hash.oldKeyId } : {}),
       ...(hash.promotedAt ? { promotedAt: Number(hash.promotedAt) } : {}),
+      ...(hash.heldKeyIds !== undefined ? { heldKeyIds: hash.heldKeyIds ? hash.heldKeyIds.split(",") : [] } : {}),
     };
+  }
+  if (hash.preexistingKeyIds && hash.preexistingSince) {
+    record.preexisting = { keyIds: hash.preexistingKeyIds.split(","), since: Number(hash.preexistingSince) };
   }
   if (hash.lastRunId && hash.lastNewKeyId) {
     record.last = { runId: hash.lastRunId, newKeyId: hash.lastNewKeyId,
