@@ -42,6 +42,21 @@ export function parsePayload(text: string): ParseResult<SecretPayload> {
   return result.success ? { ok: true, value: result.data } : { ok: false, problem: describeIssues(result.error) };
 }
 
+/**
+ * Only the access key id of a stored version, whatever else the document holds: versions written by hand (e.g.
+ * `{"SecretId", "SecretKey"}` alone) still tell which key they hold. The problem names the rule, never a value.
+ */
+export function keyIdOf(text: string): ParseResult<string> {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return { ok: false, problem: "not JSON" };
+  }
+  const result = payloadSchema.pick({ SecretId: true }).safeParse(json);
+  return result.success ? { ok: true, value: result.data.SecretId } : { ok: false, problem: describeIssues(result.error) };
+}
+
 export function samePayload(a: SecretPayload, b: SecretPayload): boolean {
   return serializePayload(a) === serializePayload(b);
 }

@@ -34,6 +34,10 @@ export function registerVault(program: Command, out: Output = processOutput): vo
           { header: "KEY", value: ([, version]) => version?.accessKeyId },
           { header: "VERSION", value: ([, version]) => version?.versionId },
         ]));
+        // Written by other means: only the current key id matters for rotation, so these are shown, not fatal.
+        for (const version of view.unreadable ?? []) {
+          out.line(`${version.stage} version ${version.versionId} is unreadable (${version.problem}); rotation ignores it`);
+        }
         return EXIT.ok;
       });
     }));
