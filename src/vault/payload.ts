@@ -32,14 +32,7 @@ export function serializePayload(payload: SecretPayload): string {
 }
 
 export function parsePayload(text: string): ParseResult<SecretPayload> {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    return { ok: false, problem: "not JSON" };
-  }
-  const result = payloadSchema.safeParse(json);
-  return result.success ? { ok: true, value: result.data } : { ok: false, problem: describeIssues(result.error) };
+  return parseJson(text, payloadSchema);
 }
 
 /**
@@ -47,14 +40,19 @@ export function parsePayload(text: string): ParseResult<SecretPayload> {
  * `{"SecretId", "SecretKey"}` alone) still tell which key they hold. The problem names the rule, never a value.
  */
 export function keyIdOf(text: string): ParseResult<string> {
+  const parsed = parseJson(text, payloadSchema.pick({ SecretId: true }));
+  return parsed.ok ? { ok: true, value: parsed.value.SecretId } : parsed;
+}
+
+function parseJson<T>(text: string, schema: z.ZodType<T>): ParseResult<T> {
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch {
     return { ok: false, problem: "not JSON" };
   }
-  const result = payloadSchema.pick({ SecretId: true }).safeParse(json);
-  return result.success ? { ok: true, value: result.data.SecretId } : { ok: false, problem: describeIssues(result.error) };
+  const result = schema.safeParse(json);
+  return result.success ? { ok: true, value: result.data } : { ok: false, problem: describeIssues(result.error) };
 }
 
 export function samePayload(a: SecretPayload, b: SecretPayload): boolean {
