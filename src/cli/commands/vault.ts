@@ -6,11 +6,13 @@ import { EXIT } from "../exit-codes.js";
 import { processOutput, type Output } from "../output.js";
 import { runAction } from "../run-action.js";
 import { formatTable } from "../table.js";
+import { registerVaultAdopt } from "./vault-adopt.js";
 
 type VaultShowFlags = ConfigFlag & JsonFlag & UserFlags;
 
 export function registerVault(program: Command, out: Output = processOutput): void {
-  const vault = program.command("vault").description("inspect the vault (never prints a secret)");
+  const vault = program.command("vault").description("inspect the vault and adopt hand-made secrets (never prints a secret)");
+  registerVaultAdopt(vault, out);
   addJsonOption(addConfigOption(addAccountOption(vault.command("show")
     .description("show which key id is current, pending and previous for one user; never the secret"), true)))
     .action(runAction(async (flags: VaultShowFlags) => {
