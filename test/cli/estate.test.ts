@@ -1,6 +1,7 @@
 // Adopting an existing estate through the binary (issue 12): `legacy` names a pre-existing key an application
 // still signs with, and `vault adopt` takes over a hand-made secret only when it holds a key of its user.
 import { readFileSync } from "node:fs";
+import { hostname, userInfo } from "node:os";
 import { CreateSecretCommand, DescribeSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createCamClient } from "../../src/cam/client.js";
@@ -10,6 +11,7 @@ import { configuredCli, createCliEnv, type CliEnv, type RunResult, type Spawned 
 const ONBOARDED = 100000000021;
 const HANDMADE = 100000000022;
 const STRANGER = 100000000023;
+const TEAM = [100000000024, 100000000025];
 
 let world: CliEnv;
 let worker: Spawned;
@@ -34,6 +36,7 @@ beforeAll(async () => {
       { uin: ONBOARDED, name: "onboarded", keys: [{}] },
       { uin: HANDMADE, name: "handmade", keys: [{}] },
       { uin: STRANGER, name: "stranger", keys: [{}] },
+      ...TEAM.map((uin) => ({ uin, name: `team-${uin}`, keys: [{}, { inVault: "current" as const }] })),
     ],
   });
   sm = new SecretsManagerClient({ region: "us-east-1", endpoint: inject("motoUrl"), credentials: { accessKeyId: "testing", secretAccessKey: "testing" } });
@@ -104,5 +107,37 @@ describe("vault adopt", () => {
 
     const show = await cli("vault", "show", "--account", "main", "--uin", String(HANDMADE), "--json");
     expect(JSON.parse(show.stdout)).toMatchObject({ current: { accessKeyId: own.accessKeyId } });
+  });
+});
+
+describe("bulk flag handling", () => {
+  it("approve-removal --account --reason lists what it would do, acts only with --yes, and audits each decision with user and host", async () => {
+    for (const uin of TEAM) {
+      expect((await cli("rotate", "--account", "main", "--uin", String(uin), "--force", "--wait")).code).toBe(3); // parked: foreign key
+    }
+    const foreign = TEAM.map((uin) => world.keyIds.get(uin)![0]!);
+    const flagged = async () => (JSON.parse((await cli("flagged", "--json")).stdout) as Array<{ accessKeyId: string; status: string }>)
+      .filter((flag) => foreign.includes(flag.accessKeyId));
+    expect((await flagged()).map((flag) => flag.status)).toEqual(["pending", "pending"]);
+
+    const bad = await cli("approve-removal", "--account", "main", "--reason", "because");
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('expected a flag reason (foreign-key, previous-key-in-use, flag-only-policy, unproven-create), got "because"');
+    const both = await cli("approve-removal", "--key", foreign[0]!, "--account", "main", "--reason", "foreign-key");
+    expect(both.code).toBe(2);
+
+    const listed = await cli("approve-removal", "--account", "main", "--reason", "foreign-key");
+    expect(listed.code, listed.stderr).toBe(0);
+    for (const keyId of foreign) expect(listed.stdout).toContain(`would approve-removal ${keyId}`);
+    expect(listed.stdout).toContain("run again with --yes");
+    expect((await flagged()).map((flag) => flag.status)).toEqual(["pending", "pending"]);
+
+    const done = await cli("approve-removal", "--account", "main", "--reason", "foreign-key", "--yes");
+    expect(done.code, done.stderr).toBe(0);
+    for (const keyId of foreign) expect(done.stdout).toContain(`approved removal of ${keyId}`);
+    const events = JSON.parse((await cli("events", "--json", "--count", "500")).stdout) as Array<{ type: string; keyId?: string; detail?: string }>;
+    const approvals = events.filter((event) => event.type === "operator-approve-removal");
+    expect(approvals.map((event) => event.keyId).sort()).toEqual([...foreign].sort());
+    for (const approval of approvals) expect(approval.detail).toContain(`by ${userInfo().username}@${hostname()}`);
   });
 });
