@@ -34,11 +34,6 @@ export interface AttemptRecord {
   /** The key the vault held as current when this attempt promoted; it is the one to retire. */
   oldKeyId?: string;
   promotedAt?: number;
-  /**
-   * On a user's first rotation (the vault held no key of theirs): the keys the user held when the attempt began,
-   * before any CreateAccessKey of ours. Those still there at promotion are the user's pre-existing keys.
-   */
-  heldKeyIds?: string[];
 }
 
 /** Keys the user held when the rotator first rotated them, which the vault never held (preexisting.ts). */
@@ -60,19 +55,26 @@ export interface ProgressRecord {
   step?: string;
   attempt?: AttemptRecord;
   last?: LastRotation;
+  /**
+   * The keys the user held when the rotator first began rotating them (the vault held no key of theirs), before
+   * any CreateAccessKey of ours. Noted once, so a key added during a failed first attempt is not among them.
+   * Those still there at the first promotion are the user's pre-existing keys.
+   */
+  heldAtTakeover?: string[];
   preexisting?: PreexistingKeys;
 }
 
 const GUARD_FIELDS = ["knownKeyIds", "createStartedAt"];
-const ATTEMPT_FIELDS = ["attemptId", "attemptStart", "vaultIdentity", ...GUARD_FIELDS, "newKeyId", "versionId", "oldKeyId", "promotedAt", "heldKeyIds"];
+const ATTEMPT_FIELDS = ["attemptId", "attemptStart", "vaultIdentity", ...GUARD_FIELDS, "newKeyId", "versionId", "oldKeyId", "promotedAt"];
 
 type AttemptUpdate = Partial<Pick<AttemptRecord, "newKeyId" | "versionId" | "oldKeyId" | "promotedAt" | "vaultIdentity">> & { step?: string };
 
 export interface ProgressStore {
   load(account: string, uin: number): Promise<ProgressRecord>;
   /** Starts a new attempt, forgetting any earlier one. */
-  beginAttempt(account: string, uin: number,
-    attempt: Pick<AttemptRecord, "attemptId" | "attemptStart" | "vaultIdentity" | "heldKeyIds">): Promise<void>;
+  beginAttempt(account: string, uin: number, attempt: Pick<AttemptRecord, "attemptId" | "attemptStart" | "vaultIdentity">): Promise<void>;
+  /** Notes the keys held when the rotator takes the user over; a no-op once noted. */
+  noteTakeover(account: string, uin: number, keyIds: string[]): Promise<void>;
   update(account: string, uin: number, fields: AttemptUpdate): Promise<void>;
   /** Right before CreateAccessKey. */
   guardCreate(account: string, uin: number, guard: CreateGuard): Promise<void>;
@@ -129,7 +131,10 @@ export function createProgressStore(redis: Redis, keys: EngineKeys, signer: Reco
       drop(fields, ATTEMPT_FIELDS);
       Object.assign(fields, { attemptId: attempt.attemptId, attemptStart: String(attempt.attemptStart),
         ...(attempt.vaultIdentity ? { vaultIdentity: attempt.vaultIdentity } : {}),
-        ...(attempt.heldKeyIds ? { heldKeyIds: attempt.heldKeyIds.join(",") } : {}), step: "inspect" });
+        step: "inspect" });
+    }),
+    noteTakeover: (account, uin, keyIds) => rewrite(account, uin, (fields) => {
+      fields.heldAtTakeover ??= keyIds.join(",");
     }),
     update: (account, uin, update) => rewrite(account, uin, (fields) => {
       for (const [name, value] of Object.entries(update)) if (value !== undefined) fields[name] = String(value);
@@ -170,9 +175,9 @@ export function parseProgress(hash: Record<string, string>): ProgressRecord {
       ...(hash.versionId ? { versionId: hash.versionId } : {}),
       ...(hash.oldKeyId ? { oldKeyId: hash.oldKeyId } : {}),
       ...(hash.promotedAt ? { promotedAt: Number(hash.promotedAt) } : {}),
-      ...(hash.heldKeyIds !== undefined ? { heldKeyIds: hash.heldKeyIds ? hash.heldKeyIds.split(",") : [] } : {}),
     };
   }
+  if (hash.heldAtTakeover !== undefined) record.heldAtTakeover = hash.heldAtTakeover ? hash.heldAtTakeover.split(",") : [];
   if (hash.preexistingKeyIds && hash.preexistingSince) {
     record.preexisting = { keyIds: hash.preexistingKeyIds.split(","), since: Number(hash.preexistingSince) };
   }
