@@ -71,7 +71,7 @@ describe("legacy", () => {
     const unknown = await cli("legacy", "--account", "nope");
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('unknown account "nope"');
-  });
+  }, 120_000); // a dozen spawns of the binary; the shared 2-core machine makes each take seconds
 });
 
 describe("vault adopt", () => {
@@ -107,7 +107,7 @@ describe("vault adopt", () => {
 
     const show = await cli("vault", "show", "--account", "main", "--uin", String(HANDMADE), "--json");
     expect(JSON.parse(show.stdout)).toMatchObject({ current: { accessKeyId: own.accessKeyId } });
-  });
+  }, 120_000); // a dozen spawns of the binary; the shared 2-core machine makes each take seconds
 });
 
 describe("bulk flag handling", () => {
@@ -139,5 +139,5 @@ describe("bulk flag handling", () => {
     const approvals = events.filter((event) => event.type === "operator-approve-removal");
     expect(approvals.map((event) => event.keyId).sort()).toEqual([...foreign].sort());
     for (const approval of approvals) expect(approval.detail).toContain(`by ${userInfo().username}@${hostname()}`);
-  });
+  }, 120_000); // a dozen spawns of the binary; the shared 2-core machine makes each take seconds
 });
