@@ -6,6 +6,7 @@ import { registerCanary } from "./commands/canary.js";
 import { registerCheckConfig } from "./commands/check-config.js";
 import { registerEvents } from "./commands/events.js";
 import { registerFlagCommands } from "./commands/flags.js";
+import { registerLegacy } from "./commands/legacy.js";
 import { registerNotify } from "./commands/notify.js";
 import { registerQueueControl } from "./commands/queue-control.js";
 import { registerRotate } from "./commands/rotate.js";
@@ -28,6 +29,7 @@ export function buildProgram(version: string): Command {
   registerSweep(program);
   registerStatus(program);
   registerFlagCommands(program);
+  registerLegacy(program);
   registerQueueControl(program);
   registerEvents(program);
   registerVault(program);

@@ -89,6 +89,11 @@ export const accountSchema = z.strictObject({
     lastUsedLag: lastUsedLag.default(DEFAULT_LAST_USED_LAG_MS),
   }).prefault({ deactivateAfter: "7d", deleteAfter: "7d" }),
   overLimit: z.enum(["auto", "flag-only"]).default("auto"),
+  /**
+   * Keys a user held when the rotator first rotated them, which the vault never held (src/jobs/preexisting.ts).
+   * retire: retired like the rotator's own previous key; flag: flagged as foreign at the two-key limit.
+   */
+  preexistingKeys: z.enum(["retire", "flag"], { error: "expected retire or flag" }).default("retire"),
   rateLimits: rateLimits.optional(),
   requestTimeout: requestTimeout.default(10_000),
 });

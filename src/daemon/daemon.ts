@@ -16,6 +16,7 @@ import { assertNotifyEnvironment } from "../notify/credentials.js";
 import { createDaemonNotifications } from "../notify/start.js";
 import { combineObservers } from "./combined-observer.js";
 import { startHttpServer, type RunningHttpServer } from "./http-server.js";
+import { preexistingInUseReader } from "./preexisting-in-use.js";
 import { startKeyAgeSampler, type KeyAgeSampler } from "./key-ages.js";
 import { createMetrics, type RotatorMetrics } from "./metrics.js";
 import { createRedisRunCoordinator } from "./run-coordinator.js";
@@ -77,6 +78,7 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
     ready,
     maxKeyAgeSeconds: Object.fromEntries(config.accounts.map((account) => [account.name, account.maxKeyAgeDays * 86_400])),
     configDrift: () => fleet?.disagreeing() ?? 0,
+    preexistingKeysInUse: preexistingInUseReader(() => need(runtime), recordKeyFrom(options.env ?? process.env)),
   });
   const notifications = createDaemonNotifications(config, log, options.env);
   const notifier = notifications?.notifier;

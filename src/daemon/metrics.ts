@@ -13,6 +13,11 @@ export interface MetricSources {
   flags(): Promise<FlaggedKey[]>;
   /** Per account: age in seconds of the oldest key the vault holds as current; null when unknown. */
   oldestKeyAgeSeconds(): Promise<Record<string, number | null>>;
+  /**
+   * Per account: pre-existing keys still used after the rotator's first key became current (src/jobs/legacy.ts);
+   * absent, the gauge is not exported. It costs CAM calls, so the daemon passes a cached reader.
+   */
+  preexistingKeysInUse?(): Promise<Record<string, number>>;
   /** Whether this process can take jobs now (what /readyz answers); absent, the gauge is not exported. */
   ready?(): Promise<boolean>;
   /** Per account: maxKeyAgeDays in seconds, so alert rules compare ages with the configured maximum. */
@@ -147,6 +152,19 @@ export function createMetrics(sources: MetricSources, options: { defaultMetrics?
         for (const [account, age] of Object.entries(ages)) if (age !== null) this.set({ account }, age);
       })();
     } });
+
+  const preexistingInUse = sources.preexistingKeysInUse;
+  if (preexistingInUse) {
+    new Gauge({ name: `${PREFIX}preexisting_keys_in_use`,
+      help: "Keys held before the rotator's first key and used since (applications still on an old key; `cam-rotator legacy` names them)",
+      labelNames: ["account"], registers,
+      collect: async function collect() {
+        await readInto("preexisting", preexistingInUse, (counts) => {
+          this.reset();
+          for (const [account, count] of Object.entries(counts)) this.set({ account }, count);
+        })();
+      } });
+  }
 
   new Gauge({ name: `${PREFIX}config_drift`,
     help: "Live daemons sharing this prefix whose config fingerprint differs from this daemon's; above 0 it refuses to act (an alert)",

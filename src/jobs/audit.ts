@@ -8,7 +8,8 @@ import type { EventLog } from "./events.js";
 /** Roughly this many audit entries are kept (XADD MAXLEN ~): years of operator actions. */
 export const AUDIT_STREAM_MAX = 1_000_000;
 
-export type OperatorActionName = "pause" | "resume" | "retry-failed" | "approve-removal" | "dismiss-flag" | "rotate" | "sweep";
+export type OperatorActionName = "pause" | "resume" | "retry-failed" | "approve-removal" | "dismiss-flag" | "rotate" | "sweep"
+  | "vault-adopt";
 
 export interface OperatorAction {
   action: OperatorActionName;

@@ -3,6 +3,8 @@
 export interface EngineKeys {
   /** Hash per user: the rotation's progress record (progress.ts). */
   progress(account: string, uin: number): string;
+  /** Set of "account/uin" of users with pre-existing keys recorded in their progress record (preexisting.ts). */
+  preexisting: string;
   /** Hash: access key id -> flag record (flags.ts). */
   flags: string;
   /** Hash: access key id -> "account/uin" of keys whose flag an operator dismissed; not flagged again. */
@@ -21,6 +23,7 @@ export function engineKeys(prefix: string): EngineKeys {
   const base = `${prefix}:rotator`;
   return {
     progress: (account, uin) => `${base}:progress:${account}:${uin}`,
+    preexisting: `${base}:preexisting`,
     flags: `${base}:flags`,
     dismissed: `${base}:flags-dismissed`,
     parked: `${base}:parked`,

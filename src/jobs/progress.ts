@@ -36,6 +36,13 @@ export interface AttemptRecord {
   promotedAt?: number;
 }
 
+/** Keys the user held when the rotator first rotated them, which the vault never held (preexisting.ts). */
+export interface PreexistingKeys {
+  keyIds: string[];
+  /** When the rotator's first key became current (epoch ms): use after this means someone still holds them. */
+  since: number;
+}
+
 export interface LastRotation {
   /** `<job id>@<job timestamp>` of the run that finished it: a re-run of the same job returns, not rotates. */
   runId: string;
@@ -48,6 +55,13 @@ export interface ProgressRecord {
   step?: string;
   attempt?: AttemptRecord;
   last?: LastRotation;
+  /**
+   * The keys the user held when the rotator first began rotating them (the vault held no key of theirs), before
+   * any CreateAccessKey of ours. Noted once, so a key added during a failed first attempt is not among them.
+   * Those still there at the first promotion are the user's pre-existing keys.
+   */
+  heldAtTakeover?: string[];
+  preexisting?: PreexistingKeys;
 }
 
 const GUARD_FIELDS = ["knownKeyIds", "createStartedAt"];
@@ -59,6 +73,8 @@ export interface ProgressStore {
   load(account: string, uin: number): Promise<ProgressRecord>;
   /** Starts a new attempt, forgetting any earlier one. */
   beginAttempt(account: string, uin: number, attempt: Pick<AttemptRecord, "attemptId" | "attemptStart" | "vaultIdentity">): Promise<void>;
+  /** Notes the keys held when the rotator takes the user over; a no-op once noted. */
+  noteTakeover(account: string, uin: number, keyIds: string[]): Promise<void>;
   update(account: string, uin: number, fields: AttemptUpdate): Promise<void>;
   /** Right before CreateAccessKey. */
   guardCreate(account: string, uin: number, guard: CreateGuard): Promise<void>;
@@ -67,6 +83,8 @@ export interface ProgressStore {
   /** Reconcile dealt with what the guard and the new key id pointed at: forget both (and the vault version). */
   forgetNewKey(account: string, uin: number): Promise<void>;
   finish(account: string, uin: number, last: LastRotation): Promise<void>;
+  /** Records the user's pre-existing keys (kept across rotations, signed with the rest of the record). */
+  recordPreexisting(account: string, uin: number, preexisting: PreexistingKeys): Promise<void>;
 }
 
 /**
@@ -112,7 +130,11 @@ export function createProgressStore(redis: Redis, keys: EngineKeys, signer: Reco
     beginAttempt: (account, uin, attempt) => rewrite(account, uin, (fields) => {
       drop(fields, ATTEMPT_FIELDS);
       Object.assign(fields, { attemptId: attempt.attemptId, attemptStart: String(attempt.attemptStart),
-        ...(attempt.vaultIdentity ? { vaultIdentity: attempt.vaultIdentity } : {}), step: "inspect" });
+        ...(attempt.vaultIdentity ? { vaultIdentity: attempt.vaultIdentity } : {}),
+        step: "inspect" });
+    }),
+    noteTakeover: (account, uin, keyIds) => rewrite(account, uin, (fields) => {
+      fields.heldAtTakeover ??= keyIds.join(",");
     }),
     update: (account, uin, update) => rewrite(account, uin, (fields) => {
       for (const [name, value] of Object.entries(update)) if (value !== undefined) fields[name] = String(value);
@@ -130,6 +152,12 @@ export function createProgressStore(redis: Redis, keys: EngineKeys, signer: Reco
       Object.assign(fields, { lastRunId: last.runId, lastNewKeyId: last.newKeyId, lastPreviousKeyId: last.previousKeyId ?? "",
         lastRotatedAt: String(last.rotatedAt) });
     }),
+    recordPreexisting: async (account, uin, preexisting) => {
+      await rewrite(account, uin, (fields) => Object.assign(fields, { preexistingKeyIds: preexisting.keyIds.join(","),
+        preexistingSince: String(preexisting.since) }));
+      // The index lets `legacy` and the in-use gauge find these users without scanning every record.
+      await redis.sadd(keys.preexisting, `${account}/${uin}`);
+    },
   };
 }
 
@@ -148,6 +176,10 @@ export function parseProgress(hash: Record<string, string>): ProgressRecord {
       ...(hash.oldKeyId ? { oldKeyId: hash.oldKeyId } : {}),
       ...(hash.promotedAt ? { promotedAt: Number(hash.promotedAt) } : {}),
     };
+  }
+  if (hash.heldAtTakeover !== undefined) record.heldAtTakeover = hash.heldAtTakeover ? hash.heldAtTakeover.split(",") : [];
+  if (hash.preexistingKeyIds && hash.preexistingSince) {
+    record.preexisting = { keyIds: hash.preexistingKeyIds.split(","), since: Number(hash.preexistingSince) };
   }
   if (hash.lastRunId && hash.lastNewKeyId) {
     record.last = { runId: hash.lastRunId, newKeyId: hash.lastNewKeyId,

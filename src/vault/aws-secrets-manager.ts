@@ -10,8 +10,9 @@ import { awsErrorCode, vaultErrorFromAws } from "./aws-errors.js";
 import { paceVaultCalls } from "./aws-quota.js";
 import { awsVaultIdentity } from "./identity.js";
 import { hasLabel, PLACEHOLDER_VALUE, readStages, realHolder, STAGES, type SecretState } from "./aws-staging.js";
-import { parsePayload, payloadProblem, samePayload, serializePayload } from "./payload.js";
-import { VaultError, type SecretPayload, type SecretRef, type Vault, type VaultStage, type VaultVersion } from "./port.js";
+import { keyIdOf, parsePayload, payloadProblem, samePayload, serializePayload } from "./payload.js";
+import { VaultError, type SecretPayload, type SecretRef, type UnreadableVersion, type Vault, type VaultStage,
+  type VaultVersion } from "./port.js";
 import { DEFAULT_NAME_TEMPLATE, nameTemplateProblem, renderSecretName } from "./secret-name.js";
 import { placeholderToken, tokenProblem } from "./tokens.js";
 
@@ -112,6 +113,10 @@ export function createAwsSecretsManagerVault(options: AwsSecretsManagerVaultOpti
 
   /** The payload of a labelled version, read by id and label together (a stage-less read is stale on moto). */
   async function readLabelled(operation: string, name: string, versionId: string, stage: VaultStage): Promise<SecretPayload> {
+    return payloadOf(operation, name, versionId, await readLabelledText(operation, name, versionId, stage));
+  }
+
+  async function readLabelledText(operation: string, name: string, versionId: string, stage: VaultStage): Promise<string | undefined> {
     const read = await attempt(operation, "GetSecretValue", name,
       () => client.send(new GetSecretValueCommand({ SecretId: name, VersionId: versionId, VersionStage: stage })));
     if (!read.ok) {
@@ -120,7 +125,7 @@ export function createAwsSecretsManagerVault(options: AwsSecretsManagerVaultOpti
         throw new VaultError("transient", operation, name, `version ${versionId} lost ${stage} while being read`);
       throw read.error;
     }
-    return payloadOf(operation, name, versionId, read.value.SecretString);
+    return read.value.SecretString;
   }
 
   function payloadOf(operation: string, name: string, versionId: string, text: string | undefined): SecretPayload {
@@ -205,18 +210,33 @@ export function createAwsSecretsManagerVault(options: AwsSecretsManagerVaultOpti
       const { name, state } = await inspect("describe", ref);
       if (!state) return { exists: false };
       const keyIds = new Map<string, string>();
+      const unreadable: UnreadableVersion[] = [];
       const versionFor = async (stage: VaultStage): Promise<VaultVersion | undefined> => {
         const versionId = realHolder(state, stage);
         if (!versionId) return undefined;
-        // The value is read only to learn which access key it holds; it goes no further than this line.
-        const accessKeyId = keyIds.get(versionId) ?? (await readLabelled("describe", name, versionId, stage)).SecretId;
+        // The value is read only to learn which access key it holds; it goes no further than this line. Only that
+        // id counts, so a version in another shape (written by hand) still names its key.
+        let accessKeyId = keyIds.get(versionId);
+        if (accessKeyId === undefined) {
+          const read = keyIdOf(await readLabelledText("describe", name, versionId, stage) ?? "");
+          if (!read.ok) {
+            // Only the current key id matters for rotation: an older version we cannot read is reported, not fatal.
+            if (stage === "AWSPREVIOUS") {
+              unreadable.push({ stage, versionId, problem: read.problem });
+              return undefined;
+            }
+            throw new VaultError("permanent", "describe", name, `version ${versionId} does not hold a secret document (${read.problem})`);
+          }
+          accessKeyId = read.value;
+        }
         keyIds.set(versionId, accessKeyId);
         return { versionId, accessKeyId };
       };
       const current = await versionFor("AWSCURRENT");
       const pending = await versionFor("AWSPENDING");
       const previous = await versionFor("AWSPREVIOUS");
-      return { exists: true, ...(current && { current }), ...(pending && { pending }), ...(previous && { previous }) };
+      return { exists: true, ...(current && { current }), ...(pending && { pending }), ...(previous && { previous }),
+        ...(unreadable.length > 0 && { unreadable }) };
     },
 
     async stagePending(ref, token, value) {

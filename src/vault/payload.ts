@@ -32,13 +32,26 @@ export function serializePayload(payload: SecretPayload): string {
 }
 
 export function parsePayload(text: string): ParseResult<SecretPayload> {
+  return parseJson(text, payloadSchema);
+}
+
+/**
+ * Only the access key id of a stored version, whatever else the document holds: versions written by hand (e.g.
+ * `{"SecretId", "SecretKey"}` alone) still tell which key they hold. The problem names the rule, never a value.
+ */
+export function keyIdOf(text: string): ParseResult<string> {
+  const parsed = parseJson(text, payloadSchema.pick({ SecretId: true }));
+  return parsed.ok ? { ok: true, value: parsed.value.SecretId } : parsed;
+}
+
+function parseJson<T>(text: string, schema: z.ZodType<T>): ParseResult<T> {
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch {
     return { ok: false, problem: "not JSON" };
   }
-  const result = payloadSchema.safeParse(json);
+  const result = schema.safeParse(json);
   return result.success ? { ok: true, value: result.data } : { ok: false, problem: describeIssues(result.error) };
 }
 

@@ -26,8 +26,18 @@ export interface VaultVersion {
   accessKeyId: string;
 }
 
+/** A labelled version whose value names no access key (written by other means): reported, never used. */
+export interface UnreadableVersion {
+  stage: VaultStage;
+  versionId: string;
+  /** The rule it breaks ("not JSON", "SecretId: invalid_type"), never its value. */
+  problem: string;
+}
+
 export interface VaultDescription {
   exists: boolean;
+  /** Versions other than the current one that hold no readable key id: only the current key id matters. */
+  unreadable?: UnreadableVersion[];
   current?: VaultVersion;
   pending?: VaultVersion;
   previous?: VaultVersion;

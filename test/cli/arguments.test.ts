@@ -15,7 +15,7 @@ describe("cam-rotator arguments", () => {
     const { code, stdout } = await world.run(["--help"]);
     expect(code).toBe(0);
     for (const command of ["worker", "rotate", "sweep", "status", "flagged", "approve-removal", "dismiss-flag",
-      "retry-failed", "pause", "resume", "events", "vault", "check-config", "canary", "cam-sim"]) {
+      "retry-failed", "pause", "resume", "events", "vault", "check-config", "canary", "cam-sim", "legacy"]) {
       expect(stdout).toContain(`  ${command}`);
     }
     expect(stdout).toMatch(/Exit codes:[\s\S]*0 [\s\S]*1 [\s\S]*2 [\s\S]*3 /);

@@ -196,6 +196,15 @@ export async function createCliEnv(options: CliEnvOptions): Promise<CliEnv> {
 }
 
 /** Parses JSON log lines (pino) out of a stdout dump. */
+/** Runs the binary against the world's config, keeping every output for a secret scan at the end. */
+export function configuredCli(world: () => CliEnv, outputs: string[]): (...args: string[]) => Promise<RunResult> {
+  return async (...args) => {
+    const result = await world().run([...args, "--config", world().configPath], { timeoutMs: 60_000 });
+    outputs.push(result.stdout, result.stderr);
+    return result;
+  };
+}
+
 export function logLines(stdout: string): Array<Record<string, unknown>> {
   return stdout.split("\n").flatMap((line) => {
     try {

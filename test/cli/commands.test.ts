@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createRedisGate, limiterKey } from "../../src/cam/limiter/redis-gate.js";
-import { createCliEnv, logLines, OWNER_UIN, type CliEnv, type RunResult, type Spawned } from "./cli-env.js";
+import { configuredCli, createCliEnv, logLines, OWNER_UIN, type CliEnv, type RunResult, type Spawned } from "./cli-env.js";
 
 const DEPLOYER = 100000000011;
 const REPORTER = 100000000012;
@@ -15,11 +15,7 @@ let world: CliEnv;
 let worker: Spawned;
 const outputs: string[] = [];
 
-async function cli(...args: string[]): Promise<RunResult> {
-  const result = await world.run([...args, "--config", world.configPath], { timeoutMs: 60_000 });
-  outputs.push(result.stdout, result.stderr);
-  return result;
-}
+const cli = configuredCli(() => world, outputs);
 
 async function json<T>(...args: string[]): Promise<T> {
   const result = await cli(...args, "--json");

@@ -24,6 +24,7 @@ describe("config", () => {
     expect(config.accounts[0]!.retire).toEqual({ deactivateAfter: 7 * 86_400_000, deleteAfter: 12 * 3_600_000,
       lastUsedLag: 3 * 86_400_000 });
     expect(config.accounts[0]!.overLimit).toBe("auto");
+    expect(config.accounts[0]!.preexistingKeys).toBe("retire");
     expect(config.accounts[0]!.timezone).toBe("UTC");
     expect(config.limiter.maxWait).toBe(2_000);
     expect(config.http).toEqual({ host: "127.0.0.1", port: 9464 });
@@ -53,6 +54,14 @@ describe("config", () => {
       'accounts[0].schedule: expected a cron expression (5 or 6 fields), got "every day"',
       'accounts[0].maxKeyAgeDays: expected a positive integer, got "ninety"',
     ]);
+  });
+
+  it("takes preexistingKeys retire or flag, and names the path and value of anything else", () => {
+    const raw = valid();
+    Object.assign(raw.accounts[0]!, { preexistingKeys: "flag" });
+    expect(parseConfig(raw, "test.yaml", {}).accounts[0]!.preexistingKeys).toBe("flag");
+    Object.assign(raw.accounts[0]!, { preexistingKeys: "delete" });
+    expect(problems(raw)).toEqual(['accounts[0].preexistingKeys: expected retire or flag, got "delete"']);
   });
 
   it("refuses secrets and other unknown keys in the file", () => {

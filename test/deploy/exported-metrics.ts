@@ -5,7 +5,7 @@ import { createMetrics } from "../../src/daemon/metrics.js";
 export async function exportedMetricNames(): Promise<Set<string>> {
   const metrics = createMetrics({
     queueCounts: async () => ({}), flags: async () => [], oldestKeyAgeSeconds: async () => ({}),
-    ready: async () => true, maxKeyAgeSeconds: { main: 1 },
+    ready: async () => true, maxKeyAgeSeconds: { main: 1 }, preexistingKeysInUse: async () => ({}),
   });
   const names = new Set<string>();
   for (const metric of await metrics.registry.getMetricsAsJSON()) {

@@ -16,9 +16,9 @@ import { RECORD_KEY_ENV } from "../../src/jobs/record-mac.js";
 import { TEST_RECORD_KEY } from "../support/rig-constants.js";
 
 const COMMANDS: string[][] = [["worker"], ["rotate"], ["sweep"], ["status"], ["flagged"], ["approve-removal"], ["dismiss-flag"],
-  ["retry-failed"], ["pause"], ["resume"], ["events"], ["vault", "show"], ["vault"], ["check-config"], ["canary"], ["cam-sim"], ["bogus"], []];
+  ["retry-failed"], ["pause"], ["resume"], ["events"], ["vault", "show"], ["vault", "adopt"], ["vault"], ["legacy"], ["check-config"], ["canary"], ["cam-sim"], ["bogus"], []];
 const FLAGS = ["--account", "--uin", "--force", "--wait", "--json", "--dry-run", "--key", "--follow", "-f", "--count", "-n",
-  "--config", "-c", "--port", "--host", "--seed", "--help", "-h", "--version", "-V", "--", "--frobnicate", "-x"];
+  "--config", "-c", "--reason", "--yes", "--port", "--host", "--seed", "--help", "-h", "--version", "-V", "--", "--frobnicate", "-x"];
 const EXIT_CODES = [0, 1, 2, 3];
 
 let dir: string;

@@ -45,7 +45,7 @@ export interface RigOptions {
   /** Over the tests' engine tuning (TEST_TUNING), e.g. a job lock longer than a Redis pause the test injects. */
   tuning?: Partial<EngineTuning>;
   users?: RigUser[];
-  account?: { overLimit?: "auto" | "flag-only"; deactivateAfter?: number; deleteAfter?: number; maxKeyAgeDays?: number;
+  account?: { overLimit?: "auto" | "flag-only"; preexistingKeys?: "retire" | "flag"; deactivateAfter?: number; deleteAfter?: number; maxKeyAgeDays?: number;
     users?: number[] | "all"; /** Default 0: the simulator reports uses at once unless its lag switch is set. */ lastUsedLag?: number };
   rotation?: { verifyTimeout?: number; parkRecheck?: number; attempts?: number; keepFailed?: number };
   /** A private moto (e.g. one the test stops); default the run's shared one. */
@@ -145,6 +145,7 @@ export async function createRig(options: RigOptions = {}): Promise<Rig> {
       retire: { deactivateAfter: options.account?.deactivateAfter ?? 3_600_000, deleteAfter: options.account?.deleteAfter ?? 3_600_000,
         lastUsedLag: options.account?.lastUsedLag ?? 0 },
       overLimit: options.account?.overLimit ?? "auto", requestTimeout: 3_000,
+      ...(options.account?.preexistingKeys ? { preexistingKeys: options.account.preexistingKeys } : {}),
     }],
     rotation: { verifyTimeout: 3_000, parkRecheck: 60_000, attempts: 4, keepFailed: 50, ...options.rotation },
     // Limiter keys are per owner UIN, the same in every rig: a namespace of its own keeps concurrent rigs apart.

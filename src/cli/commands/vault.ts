@@ -6,11 +6,13 @@ import { EXIT } from "../exit-codes.js";
 import { processOutput, type Output } from "../output.js";
 import { runAction } from "../run-action.js";
 import { formatTable } from "../table.js";
+import { registerVaultAdopt } from "./vault-adopt.js";
 
 type VaultShowFlags = ConfigFlag & JsonFlag & UserFlags;
 
 export function registerVault(program: Command, out: Output = processOutput): void {
-  const vault = program.command("vault").description("inspect the vault (never prints a secret)");
+  const vault = program.command("vault").description("inspect the vault and adopt hand-made secrets (never prints a secret)");
+  registerVaultAdopt(vault, out);
   addJsonOption(addConfigOption(addAccountOption(vault.command("show")
     .description("show which key id is current, pending and previous for one user; never the secret"), true)))
     .action(runAction(async (flags: VaultShowFlags) => {
@@ -34,6 +36,10 @@ export function registerVault(program: Command, out: Output = processOutput): vo
           { header: "KEY", value: ([, version]) => version?.accessKeyId },
           { header: "VERSION", value: ([, version]) => version?.versionId },
         ]));
+        // Written by other means: only the current key id matters for rotation, so these are shown, not fatal.
+        for (const version of view.unreadable ?? []) {
+          out.line(`${version.stage} version ${version.versionId} is unreadable (${version.problem}); rotation ignores it`);
+        }
         return EXIT.ok;
       });
     }));

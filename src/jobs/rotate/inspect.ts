@@ -3,6 +3,7 @@
 import { randomUUID } from "node:crypto";
 import { currentKeyAge, dueDecision } from "../due.js";
 import type { LastRotation } from "../progress.js";
+import { noteTakeover } from "./preexisting.js";
 import { emit, type RotationDeps, type RotationRun, type Snapshot } from "./context.js";
 
 export type Inspection =
@@ -25,6 +26,7 @@ export async function inspect(deps: RotationDeps, run: RotationRun): Promise<Ins
     const decision = dueDecision(await currentKeyAge(deps.vault, run.ref, deps.clock()), deps.account.maxKeyAgeDays);
     if (!decision.due) return { kind: "notDue", reason: decision.reason };
   }
+  await noteTakeover(deps, run, keys, vault, progress);
   const attempt = { attemptId: randomUUID(), attemptStart: deps.clock(), vaultIdentity: deps.vault.identity(run.ref) };
   await deps.progress.beginAttempt(run.account, run.uin, attempt);
   await emit(deps, run, { step: "inspect", type: "rotation-started", detail: `attempt ${attempt.attemptId}` });

@@ -3,6 +3,8 @@
 // - Our previous key, still Active, policy "auto": wait (park, unflagged) until its retirement deactivates it.
 //   Only the retirement decides that the key is out of use (past deactivateAfter, no reported use allowing for
 //   CAM's last-used lag); seconds after promotion "unused since" means nothing. The retire job wakes the rotation.
+// - A pre-existing key (held before the rotator's first key, preexisting.ts), policy "retire": as our previous
+//   key. Under policy "flag" it is foreign.
 // - An operator approved removing it: deactivate and delete it.
 // - Anything else (a foreign key, policy "flag-only"): flag it and park (P3). A key already flagged as appeared
 //   during a create of unknown outcome keeps that reason.
@@ -14,6 +16,7 @@ import { RotationParked } from "../failures.js";
 import { emit, type RotationDeps, type RotationRun, type Snapshot } from "./context.js";
 import { flagKey } from "./flag-key.js";
 import { rotatedAtOf } from "../../vault/payload-times.js";
+import { isPreexisting } from "./preexisting.js";
 
 /** Why a rotation waits for its previous key's retirement (progress, events and `status` show it). */
 export const GRACE_REASON = "previous key in grace period";
@@ -61,10 +64,13 @@ function candidateFor(keys: AccessKey[], currentKeyId: string | undefined): Acce
 async function decide(deps: RotationDeps, snapshot: Snapshot, candidate: AccessKey): Promise<Removal> {
   const flagged = await deps.flags.get(candidate.accessKeyId);
   if (flagged?.status === "approved") return { kind: "remove", why: "removal approved by an operator" };
-  if (snapshot.vault.previous?.accessKeyId !== candidate.accessKeyId) {
+  const retiredPreexisting = deps.account.preexistingKeys === "retire" && isPreexisting(snapshot.progress, candidate.accessKeyId);
+  if (snapshot.vault.previous?.accessKeyId !== candidate.accessKeyId && !retiredPreexisting) {
     return { kind: "park", reason: flagged?.reason === "unproven-create" ? "unproven-create" : "foreign-key" };
   }
-  if (candidate.status === "Inactive") return { kind: "remove", why: "our previous key, already Inactive" };
+  if (candidate.status === "Inactive") {
+    return { kind: "remove", why: retiredPreexisting ? "a pre-existing key, already Inactive" : "our previous key, already Inactive" };
+  }
   if (deps.account.overLimit === "flag-only") return { kind: "park", reason: "flag-only-policy" };
   return { kind: "await-retirement" };
 }
@@ -72,12 +78,13 @@ async function decide(deps: RotationDeps, snapshot: Snapshot, candidate: AccessK
 /**
  * The wait ends with the key's retirement, so there must be one: normally the rotation that replaced the key
  * scheduled it (then this is a no-op, the job id being the same); after a lost Redis it is scheduled anew.
- * Retired since: the replacing rotation's record, else the current version's RotatedAt (a little before
+ * Retired since: the replacing rotation's record (or, for a pre-existing key, the first promotion), else the current version's RotatedAt (a little before
  * promotion: the safe side), else now.
  */
 async function ensureRetirement(deps: RotationDeps, run: RotationRun, snapshot: Snapshot, keyId: string): Promise<void> {
-  const last = snapshot.progress.last;
+  const { last, preexisting } = snapshot.progress;
   let retiredAt = last?.previousKeyId === keyId ? last.rotatedAt : Number.NaN;
+  if (!Number.isFinite(retiredAt) && preexisting?.keyIds.includes(keyId)) retiredAt = preexisting.since;
   if (!Number.isFinite(retiredAt)) {
     const current = await deps.vault.readCurrent(run.ref);
     retiredAt = (current ? rotatedAtOf(current.value) : null) ?? deps.clock();
