@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { ensureFreshBuild } from "../test/build-freshness.js";
 import { runFleetSweep, type FleetResult } from "./fleet.js";
-import { fleetLine, summarize, summarizeVaultQuota, table, writeResults } from "./report.js";
+import { fleetLine, summarize, summarizeVaultQuota, table, vaultCallLines, writeResults } from "./report.js";
 import { startWorld, type VaultKind } from "./rig.js";
 import { runRow, type RowResult, type RowSpec } from "./row.js";
 
@@ -108,6 +108,7 @@ const path = writeResults(join(import.meta.dirname, "results"), {
   summary, rows, fleet,
 });
 process.stdout.write(`${table(rows)}\n`);
+for (const line of vaultCallLines(rows)) process.stdout.write(`${line}\n`);
 if (fleet) process.stdout.write(`${fleetLine(fleet)}\n`);
 process.stdout.write(`results: ${path} (${Math.round((Date.now() - started) / 1000)} s)\n`);
 if (flags.json) process.stdout.write(`${JSON.stringify(summary)}\n`);

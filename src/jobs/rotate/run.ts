@@ -57,7 +57,7 @@ export async function rotateUser(deps: RotationDeps, run: RotationRun, hooks: St
     const key = resume.kind === "verify" ? resume.key : await makeRoomAndCreate(deps, run, snapshot, hooks);
     if (resume.kind === "fresh") {
       await boundedBeforeVault(deps, run, "the stage step", hooks.begin("stage"), key.handOffBy ?? handOffDeadline());
-      await stage(deps, run, attempt.attemptId, key);
+      await stage(deps, run, attempt.attemptId, key, snapshot.vault);
       await hooks.done("stage");
     }
     await hooks.begin("verify");
