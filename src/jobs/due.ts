@@ -1,7 +1,7 @@
 // When is a user's key due for rotation? The age comes from the vault's current version: its RotatedAt (an ISO
 // time the rotator wrote) or, for a secret written by other means, its CreateTime read as CAM prints it (UTC+8,
 // the simulator's documented reading; hours do not matter against a limit counted in days).
-import type { SecretRef, Vault } from "../vault/port.js";
+import type { SecretPayload, SecretRef, Vault } from "../vault/port.js";
 
 const DAY_MS = 86_400_000;
 const CAM_TIME = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})$/;
@@ -15,8 +15,13 @@ export interface KeyAge {
 export async function currentKeyAge(vault: Vault, ref: SecretRef, now: number): Promise<KeyAge> {
   const current = await vault.readCurrent(ref);
   if (!current) return { currentKeyId: null, ageDays: null };
-  const since = parseTime(current.value.RotatedAt) ?? parseCamTime(current.value.CreateTime);
-  return { currentKeyId: current.value.SecretId, ageDays: since === null ? null : (now - since) / DAY_MS };
+  return keyAgeOf(current.value.SecretId, current.value, now);
+}
+
+/** The age of key `keyId` from the times its vault version holds. */
+export function keyAgeOf(keyId: string, times: Pick<SecretPayload, "RotatedAt" | "CreateTime">, now: number): KeyAge {
+  const since = parseTime(times.RotatedAt) ?? parseCamTime(times.CreateTime);
+  return { currentKeyId: keyId, ageDays: since === null ? null : (now - since) / DAY_MS };
 }
 
 export function dueDecision(age: KeyAge, maxKeyAgeDays: number): { due: boolean; reason: string } {

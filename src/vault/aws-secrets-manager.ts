@@ -13,7 +13,8 @@ import { CURRENT_KEY_TAG, ROTATED_AT_TAG } from "./metadata-tags.js";
 import { hasLabel, PLACEHOLDER_VALUE, readStages, realHolder, STAGES, type SecretState } from "./aws-staging.js";
 import { parsePayload, payloadProblem, samePayload, serializePayload } from "./payload.js";
 import {
-  VaultError, type PromoteHint, type SecretPayload, type SecretRef, type Vault, type VaultStage, type VaultVersion,
+  VaultError, type PromoteHint, type SecretPayload, type SecretRef, type Vault, type VaultDescription, type VaultStage,
+  type VaultVersion,
 } from "./port.js";
 import { DEFAULT_NAME_TEMPLATE, nameTemplateProblem, renderSecretName } from "./secret-name.js";
 import { placeholderToken, tokenProblem } from "./tokens.js";
@@ -267,22 +268,29 @@ export function createAwsSecretsManagerVault(options: AwsSecretsManagerVaultOpti
       return found ? payloadOf("readVersion", name, versionId, found.text) : null;
     },
 
-    async describe(ref) {
+    async describe(ref, options = {}) {
       const { name, state } = await inspect("describe", ref);
       if (!state) return { exists: false };
       const keyIds = new Map<string, string>();
+      let currentTimes: VaultDescription["currentTimes"];
       const versionFor = async (stage: VaultStage): Promise<VaultVersion | undefined> => {
         const versionId = realHolder(state, stage);
         if (!versionId) return undefined;
-        // The value is read only to learn which access key it holds; it goes no further than this line.
-        const accessKeyId = keyIds.get(versionId) ?? (await readLabelled("describe", name, versionId, stage)).SecretId;
+        let accessKeyId = keyIds.get(versionId);
+        if (accessKeyId === undefined) {
+          // The value is read only to learn which access key it holds and when; the secret goes no further.
+          const { SecretId, RotatedAt, CreateTime } = await readLabelled("describe", name, versionId, stage);
+          accessKeyId = SecretId;
+          if (stage === "AWSCURRENT" && options.currentTimes) currentTimes = { RotatedAt, CreateTime };
+        }
         keyIds.set(versionId, accessKeyId);
         return { versionId, accessKeyId };
       };
       const current = await versionFor("AWSCURRENT");
       const pending = await versionFor("AWSPENDING");
       const previous = await versionFor("AWSPREVIOUS");
-      return { exists: true, ...(current && { current }), ...(pending && { pending }), ...(previous && { previous }) };
+      return { exists: true, ...(current && { current }), ...(pending && { pending }), ...(previous && { previous }),
+        ...(currentTimes && { currentTimes }) };
     },
 
     async stagePending(ref, token, value, hint) {

@@ -31,6 +31,8 @@ export interface VaultDescription {
   current?: VaultVersion;
   pending?: VaultVersion;
   previous?: VaultVersion;
+  /** Asked for with describe's `currentTimes`: the current version's times (due.ts reads its age from them). */
+  currentTimes?: Pick<SecretPayload, "RotatedAt" | "CreateTime">;
 }
 
 /**
@@ -64,8 +66,11 @@ export interface Vault {
    * stage and promote the new secret lives only in the vault, so a resumed rotation reads it back from here.
    */
   readVersion(ref: SecretRef, versionId: string): Promise<SecretPayload | null>;
-  /** Which versions carry current, pending and previous, and the key id each holds. Never returns a secret. */
-  describe(ref: SecretRef): Promise<VaultDescription>;
+  /**
+   * Which versions carry current, pending and previous, and the key id each holds. Never returns a secret. With
+   * `currentTimes`, an adapter that reads the current value anyway also returns its times (the file vault does not).
+   */
+  describe(ref: SecretRef, options?: { currentTimes?: boolean }): Promise<VaultDescription>;
   /**
    * Stores `value` as AWSPENDING under `token` (32-64 chars), creating the secret if needed. The same token with
    * the same value is a no-op returning the same version; with a different value it throws a `conflict` error.

@@ -48,4 +48,25 @@ describe("vault calls per rotation", () => {
       counter.client.destroy();
     }
   });
+
+  it("a rotation that first checks the key is due (a sweep's, not forced) reads the key's age along, in the same six calls", async () => {
+    const counter = countingVaultClient(inject("motoUrl"));
+    const rig = await createRig({ vaultClient: counter.client });
+    try {
+      counter.reset();
+      const outcome = await rig.rotate(USER_UIN, { force: false }); // The seeded key is months old: due.
+      expect(outcome.kind).toBe("rotated");
+      expect(counter.calls()).toEqual({
+        DescribeSecret: 1, GetSecretValue: 1, PutSecretValue: 1, UpdateSecretVersionStage: 2, TagResource: 1,
+      });
+
+      counter.reset();
+      const again = await rig.rotate(USER_UIN, { force: false }); // Now young: skipped after one look.
+      expect(again).toMatchObject({ kind: "skipped" });
+      expect(counter.calls()).toEqual({ DescribeSecret: 1, GetSecretValue: 2 }); // current and (now real) previous
+    } finally {
+      await rig.close();
+      counter.client.destroy();
+    }
+  });
 });
