@@ -23,6 +23,7 @@ const COLUMNS: Array<[string, (row: RowResult) => string]> = [
   ["cpu ms/rot", (row) => row.cpuMsPerRotation.toFixed(1)],
   ["vault cpu ms/rot", (row) => (row.vaultCpuMsPerRotation === null ? "-" : row.vaultCpuMsPerRotation.toFixed(1))],
   ["redis cmds/rot", (row) => row.redisCmdsPerRotation.toFixed(1)],
+  ["vault calls/rot", (row) => (row.vaultCallsTotalPerRotation === null ? "-" : row.vaultCallsTotalPerRotation.toFixed(2))],
   ["redis B/queued", (row) => String(row.redisMemPerQueuedBytes)],
 ];
 
@@ -31,6 +32,14 @@ export function table(rows: RowResult[]): string {
   const widths = COLUMNS.map((_, column) => Math.max(...cells.map((line) => line[column]!.length)));
   return cells.map((line) => line.map((cell, column) => column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))
     .join("  ")).join("\n");
+}
+
+/** Each row's Secrets Manager calls per rotation, by API (moto rows only). */
+export function vaultCallLines(rows: RowResult[]): string[] {
+  return rows.filter((row) => row.vaultCallsPerRotation !== null).map((row) =>
+    `vault calls per rotation (${row.limiter}, ${row.processes} procs, ${row.accounts} accts): ${row.vaultCallsTotalPerRotation} = ` +
+    `${Object.entries(row.vaultCallsPerRotation!).map(([api, calls]) => `${calls} ${api}`).join(" + ")}; ` +
+    `${row.vaultConnectionsPerRotation} TCP connections per rotation`);
 }
 
 export function fleetLine(fleet: FleetResult): string {
@@ -46,7 +55,7 @@ export interface BaselineSummary {
 }
 
 export type Summary = Pick<RowResult, "ratio" | "throttled" | "p50Ms" | "p99Ms" | "cpuMsPerRotation" | "redisCmdsPerRotation" |
-  "redisMemPerQueuedBytes" | "createAccessKeyMaxPerSecond"> & {
+  "redisMemPerQueuedBytes" | "createAccessKeyMaxPerSecond" | "vaultCallsPerRotation" | "vaultCallsTotalPerRotation"> & {
   /** Each account's own ratio in the 3-account row of ours at the real limit: each runs at its own rate. */
   perAccountRatio: Record<string, number> | null;
   baselines: {
@@ -91,6 +100,7 @@ export function summarize(rows: RowResult[], fleet: FleetResult | null): Summary
     ratio: headline.ratio, throttled: headline.throttled, p50Ms: headline.p50Ms, p99Ms: headline.p99Ms,
     cpuMsPerRotation: headline.cpuMsPerRotation, redisCmdsPerRotation: headline.redisCmdsPerRotation,
     redisMemPerQueuedBytes: headline.redisMemPerQueuedBytes, createAccessKeyMaxPerSecond: headline.createAccessKeyMaxPerSecond,
+    vaultCallsPerRotation: headline.vaultCallsPerRotation, vaultCallsTotalPerRotation: headline.vaultCallsTotalPerRotation,
     perAccountRatio: pick("ours", 3)?.perAccountRatio ?? null,
     baselines: { bullmq: baseline("bullmq"), rateLimiterFlexible: baseline("rateLimiterFlexible") },
     fleet: fleet ? { users: fleet.users, sweepSeconds: fleet.sweepSeconds, redisBytesPerUser: fleet.redisBytesPerUser } : null,

@@ -17,6 +17,8 @@ import { buildFleet, fillVault, userIndex, workerConfig, type Fleet } from "./po
 import { CLI, daemonReady, jsonReady, metricsUrlOf, startProcess, type ManagedProcess } from "./processes.js";
 import type { BenchWorld } from "./rig.js";
 import { startThrottlingVault, type ThrottlingVault } from "./throttling-vault.js";
+import { startCountingVault, type CountingVault } from "./counting-vault.js";
+import { keyAgeLockKey } from "../src/daemon/key-ages.js";
 
 export type LimiterKind = "ours" | "bullmq" | "rateLimiterFlexible";
 
@@ -78,6 +80,12 @@ export interface RowResult extends RowSpec {
   vaultCpuMsPerRotation: number | null;
   /** CAM calls the simulator answered, per rotation. */
   camCallsPerRotation: number;
+  /** Secrets Manager calls per rotation by API, SDK retries included (moto only; null with the file vault). */
+  vaultCallsPerRotation: Record<string, number> | null;
+  /** Their sum. */
+  vaultCallsTotalPerRotation: number | null;
+  /** TCP connections the workers opened to the vault per rotation: below the calls when sockets are reused. */
+  vaultConnectionsPerRotation: number | null;
   backlogLeft: number;
 }
 
@@ -104,11 +112,20 @@ interface PreparedRow {
 export async function runRow(world: BenchWorld, spec: RowSpec, rowId: string,
   log: (line: string) => void = () => undefined): Promise<{ result: RowResult; capture: RowCapture }> {
   const proxy = await startVaultProxy(world, spec);
+  const counter = world.moto ? await startCountingVault(proxy?.url ?? world.moto.url) : undefined;
   try {
-    return await runRowWith(world, spec, rowId, log, proxy);
+    return await runRowWith(world, spec, rowId, log, { proxy, counter });
   } finally {
+    await counter?.close();
     await proxy?.close();
   }
+}
+
+interface VaultProxies {
+  /** The vault-quota row's throttling proxy. */
+  proxy: ThrottlingVault | undefined;
+  /** In front of moto (or the throttling proxy): what the workers ask of the vault. */
+  counter: CountingVault | undefined;
 }
 
 async function startVaultProxy(world: BenchWorld, spec: RowSpec): Promise<ThrottlingVault | undefined> {
@@ -118,8 +135,8 @@ async function startVaultProxy(world: BenchWorld, spec: RowSpec): Promise<Thrott
 }
 
 async function runRowWith(world: BenchWorld, spec: RowSpec, rowId: string, log: (line: string) => void,
-  proxy: ThrottlingVault | undefined): Promise<{ result: RowResult; capture: RowCapture }> {
-  const row = await prepareRow(world, spec, rowId, proxy);
+  { proxy, counter }: VaultProxies): Promise<{ result: RowResult; capture: RowCapture }> {
+  const row = await prepareRow(world, spec, rowId, { proxy, counter });
   const env = { ...world.baseEnv, ...row.fleet.env };
   const workers = Array.from({ length: spec.processes }, (_, index) => startWorker(spec.limiter, row.configPath, env, index));
   try {
@@ -134,7 +151,7 @@ async function runRowWith(world: BenchWorld, spec: RowSpec, rowId: string, log: 
     const vaultCpuMs = vaultCpuStart === undefined || vaultCpuEnd === undefined ? undefined : vaultCpuEnd - vaultCpuStart;
     const metrics = await Promise.all(readyLines.map((line) => scrape(metricsUrlOf(line))));
     const result = summarizeRow(spec, row, follower, { counters: await world.sim.counters(), requests: await world.sim.requests() },
-      { after, cpuMs, vaultCpuMs, proxy });
+      { after, cpuMs, vaultCpuMs, proxy, counter });
     await Promise.all(workers.map((worker) => worker.stop()));
     return { result, capture: { prefix: row.prefix, outputs: workers.map((worker) => worker.stdout() + worker.stderr()), metrics,
       fleet: row.fleet } };
@@ -144,14 +161,15 @@ async function runRowWith(world: BenchWorld, spec: RowSpec, rowId: string, log: 
 }
 
 /** A fresh fleet in the simulator and the vault, the workers' config file, and every rotation queued. */
-async function prepareRow(world: BenchWorld, spec: RowSpec, rowId: string, proxy: ThrottlingVault | undefined): Promise<PreparedRow> {
+async function prepareRow(world: BenchWorld, spec: RowSpec, rowId: string, { proxy, counter }: VaultProxies): Promise<PreparedRow> {
   const fleet = buildFleet({ accounts: spec.accounts, usersPerAccount: spec.usersPerAccount, createLimit: spec.createLimit });
   await world.sim.reset(fleet.seed);
   for (const secret of fleet.secrets) world.seededSecrets.add(secret);
   const prefix = `bench-${rowId}`;
   const direct = world.vaultConfig(rowId);
-  // The workers reach moto through the throttling proxy and pace themselves at its quota; the fill goes direct.
-  const vaultConfig = proxy ? { ...direct, endpoint: proxy.url, rateLimits: { writes: spec.vaultWrites } } : direct;
+  // The workers reach moto through the counting proxy (and the throttling one, pacing themselves at its quota);
+  // the fill goes direct.
+  const vaultConfig = { ...direct, ...(counter ? { endpoint: counter.url } : {}), ...(proxy ? { rateLimits: { writes: spec.vaultWrites } } : {}) };
   const raw = workerConfig(fleet, { redisUrl: world.redis.url, prefix, vault: vaultConfig, simulatorUrl: world.sim.url,
     ...(spec.safetyMarginMs === undefined ? {} : { extra: { limiter: { safetyMargin: spec.safetyMarginMs, namespace: prefix } } }) });
   const configPath = join(world.dir, `config-${rowId}.json`);
@@ -162,6 +180,10 @@ async function prepareRow(world: BenchWorld, spec: RowSpec, rowId: string, proxy
   await fillVault(vault, fleet);
   await vault.close();
   proxy?.reset();
+  counter?.reset();
+  // The key-age gauge samples every user's vault entry a few seconds after a worker starts: not a rotation's
+  // work. Holding its sampling lock, as a replica that just sampled would, keeps it out of the measured window.
+  await world.redisClient.set(keyAgeLockKey(prefix), "bench", "PX", (spec.maxSeconds + 60) * 1000);
 
   // All rotations queued before any worker runs: the queued memory is measurable, and every worker starts
   // with a full backlog.
@@ -201,7 +223,7 @@ async function followUntilDone(world: BenchWorld, spec: RowSpec, row: PreparedRo
 
 function summarizeRow(spec: RowSpec, row: PreparedRow, follower: EventFollower,
   { counters, requests }: { counters: Record<string, ActionCounters>; requests: LoggedRequest[] },
-  end: { after: RedisSample; cpuMs: number; vaultCpuMs: number | undefined; proxy: ThrottlingVault | undefined }): RowResult {
+  end: { after: RedisSample; cpuMs: number; vaultCpuMs: number | undefined } & VaultProxies): RowResult {
   const completed = [...follower.rotations.entries()].filter(([, times]) => times.end !== undefined);
   const rotations = completed.length;
   const ends = completed.map(([, times]) => times.end!);
@@ -240,6 +262,10 @@ function summarizeRow(spec: RowSpec, row: PreparedRow, follower: EventFollower,
     redisCpuMsPerRotation: round(perRotation(end.after.cpuMs - row.before.cpuMs), 2),
     vaultCpuMsPerRotation: end.vaultCpuMs === undefined ? null : round(perRotation(end.vaultCpuMs), 1),
     camCallsPerRotation: round(perRotation(camCalls), 2),
+    vaultCallsPerRotation: end.counter
+      ? Object.fromEntries(Object.entries(end.counter.calls).sort().map(([api, calls]) => [api, round(perRotation(calls), 2)])) : null,
+    vaultCallsTotalPerRotation: end.counter ? round(perRotation(sum(Object.values(end.counter.calls))), 2) : null,
+    vaultConnectionsPerRotation: end.counter ? round(perRotation(end.counter.connections()), 2) : null,
     backlogLeft: row.total - rotations - follower.failed(),
   };
 }

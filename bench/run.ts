@@ -11,7 +11,7 @@ import { parseArgs } from "node:util";
 import { ensureFreshBuild } from "../test/build-freshness.js";
 import { saveForDocs, type BenchDocument } from "./docs.js";
 import { runFleetSweep, type FleetResult } from "./fleet.js";
-import { fleetLine, summarize, summarizeVaultQuota, table, writeResults } from "./report.js";
+import { fleetLine, summarize, summarizeVaultQuota, table, vaultCallLines, writeResults } from "./report.js";
 import { startWorld, type VaultKind } from "./rig.js";
 import { runRow, type RowResult, type RowSpec } from "./row.js";
 
@@ -115,6 +115,7 @@ const document: BenchDocument = {
 const path = writeResults(join(import.meta.dirname, "results"), document);
 if (flags["save-docs"]) process.stderr.write(`bench: saved ${saveForDocs(join(import.meta.dirname, ".."), document)}; npm run bench:docs renders it\n`);
 process.stdout.write(`${table(rows)}\n`);
+for (const line of vaultCallLines(rows)) process.stdout.write(`${line}\n`);
 if (fleet) process.stdout.write(`${fleetLine(fleet)}\n`);
 process.stdout.write(`results: ${path} (${Math.round((Date.now() - started) / 1000)} s)\n`);
 if (flags.json) process.stdout.write(`${JSON.stringify(summary)}\n`);

@@ -3,11 +3,11 @@
 // request over its pool's quota gets what AWS answers, HTTP 400 with a ThrottlingException JSON error, and never
 // reaches moto. The benchmark's vault-quota row and the tests count what it refused and what it let through.
 import { randomUUID } from "node:crypto";
-import { createServer, request, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { createServer } from "node:http";
 import { VAULT_POOLS, type VaultPool } from "../src/cam/limiter/vault-quota-gate.js";
 import { RollingWindow } from "../src/cam/simulator/rate-window.js";
 import { vaultPoolOf } from "../src/vault/aws-quota.js";
+import { closeServer, forward, listenLocally } from "./forward.js";
 
 export interface ThrottlingVaultOptions {
   /** moto's port on 127.0.0.1. */
@@ -35,29 +35,20 @@ const THROTTLED_BODY = JSON.stringify({ __type: "ThrottlingException", message: 
 export async function startThrottlingVault(options: ThrottlingVaultOptions): Promise<ThrottlingVault> {
   const clock = options.clock ?? (() => performance.timeOrigin + performance.now());
   const byPool = <T>(make: () => T) => Object.fromEntries(VAULT_POOLS.map((pool) => [pool, make()])) as Record<VaultPool, T>;
+  const upstream = { host: "127.0.0.1", port: options.targetPort };
   let windows = new RollingWindow(1000);
   const throttled = byPool(() => 0);
   const passed = byPool((): number[] => []);
-
-  const forward = (req: IncomingMessage, res: ServerResponse) => {
-    const upstream = request({ host: "127.0.0.1", port: options.targetPort, method: req.method, path: req.url, headers: req.headers },
-      (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      });
-    upstream.on("error", () => res.destroy());
-    req.pipe(upstream);
-  };
 
   const server = createServer((req, res) => {
     // AWS's JSON protocol names the operation in X-Amz-Target: "secretsmanager.PutSecretValue".
     const target = String(req.headers["x-amz-target"] ?? "");
     const pool = vaultPoolOf(target.slice(target.indexOf(".") + 1));
-    if (pool === undefined) return forward(req, res);
+    if (pool === undefined) return forward(upstream, req, res);
     const now = clock();
     if (windows.tryAdmit(pool, options.limits[pool], now)) {
       passed[pool].push(now);
-      return forward(req, res);
+      return forward(upstream, req, res);
     }
     throttled[pool]++;
     req.resume();
@@ -65,13 +56,9 @@ export async function startThrottlingVault(options: ThrottlingVaultOptions): Pro
       "content-length": Buffer.byteLength(THROTTLED_BODY) });
     res.end(THROTTLED_BODY);
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const url = await listenLocally(server);
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     throttled,
     passed,
     reset() {
@@ -81,9 +68,6 @@ export async function startThrottlingVault(options: ThrottlingVaultOptions): Pro
         passed[pool].length = 0;
       }
     },
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () => closeServer(server),
   };
 }

@@ -28,10 +28,15 @@ export interface KeyAgeSamplerOptions {
   firstSampleMs?: number;
 }
 
+/** Held for an interval by the replica that sampled; whoever holds it keeps the others from sampling. */
+export function keyAgeLockKey(prefix: string): string {
+  return `${prefix}:metrics:oldest-key-lock`;
+}
+
 export function startKeyAgeSampler(options: KeyAgeSamplerOptions): KeyAgeSampler {
   const intervalMs = options.intervalMs ?? 15 * 60_000;
   const hashKey = `${options.prefix}:metrics:oldest-key-created`;
-  const lockKey = `${options.prefix}:metrics:oldest-key-lock`;
+  const lockKey = keyAgeLockKey(options.prefix);
 
   async function sample(): Promise<boolean> {
     // One replica per interval: the lock expires by itself, so a replica that dies mid-sample costs one interval.

@@ -2,7 +2,7 @@
 // rotator wrote it) or, for a secret written by other means, its key's CreateTime (payload-times.ts reads both).
 import { DAY_MS } from "../config/index.js";
 import { createdAtOf, rotatedAtOf } from "../vault/payload-times.js";
-import type { SecretRef, Vault } from "../vault/port.js";
+import type { SecretPayload, SecretRef, Vault } from "../vault/port.js";
 
 export interface KeyAge {
   currentKeyId: string | null;
@@ -13,8 +13,13 @@ export interface KeyAge {
 export async function currentKeyAge(vault: Vault, ref: SecretRef, now: number): Promise<KeyAge> {
   const current = await vault.readCurrent(ref);
   if (!current) return { currentKeyId: null, ageDays: null };
-  const since = rotatedAtOf(current.value) ?? createdAtOf(current.value);
-  return { currentKeyId: current.value.SecretId, ageDays: since === null ? null : (now - since) / DAY_MS };
+  return keyAgeOf(current.value.SecretId, current.value, now);
+}
+
+/** The age of key `keyId` from the times its vault version holds. */
+export function keyAgeOf(keyId: string, times: Partial<Pick<SecretPayload, "RotatedAt" | "CreateTime">>, now: number): KeyAge {
+  const since = rotatedAtOf(times) ?? createdAtOf(times);
+  return { currentKeyId: keyId, ageDays: since === null ? null : (now - since) / DAY_MS };
 }
 
 export function dueDecision(age: KeyAge, maxKeyAgeDays: number): { due: boolean; reason: string } {

@@ -80,13 +80,13 @@ export function fencedVault(vault: Vault, fence: JobFence): Vault {
     identity: (ref) => vault.identity(ref),
     readCurrent: (ref) => vault.readCurrent(ref),
     readVersion: (ref, versionId) => vault.readVersion(ref, versionId),
-    describe: (ref) => vault.describe(ref),
+    describe: (ref, options) => vault.describe(ref, options),
     // The new secret lives only in memory until it is staged (P1, issue 15 item 6), so a silent Redis may delay
     // the stage by the hand-off deadline at most. Staging unfenced then is safe: it only adds a pending version
     // under a deterministic token; promote, discard and every CAM write stay strictly fenced.
-    stagePending: behind(fence, "vault stagePending", (ref, token, value) => vault.stagePending(ref, token, value),
+    stagePending: behind(fence, "vault stagePending", (ref, token, value, hint) => vault.stagePending(ref, token, value, hint),
       HAND_OFF_DEADLINE_MS),
-    promote: behind(fence, "vault promote", (ref, versionId) => vault.promote(ref, versionId)),
+    promote: behind(fence, "vault promote", (ref, versionId, hint) => vault.promote(ref, versionId, hint)),
     discardPending: behind(fence, "vault discardPending", (ref, versionId) => vault.discardPending(ref, versionId)),
     close: () => vault.close(),
   };

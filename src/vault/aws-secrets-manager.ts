@@ -3,16 +3,19 @@
 // idempotency token. Never calls RotateSecret: the rotator is the rotation function.
 import {
   CreateSecretCommand, DescribeSecretCommand, GetSecretValueCommand, PutSecretValueCommand, SecretsManagerClient,
-  UpdateSecretVersionStageCommand, type SecretsManagerClientConfig,
+  TagResourceCommand, UpdateSecretVersionStageCommand, type SecretsManagerClientConfig,
 } from "@aws-sdk/client-secrets-manager";
 import { VaultQuotaDeferral, type VaultQuotaGate } from "../cam/limiter/vault-quota-gate.js";
 import { awsErrorCode, vaultErrorFromAws } from "./aws-errors.js";
 import { paceVaultCalls } from "./aws-quota.js";
 import { awsVaultIdentity } from "./identity.js";
+import { CURRENT_KEY_TAG, ROTATED_AT_TAG } from "./metadata-tags.js";
 import { hasLabel, PLACEHOLDER_VALUE, readStages, realHolder, STAGES, type SecretState } from "./aws-staging.js";
-import { keyIdOf, parsePayload, payloadProblem, samePayload, serializePayload } from "./payload.js";
-import { VaultError, type SecretPayload, type SecretRef, type UnreadableVersion, type Vault, type VaultStage,
-  type VaultVersion } from "./port.js";
+import { keyIdOf, parsePayload, payloadProblem, samePayload, serializePayload, timesOf } from "./payload.js";
+import {
+  VaultError, type PromoteHint, type SecretPayload, type SecretRef, type UnreadableVersion, type Vault, type VaultDescription,
+  type VaultStage, type VaultVersion,
+} from "./port.js";
 import { DEFAULT_NAME_TEMPLATE, nameTemplateProblem, renderSecretName } from "./secret-name.js";
 import { placeholderToken, tokenProblem } from "./tokens.js";
 
@@ -59,7 +62,10 @@ export function createAwsSecretsManagerVault(options: AwsSecretsManagerVaultOpti
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
     ...(options.credentials ? { credentials: options.credentials } : {}),
     maxAttempts: options.maxAttempts ?? 3,
-    requestHandler: { connectionTimeout: requestTimeout, requestTimeout, throwOnRequestTimeout: true },
+    // Sockets are kept alive between calls where the far end allows it (the SDK's default, stated so it stays):
+    // one connection served 330 calls through a keep-alive proxy; moto answers `Connection: close`, so a new one each.
+    requestHandler: { connectionTimeout: requestTimeout, requestTimeout, throwOnRequestTimeout: true,
+      httpAgent: { keepAlive: true }, httpsAgent: { keepAlive: true } },
   });
   if (options.quota) paceVaultCalls(client, options.quota);
 
@@ -185,6 +191,66 @@ export function createAwsSecretsManagerVault(options: AwsSecretsManagerVaultOpti
     })));
   }
 
+
+  /** PutSecretValue as AWSPENDING. AWS refuses a token already used with another value (ResourceExistsException). */
+  async function putPending(operation: string, name: string, token: string, value: SecretPayload): Promise<Attempt<unknown>> {
+    const put = await attempt(operation, "PutSecretValue", name, () => client.send(new PutSecretValueCommand({
+      SecretId: name, ClientRequestToken: token, SecretString: serializePayload(value), VersionStages: ["AWSPENDING"],
+    })));
+    if (put.ok || put.code !== "ResourceExistsException") return put;
+    return { ...put, error: new VaultError("conflict", operation, name, `version ${token} was written concurrently with a different value`) };
+  }
+
+  /**
+   * The two label moves on the caller's view, without reading the secret: current on `seenCurrent` (the
+   * placeholder when none), pending on `versionId`. Each names the version it takes a label from, so AWS refuses
+   * it if the view is stale; then false, and the caller looks for itself. A crash between the moves leaves both
+   * labels on `versionId`, which the careful path finishes.
+   */
+  async function moveLabelsAsSeen(operation: string, name: string, versionId: string, seenCurrent: string | undefined): Promise<boolean> {
+    const from = seenCurrent ?? placeholderToken(name);
+    const moves: Array<[VaultStage, string | undefined, string]> = [["AWSCURRENT", versionId, from], ["AWSPENDING", undefined, versionId]];
+    for (const [stage, moveTo, removeFrom] of from === versionId ? moves.slice(1) : moves) {
+      const moved = await attempt(operation, "UpdateSecretVersionStage", name, () => client.send(new UpdateSecretVersionStageCommand({
+        SecretId: name, VersionStage: stage, ...(moveTo ? { MoveToVersionId: moveTo } : {}), RemoveFromVersionId: removeFrom,
+      })));
+      if (moved.ok) continue;
+      if (moved.error.kind === "transient") throw moved.error;
+      return false;
+    }
+    return true;
+  }
+
+  /** The label moves after reading the secret (and checking it is ours): the path without a view, or a stale one. */
+  async function moveLabels(operation: string, ref: SecretRef, versionId: string): Promise<void> {
+    const { name, state } = await inspect(operation, ref);
+    const fail = (detail: string) => new VaultError("permanent", operation, name, detail);
+    if (!state) throw fail(`the secret does not exist, so version ${versionId} cannot be promoted`);
+    if (!state.versions.has(versionId) && !(await findVersion(operation, name, versionId)))
+      throw fail(`no version ${versionId}`);
+    const current = state.holders.AWSCURRENT;
+    // AWS moves AWSPREVIOUS to the old current by itself.
+    if (current !== versionId) await updateStage(operation, name, "AWSCURRENT", versionId, current);
+    // A crash between the two calls leaves current+pending on one version; promoting again finishes the job.
+    if (hasLabel(state, versionId, "AWSPENDING")) await updateStage(operation, name, "AWSPENDING", undefined, versionId);
+  }
+
+  /**
+   * The planning metadata (metadata-tags.ts) of the version just made current, so sweeps plan from tags. A caller
+   * without it has the version read for it. Only the promotion writes them, and after its label moves.
+   */
+  async function tagMetadata(operation: string, name: string, versionId: string, hint: PromoteHint): Promise<void> {
+    let { accessKeyId, rotatedAt } = hint;
+    if (accessKeyId === undefined || rotatedAt === undefined) {
+      const stored = await readLabelled(operation, name, versionId, "AWSCURRENT");
+      accessKeyId ??= stored.SecretId;
+      const stamped = Date.parse(stored.RotatedAt);
+      rotatedAt ??= Number.isFinite(stamped) ? stamped : Date.now();
+    }
+    await must(operation, "TagResource", name, () => client.send(new TagResourceCommand({ SecretId: name,
+      Tags: [{ Key: CURRENT_KEY_TAG, Value: accessKeyId }, { Key: ROTATED_AT_TAG, Value: String(rotatedAt) }] })));
+  }
+
   return {
     kind: "aws-secrets-manager",
 
@@ -206,19 +272,21 @@ export function createAwsSecretsManagerVault(options: AwsSecretsManagerVaultOpti
       return found ? payloadOf("readVersion", name, versionId, found.text) : null;
     },
 
-    async describe(ref) {
+    async describe(ref, options = {}) {
       const { name, state } = await inspect("describe", ref);
       if (!state) return { exists: false };
       const keyIds = new Map<string, string>();
       const unreadable: UnreadableVersion[] = [];
+      let currentTimes: VaultDescription["currentTimes"];
       const versionFor = async (stage: VaultStage): Promise<VaultVersion | undefined> => {
         const versionId = realHolder(state, stage);
         if (!versionId) return undefined;
-        // The value is read only to learn which access key it holds; it goes no further than this line. Only that
-        // id counts, so a version in another shape (written by hand) still names its key.
+        // The value is read only to learn which access key it holds (and, for the current one, when); it goes no
+        // further than this block. Only the id counts, so a version in another shape (written by hand) still names its key.
         let accessKeyId = keyIds.get(versionId);
         if (accessKeyId === undefined) {
-          const read = keyIdOf(await readLabelledText("describe", name, versionId, stage) ?? "");
+          const text = await readLabelledText("describe", name, versionId, stage) ?? "";
+          const read = keyIdOf(text);
           if (!read.ok) {
             // Only the current key id matters for rotation: an older version we cannot read is reported, not fatal.
             if (stage === "AWSPREVIOUS") {
@@ -228,6 +296,7 @@ export function createAwsSecretsManagerVault(options: AwsSecretsManagerVaultOpti
             throw new VaultError("permanent", "describe", name, `version ${versionId} does not hold a secret document (${read.problem})`);
           }
           accessKeyId = read.value;
+          if (stage === "AWSCURRENT" && options?.currentTimes) currentTimes = timesOf(text);
         }
         keyIds.set(versionId, accessKeyId);
         return { versionId, accessKeyId };
@@ -236,18 +305,25 @@ export function createAwsSecretsManagerVault(options: AwsSecretsManagerVaultOpti
       const pending = await versionFor("AWSPENDING");
       const previous = await versionFor("AWSPREVIOUS");
       return { exists: true, ...(current && { current }), ...(pending && { pending }), ...(previous && { previous }),
-        ...(unreadable.length > 0 && { unreadable }) };
+        ...(unreadable.length > 0 && { unreadable }), ...(currentTimes && { currentTimes }) };
     },
 
-    async stagePending(ref, token, value) {
+    async stagePending(ref, token, value, hint) {
       const operation = "stagePending";
       const name = nameOf(operation, ref);
       const problem = tokenProblem(token) ?? payloadProblem(ref, value);
       if (problem) throw new VaultError("permanent", operation, name, problem);
+      if (token === placeholderToken(name)) throw new VaultError("permanent", operation, name, `token ${token} is reserved`);
+      // A secret seen with a current version already has versions, so the new one cannot take AWSCURRENT by
+      // itself (aws-staging.ts) and the write needs no look first. Anything unexpected: the careful path below.
+      if (hint?.seen?.current) {
+        const put = await putPending(operation, name, token, value);
+        if (put.ok) return { versionId: token };
+        if (put.code === "ResourceExistsException" || put.error.kind === "transient") throw put.error;
+      }
       let { state } = await inspect(operation, ref);
       if (!state) state = await createSecret(operation, ref, name);
       else if (state.versions.size === 0) await putPlaceholder(operation, name);
-      if (token === state.placeholderId) throw new VaultError("permanent", operation, name, `token ${token} is reserved`);
 
       // moto overwrites a version whose token comes again with another value, AWS refuses: check first, both ways.
       const existing = await findVersion(operation, name, token);
@@ -256,30 +332,19 @@ export function createAwsSecretsManagerVault(options: AwsSecretsManagerVaultOpti
         if (parsed.ok && samePayload(parsed.value, value)) return { versionId: token };
         throw new VaultError("conflict", operation, name, `version ${token} already holds a different value; a new value needs a new token`);
       }
-      const put = await attempt(operation, "PutSecretValue", name, () => client.send(new PutSecretValueCommand({
-        SecretId: name, ClientRequestToken: token, SecretString: serializePayload(value), VersionStages: ["AWSPENDING"],
-      })));
-      if (!put.ok) {
-        if (put.code === "ResourceExistsException")
-          throw new VaultError("conflict", operation, name, `version ${token} was written concurrently with a different value`);
-        throw put.error;
-      }
+      const put = await putPending(operation, name, token, value);
+      if (!put.ok) throw put.error;
       return { versionId: token };
     },
 
-    async promote(ref, versionId) {
+    async promote(ref, versionId, hint = {}) {
       const operation = "promote";
-      const { name, state } = await inspect(operation, ref);
-      const fail = (detail: string) => new VaultError("permanent", operation, name, detail);
-      if (!state) throw fail(`the secret does not exist, so version ${versionId} cannot be promoted`);
-      if (tokenProblem(versionId) || versionId === state.placeholderId) throw fail(`"${versionId}" is not a version id`);
-      if (!state.versions.has(versionId) && !(await findVersion(operation, name, versionId)))
-        throw fail(`no version ${versionId}`);
-      const current = state.holders.AWSCURRENT;
-      // AWS moves AWSPREVIOUS to the old current by itself.
-      if (current !== versionId) await updateStage(operation, name, "AWSCURRENT", versionId, current);
-      // A crash between the two calls leaves current+pending on one version; promoting again finishes the job.
-      if (hasLabel(state, versionId, "AWSPENDING")) await updateStage(operation, name, "AWSPENDING", undefined, versionId);
+      const name = nameOf(operation, ref);
+      if (tokenProblem(versionId) || versionId === placeholderToken(name))
+        throw new VaultError("permanent", operation, name, `"${versionId}" is not a version id`);
+      const moved = hint.seen && (await moveLabelsAsSeen(operation, name, versionId, hint.seen.current?.versionId));
+      if (!moved) await moveLabels(operation, ref, versionId);
+      await tagMetadata(operation, name, versionId, hint);
     },
 
     async discardPending(ref, versionId) {

@@ -9,12 +9,13 @@ export function payloadTimes(createdAt: number, rotatedAt: number): Pick<SecretP
 }
 
 /** RotatedAt, when it is an ISO time (the rotator's); null for anything else a document written by other means holds. */
-export function rotatedAtOf(payload: Pick<SecretPayload, "RotatedAt">): number | null {
+export function rotatedAtOf(payload: Partial<Pick<SecretPayload, "RotatedAt">>): number | null {
+  if (payload.RotatedAt === undefined) return null;
   const ms = Date.parse(payload.RotatedAt);
   return Number.isFinite(ms) && /\d{4}-\d{2}-\d{2}T/.test(payload.RotatedAt) ? ms : null;
 }
 
 /** CreateTime as CAM prints it (read as UTC+8); null when it is not in that form. */
-export function createdAtOf(payload: Pick<SecretPayload, "CreateTime">): number | null {
-  return parseCamTime(payload.CreateTime);
+export function createdAtOf(payload: Partial<Pick<SecretPayload, "CreateTime">>): number | null {
+  return payload.CreateTime === undefined ? null : parseCamTime(payload.CreateTime);
 }

@@ -44,6 +44,12 @@ export function keyIdOf(text: string): ParseResult<string> {
   return parsed.ok ? { ok: true, value: parsed.value.SecretId } : parsed;
 }
 
+/** The times a stored version holds, as far as it holds them: a version written by hand may hold neither. */
+export function timesOf(text: string): Partial<Pick<SecretPayload, "RotatedAt" | "CreateTime">> {
+  const parsed = parseJson(text, payloadSchema.pick({ RotatedAt: true, CreateTime: true }).partial());
+  return parsed.ok ? parsed.value : {};
+}
+
 function parseJson<T>(text: string, schema: z.ZodType<T>): ParseResult<T> {
   let json: unknown;
   try {

@@ -41,6 +41,25 @@ export interface VaultDescription {
   current?: VaultVersion;
   pending?: VaultVersion;
   previous?: VaultVersion;
+  /** Asked for with describe's `currentTimes`: the current version's times (due.ts reads its age from them). */
+  currentTimes?: Partial<Pick<SecretPayload, "RotatedAt" | "CreateTime">>;
+}
+
+/**
+ * What a caller already saw of a secret, earlier in the same rotation and under the user's lock, so that the
+ * adapter can skip reading it again. An adapter relies on it only where the vault itself refuses a call made on a
+ * stale view (AWS: UpdateSecretVersionStage whose RemoveFromVersionId no longer holds the label), and then looks
+ * for itself. Without it every operation reads the secret first.
+ */
+export interface VaultHint {
+  seen?: VaultDescription;
+}
+
+/** The promotion's planning metadata (metadata-tags.ts): the key the promoted version holds and when it rotated. */
+export interface PromoteHint extends VaultHint {
+  accessKeyId?: string;
+  /** Epoch ms. */
+  rotatedAt?: number;
 }
 
 export interface Vault {
@@ -57,15 +76,24 @@ export interface Vault {
    * stage and promote the new secret lives only in the vault, so a resumed rotation reads it back from here.
    */
   readVersion(ref: SecretRef, versionId: string): Promise<SecretPayload | null>;
-  /** Which versions carry current, pending and previous, and the key id each holds. Never returns a secret. */
-  describe(ref: SecretRef): Promise<VaultDescription>;
+  /**
+   * Which versions carry current, pending and previous, and the key id each holds. Never returns a secret. With
+   * `currentTimes`, an adapter that reads the current value anyway also returns its times (the file vault does not).
+   */
+  describe(ref: SecretRef, options?: { currentTimes?: boolean }): Promise<VaultDescription>;
   /**
    * Stores `value` as AWSPENDING under `token` (32-64 chars), creating the secret if needed. The same token with
    * the same value is a no-op returning the same version; with a different value it throws a `conflict` error.
+   * With `hint.seen` holding a current version, the caller vouches that `token` was just minted: the AWS adapter
+   * then writes at once and leaves the different-value check to AWS itself (moto cannot make it).
    */
-  stagePending(ref: SecretRef, token: string, value: SecretPayload): Promise<{ versionId: string }>;
-  /** Moves AWSCURRENT to `versionId`; the old current becomes AWSPREVIOUS. A no-op when already current. */
-  promote(ref: SecretRef, versionId: string): Promise<void>;
+  stagePending(ref: SecretRef, token: string, value: SecretPayload, hint?: VaultHint): Promise<{ versionId: string }>;
+  /**
+   * Moves AWSCURRENT to `versionId`; the old current becomes AWSPREVIOUS. A no-op when already current. The AWS
+   * adapter also writes the planning metadata tags; `hint.seen` (with `versionId` as its pending version) spares
+   * it reading the secret first.
+   */
+  promote(ref: SecretRef, versionId: string, hint?: PromoteHint): Promise<void>;
   /** Removes the AWSPENDING label from `versionId`, if it carries it. */
   discardPending(ref: SecretRef, versionId: string): Promise<void>;
   /** Releases clients and file handles. */

@@ -75,7 +75,8 @@ describe("vault quota gate", () => {
     const prefix = `t-${randomUUID()}`;
     const template = uniqueTemplate();
     const slots: number[] = [];
-    const observe = (event: VaultLimiterEvent) => { if (event.kind === "admitted") slots.push(event.slotMs); };
+    // The writes pool's slots: each promotion also tags the secret (metadata-tags.ts), in the tags pool.
+    const observe = (event: VaultLimiterEvent) => { if (event.kind === "admitted" && event.pool === "writes") slots.push(event.slotMs); };
     const [one, two] = [vault(template, gate(prefix, { observe })), vault(template, gate(prefix, { observe }))];
     // The secrets exist already, as in steady operation: this host is slow to start 16 rotations at once against
     // an empty moto (CreateSecret), which spreads the first requests' send times by more than the margin.

@@ -1,7 +1,7 @@
 // Step 1, inspect: what CAM, the vault and the progress record say about this user. Starts an attempt when none
 // is in progress, and says when there is nothing to do.
 import { randomUUID } from "node:crypto";
-import { currentKeyAge, dueDecision } from "../due.js";
+import { currentKeyAge, dueDecision, keyAgeOf } from "../due.js";
 import type { LastRotation } from "../progress.js";
 import { noteTakeover } from "./preexisting.js";
 import { emit, type RotationDeps, type RotationRun, type Snapshot } from "./context.js";
@@ -15,7 +15,7 @@ export type Inspection =
 export async function inspect(deps: RotationDeps, run: RotationRun): Promise<Inspection> {
   const [keys, vault, progress] = await Promise.all([
     deps.cam.listAccessKeys(run.uin),
-    deps.vault.describe(run.ref),
+    deps.vault.describe(run.ref, { currentTimes: true }),
     deps.progress.load(run.account, run.uin),
   ]);
   // Guard: a run that already finished, or an attempt already under way (resume it whatever the key's age).
@@ -23,7 +23,10 @@ export async function inspect(deps: RotationDeps, run: RotationRun): Promise<Ins
   if (progress.attempt) return { kind: "ready", snapshot: { keys, vault, progress } };
 
   if (!run.force) {
-    const decision = dueDecision(await currentKeyAge(deps.vault, run.ref, deps.clock()), deps.account.maxKeyAgeDays);
+    // The age from the times the description read along (no second read), where the vault returns them.
+    const age = vault.current && vault.currentTimes ? keyAgeOf(vault.current.accessKeyId, vault.currentTimes, deps.clock())
+      : await currentKeyAge(deps.vault, run.ref, deps.clock());
+    const decision = dueDecision(age, deps.account.maxKeyAgeDays);
     if (!decision.due) return { kind: "notDue", reason: decision.reason };
   }
   await noteTakeover(deps, run, keys, vault, progress);

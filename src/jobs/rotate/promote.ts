@@ -11,20 +11,24 @@ export interface Promotion {
 
 export async function promote(deps: RotationDeps, run: RotationRun, snapshot: Snapshot, key: InFlightKey): Promise<Promotion> {
   const attempt = snapshot.progress.attempt;
-  const described = await deps.vault.describe(run.ref);
-  if (described.current?.accessKeyId === key.accessKeyId) {
+  const versionId = key.versionId!;
+  // The vault as this run saw it (inspect, reconcile), with this key staged since: no one else writes this user's
+  // secret while the run holds its lock, and the vault refuses label moves made on a stale view (vault port).
+  const seen = { ...snapshot.vault, pending: { versionId, accessKeyId: key.accessKeyId } };
+  if (seen.current?.accessKeyId === key.accessKeyId) {
     // Guard: already promoted (by a run that died before recording it). Promoting again only finishes the
     // second label move: a pending label left on the current version would be taken for work in progress.
-    await retryNow(() => deps.vault.promote(run.ref, described.current!.versionId), deps.sleep);
-    return { oldKeyId: attempt?.oldKeyId ?? described.previous?.accessKeyId ?? null,
-      promotedAt: attempt?.promotedAt ?? deps.clock() };
+    const promotedAt = attempt?.promotedAt ?? deps.clock();
+    await retryNow(() => deps.vault.promote(run.ref, seen.current!.versionId, { accessKeyId: key.accessKeyId, rotatedAt: promotedAt }),
+      deps.sleep);
+    return { oldKeyId: attempt?.oldKeyId ?? seen.previous?.accessKeyId ?? null, promotedAt };
   }
-  const oldKeyId = described.current?.accessKeyId ?? null;
+  const oldKeyId = seen.current?.accessKeyId ?? null;
   // Recorded before the promotion: a run resumed after a crash here must not take its own, later clock as the
   // moment the old key stopped being current, or retirement would miss uses in between. Earlier is the safe side.
   const promotedAt = deps.clock();
   await deps.progress.update(run.account, run.uin, { promotedAt, ...(oldKeyId ? { oldKeyId } : {}) });
-  await retryNow(() => deps.vault.promote(run.ref, key.versionId!), deps.sleep);
+  await retryNow(() => deps.vault.promote(run.ref, versionId, { seen, accessKeyId: key.accessKeyId, rotatedAt: promotedAt }), deps.sleep);
   deps.log.info({ account: run.account, uin: run.uin, keyId: key.accessKeyId, oldKeyId }, "new key is current");
   await emit(deps, run, { step: "promote", type: "key-promoted", keyId: key.accessKeyId,
     detail: oldKeyId ? `replaces ${oldKeyId}` : "first key in the vault" });

@@ -47,7 +47,7 @@ export async function rotateUser(deps: RotationDeps, run: RotationRun, hooks: St
       promotedAt: attempt.promotedAt ?? deps.clock() };
   } else {
     const key = resume.kind === "verify" ? resume.key : await makeRoomAndCreate(deps, run, snapshot, step);
-    if (resume.kind === "fresh") await step("stage", () => stage(deps, run, attempt.attemptId, key));
+    if (resume.kind === "fresh") await step("stage", () => stage(deps, run, attempt.attemptId, key, snapshot.vault));
     await step("verify", () => verify(deps, run, key));
     promotion = await step("promote", () => promote(deps, run, snapshot, key));
     newKeyId = key.accessKeyId;

@@ -3,13 +3,15 @@
 // still cannot be stored, the new key is deleted again and the attempt fails, leaving the old key current (P1).
 import { rotationToken } from "../../vault/tokens.js";
 import { payloadTimes } from "../../vault/payload-times.js";
-import type { SecretPayload } from "../../vault/port.js";
+import type { SecretPayload, VaultDescription } from "../../vault/port.js";
 import { classifyFailure, RotationError } from "../failures.js";
 import { retryNow } from "../retry-now.js";
 import { emit, type InFlightKey, type RotationDeps, type RotationRun } from "./context.js";
 import { undoNewKey } from "./undo.js";
 
-export async function stage(deps: RotationDeps, run: RotationRun, attemptId: string, key: InFlightKey): Promise<string> {
+/** `seen` is the vault as this run's inspect saw it: the token is new, so the vault may skip reading it again. */
+export async function stage(deps: RotationDeps, run: RotationRun, attemptId: string, key: InFlightKey,
+  seen: VaultDescription): Promise<string> {
   if (key.versionId) return key.versionId; // Guard: the vault already holds it.
   const { secretAccessKey: secretKey, createdAt } = key;
   if (secretKey === undefined || createdAt === undefined) {
@@ -20,7 +22,7 @@ export async function stage(deps: RotationDeps, run: RotationRun, attemptId: str
   const token = rotationToken(run.account, run.uin, `${attemptId}/${key.accessKeyId}`);
   let versionId: string;
   try {
-    ({ versionId } = await retryNow(() => deps.vault.stagePending(run.ref, token, payload), deps.sleep,
+    ({ versionId } = await retryNow(() => deps.vault.stagePending(run.ref, token, payload, { seen }), deps.sleep,
       { tries: 4, firstDelayMs: 250 }));
   } catch (error) {
     const failure = classifyFailure(error);
