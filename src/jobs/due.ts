@@ -15,8 +15,13 @@ export interface KeyAge {
 export async function currentKeyAge(vault: Vault, ref: SecretRef, now: number): Promise<KeyAge> {
   const current = await vault.readCurrent(ref);
   if (!current) return { currentKeyId: null, ageDays: null };
-  const since = parseTime(current.value.RotatedAt) ?? parseCamTime(current.value.CreateTime);
-  return { currentKeyId: current.value.SecretId, ageDays: since === null ? null : (now - since) / DAY_MS };
+  return keyAgeFrom(current.value.SecretId, current.value.RotatedAt, current.value.CreateTime, now);
+}
+
+/** The age of key `currentKeyId` from when it was rotated in (ISO), else from CAM's CreateTime. */
+export function keyAgeFrom(currentKeyId: string, rotatedAt: string, createTime: string | undefined, now: number): KeyAge {
+  const since = parseTime(rotatedAt) ?? (createTime === undefined ? null : parseCamTime(createTime));
+  return { currentKeyId, ageDays: since === null ? null : (now - since) / DAY_MS };
 }
 
 export function dueDecision(age: KeyAge, maxKeyAgeDays: number): { due: boolean; reason: string } {

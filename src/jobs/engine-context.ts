@@ -7,7 +7,8 @@ import type { CamApi } from "../cam/types.js";
 import type { AccountConfig, Config } from "../config/schema.js";
 import type { Vault } from "../vault/port.js";
 import type { BackoffSettings } from "./backoff.js";
-import type { EngineObserver } from "./engine.js";
+import type { EngineObserver, RotationEngine } from "./engine.js";
+import { queuedRotations } from "./enqueue-bulk.js";
 import type { EventLog } from "./events.js";
 import type { FlagStore } from "./flags.js";
 import type { EngineKeys } from "./keys.js";
@@ -51,6 +52,7 @@ export interface EngineContext {
   enqueueRotation(request: { account: string; uin: number; force?: boolean; reason?: "schedule" | "manual" }):
     Promise<{ jobId: string; added: boolean }>;
   rotationQueued(account: string, uin: number): Promise<boolean>;
+  enqueueRotations: RotationEngine["enqueueRotations"];
 }
 
 /** The account's config; a name that is not configured is bad input and says so (P8). */
@@ -82,5 +84,6 @@ export function sweepDeps(ctx: EngineContext, account: AccountConfig): SweepDeps
   return {
     cam: ctx.camFor(account.name), vault: ctx.vault, account, clock: ctx.clock,
     rotationQueued: (uin) => ctx.rotationQueued(account.name, uin),
+    queuedAmong: (uins) => queuedRotations(ctx.queue, ctx.connection, account.name, uins),
   };
 }

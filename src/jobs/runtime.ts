@@ -11,6 +11,7 @@ import { BACKOFF_TYPE } from "./backoff.js";
 import type { EngineObserver, EngineStatus, FlaggedKey, RotationEngine } from "./engine.js";
 import { accountConfig, sweepDeps, type EngineContext, type EngineTuning } from "./engine-context.js";
 import { AUDIT_STREAM_MAX, recordOperatorAction } from "./audit.js";
+import { enqueueRotationsInBulk } from "./enqueue-bulk.js";
 import { createEventLog } from "./events.js";
 import { createFlagStore } from "./flags.js";
 import { engineKeys } from "./keys.js";
@@ -84,6 +85,11 @@ export function createRotationEngine(deps: RotationEngineDeps): RotationEngine {
       },
     },
     enqueueRotation,
+    enqueueRotations(request, onProgress) {
+      accountConfig(config, request.account);
+      return enqueueRotationsInBulk({ queue, redis: connection, clock, jobOptions: retryOptions, enqueueOne: enqueueRotation },
+        request, onProgress);
+    },
     async rotationQueued(account, uin) {
       const job = await queue.getJob(jobIds.rotate(account, uin));
       if (!job) return false;
@@ -141,8 +147,10 @@ export function createRotationEngine(deps: RotationEngineDeps): RotationEngine {
     enqueueRotation,
 
     async planSweep(account, options) {
-      return planSweep(sweepDeps(ctx, accountConfig(config, account)), options?.onProgress);
+      return planSweep(sweepDeps(ctx, accountConfig(config, account)), options);
     },
+
+    enqueueRotations: (request, onProgress) => ctx.enqueueRotations(request, onProgress),
 
     async enqueueSweep(account, slot) {
       accountConfig(config, account);
