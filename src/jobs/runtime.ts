@@ -85,7 +85,7 @@ export function createRotationEngine(deps: RotationEngineDeps): RotationEngine {
       },
     },
     enqueueRotation,
-    enqueueRotations(request, onProgress) {
+    async enqueueRotations(request, onProgress) {
       accountConfig(config, request.account);
       return enqueueRotationsInBulk({ queue, redis: connection, clock, jobOptions: retryOptions, enqueueOne: enqueueRotation },
         request, onProgress);
