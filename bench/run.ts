@@ -8,6 +8,7 @@
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { ensureFreshBuild } from "../test/build-freshness.js";
+import { startMotoServer } from "../src/dev/services.js";
 import { runFleetSweep, type FleetResult } from "./fleet.js";
 import { fleetLine, summarize, summarizeVaultQuota, table, writeResults } from "./report.js";
 import { startWorld, type VaultKind } from "./rig.js";
@@ -19,18 +20,25 @@ const { values: flags } = parseArgs({
     json: { type: "boolean", default: false },
     vault: { type: "string", default: "moto" },
     "fleet-users": { type: "string" },
+    "fleet-moto-users": { type: "string" },
     only: { type: "string" },
     list: { type: "boolean", default: false },
   },
 });
 const usage = (message: string): never => {
-  process.stderr.write(`bench: ${message}\nusage: npm run bench -- [--quick] [--json] [--vault moto|file] [--fleet-users N] [--only ROW] [--list]\n`);
+  process.stderr.write(`bench: ${message}\nusage: npm run bench -- [--quick] [--json] [--vault moto|file] [--fleet-users N] [--fleet-moto-users N] [--only ROW] [--list]\n`);
   process.exit(2);
 };
 if (flags.vault !== "moto" && flags.vault !== "file") usage(`--vault: expected moto or file, got ${JSON.stringify(flags.vault)}`);
 const fleetUsers = flags["fleet-users"] === undefined ? (flags.only !== undefined ? 0 : flags.quick ? 20_000 : 100_000)
   : Number(flags["fleet-users"]);
 if (!Number.isInteger(fleetUsers) || fleetUsers < 0) usage(`--fleet-users: expected a whole number, got ${JSON.stringify(flags["fleet-users"])}`);
+// moto's ListSecrets scans (and serializes) every stored secret for each page, and its CreateSecret slows as the
+// store grows, so the moto row runs a smaller fleet than the file row (README: measured figures for both).
+const fleetMotoUsers = flags["fleet-moto-users"] === undefined ? Math.min(fleetUsers, flags.quick ? 1_000 : 2_000)
+  : Number(flags["fleet-moto-users"]);
+if (!Number.isInteger(fleetMotoUsers) || fleetMotoUsers < 0)
+  usage(`--fleet-moto-users: expected a whole number, got ${JSON.stringify(flags["fleet-moto-users"])}`);
 
 /** At the real limit a row is ~12 s of rotations; the scaled rows are capped by time (the ratio is a rate). */
 function plan(quick: boolean): RowSpec[] {
@@ -82,7 +90,7 @@ ensureFreshBuild();
 const started = Date.now();
 const world = await startWorld({ vault: flags.vault as VaultKind });
 const rows: RowResult[] = [];
-let fleet: FleetResult | null = null;
+const fleet: FleetResult[] = [];
 try {
   for (const [index, spec] of specs.entries()) {
     log(`bench: row ${index + 1}/${specs.length} (${rowName(spec)}): ${spec.limiter}, ${spec.processes} process(es), ` +
@@ -92,9 +100,19 @@ try {
     log(`  ratio ${result.ratio}, throttled ${result.throttled}, p99 ${result.p99Ms} ms, ${result.cpuMsPerRotation} cpu ms/rotation` +
       (result.vaultQuota ? `, vault throttled ${result.vaultQuota.throttled}, max writes/1s ${result.vaultQuota.maxWritesPerSecond}` : ""));
   }
+  if (fleetMotoUsers > 0) {
+    log(`bench: fleet sweep over ${fleetMotoUsers} users in moto (Secrets Manager)`);
+    // The fleet row always runs against moto; a --vault file run starts one for it.
+    const moto = world.moto ? undefined : await startMotoServer();
+    try {
+      fleet.push(await runFleetSweep(moto ? { ...world, moto } : world, fleetMotoUsers, "moto", log));
+    } finally {
+      await moto?.stop();
+    }
+  }
   if (fleetUsers > 0) {
-    log(`bench: fleet sweep over ${fleetUsers} users`);
-    fleet = await runFleetSweep(world, fleetUsers, log);
+    log(`bench: fleet sweep over ${fleetUsers} users in the file vault`);
+    fleet.push(await runFleetSweep(world, fleetUsers, "file", log));
   }
 } finally {
   await world.close();
@@ -108,6 +126,6 @@ const path = writeResults(join(import.meta.dirname, "results"), {
   summary, rows, fleet,
 });
 process.stdout.write(`${table(rows)}\n`);
-if (fleet) process.stdout.write(`${fleetLine(fleet)}\n`);
+for (const row of fleet) process.stdout.write(`${fleetLine(row)}\n`);
 process.stdout.write(`results: ${path} (${Math.round((Date.now() - started) / 1000)} s)\n`);
 if (flags.json) process.stdout.write(`${JSON.stringify(summary)}\n`);

@@ -7,6 +7,7 @@ import type { Redis } from "ioredis";
 import { jobIds, type RotateJobData } from "./queue.js";
 
 const CHUNK = 1_000;
+const CHUNKS_IN_FLIGHT = 3;
 
 export interface BulkEnqueueDeps {
   queue: Queue;
@@ -28,23 +29,39 @@ export interface BulkEnqueued {
 export async function enqueueRotationsInBulk(deps: BulkEnqueueDeps,
   request: { account: string; uins: readonly number[]; reason: "schedule" | "manual" },
   onProgress?: (done: number, total: number) => void): Promise<BulkEnqueued[]> {
-  const results: BulkEnqueued[] = [];
-  for (let start = 0; start < request.uins.length; start += CHUNK) {
-    const jobs = request.uins.slice(start, start + CHUNK).map((uin) => {
-      const data: RotateJobData = { account: request.account, uin, reason: request.reason, force: false,
-        requestedAt: deps.clock(), requestId: randomUUID() };
-      return { name: "rotate", data, opts: { ...deps.jobOptions(), jobId: jobIds.rotate(request.account, uin), removeOnComplete: true } };
-    });
-    await deps.queue.addBulk(jobs);
-    const stored = await storedRequests(deps.queue, deps.redis, jobs.map((job) => job.opts.jobId));
-    for (const [index, job] of jobs.entries()) {
-      const { uin, requestId } = job.data;
-      const found = stored[index]!;
-      if (found.requestId === requestId) results.push({ uin, jobId: job.opts.jobId, added: true });
-      else if (found.failed) results.push({ uin, ...(await deps.enqueueOne({ account: request.account, uin, reason: request.reason })) });
-      else results.push({ uin, jobId: job.opts.jobId, added: false });
+  const chunks: number[][] = [];
+  for (let start = 0; start < request.uins.length; start += CHUNK) chunks.push(request.uins.slice(start, start + CHUNK));
+  const done: BulkEnqueued[][] = [];
+  let handled = 0;
+  let next = 0;
+  // A few chunks in flight: Redis works on one while this process packs the next.
+  await Promise.all(Array.from({ length: Math.min(CHUNKS_IN_FLIGHT, chunks.length) }, async () => {
+    while (next < chunks.length) {
+      const index = next++;
+      done[index] = await enqueueChunk(deps, request, chunks[index]!);
+      handled += chunks[index]!.length;
+      onProgress?.(handled, request.uins.length);
     }
-    onProgress?.(results.length, request.uins.length);
+  }));
+  return done.flat();
+}
+
+async function enqueueChunk(deps: BulkEnqueueDeps, request: { account: string; reason: "schedule" | "manual" },
+  uins: readonly number[]): Promise<BulkEnqueued[]> {
+  const results: BulkEnqueued[] = [];
+  const jobs = uins.map((uin) => {
+    const data: RotateJobData = { account: request.account, uin, reason: request.reason, force: false,
+      requestedAt: deps.clock(), requestId: randomUUID() };
+    return { name: "rotate", data, opts: { ...deps.jobOptions(), jobId: jobIds.rotate(request.account, uin), removeOnComplete: true } };
+  });
+  await deps.queue.addBulk(jobs);
+  const stored = await storedRequests(deps.queue, deps.redis, jobs.map((job) => job.opts.jobId));
+  for (const [index, job] of jobs.entries()) {
+    const { uin, requestId } = job.data;
+    const found = stored[index]!;
+    if (found.requestId === requestId) results.push({ uin, jobId: job.opts.jobId, added: true });
+    else if (found.failed) results.push({ uin, ...(await deps.enqueueOne({ account: request.account, uin, reason: request.reason })) });
+    else results.push({ uin, jobId: job.opts.jobId, added: false });
   }
   return results;
 }

@@ -35,6 +35,11 @@ export interface SweepPlanOptions {
    * age. Default true: such a user is planned from its current value.
    */
   readValues?: boolean;
+  /**
+   * Mark due users whose rotation job already exists ("; rotation already queued"), for people reading the plan.
+   * Default false: the sweep job and the gauge skip it (the enqueue step itself meets existing jobs).
+   */
+  markQueued?: boolean;
 }
 
 export async function usersToSweep(cam: CamApi, account: AccountConfig): Promise<number[]> {
@@ -69,7 +74,7 @@ export async function planSweep(deps: SweepDeps, options: SweepPlanOptions = {})
     const age = decided.get(uin)!;
     return !("failure" in age) && dueDecision(age, deps.account.maxKeyAgeDays).due;
   });
-  const queued = await queuedAmong(deps, due);
+  const queued = options.markQueued ? await queuedAmong(deps, due) : new Set<number>();
   options.onProgress?.(uins.length, uins.length);
   return uins.map((uin) => {
     const age = decided.get(uin)!;

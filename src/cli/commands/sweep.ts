@@ -28,7 +28,7 @@ export function registerSweep(program: Command, out: Output = processOutput): vo
       const { account } = findAccount(config, flags.account);
       return withRuntime(config, async ({ engine }) => {
         const plan: SweepResultEntry[] = await engine.planSweep(account.name,
-          { onProgress: progressReporter(`checking users of ${account.name}`) });
+          { onProgress: progressReporter(`checking users of ${account.name}`), markQueued: true });
         const due = plan.filter((entry) => entry.due);
         if (!flags.dryRun && due.length > 0) {
           const results = await engine.enqueueRotations({ account: account.name, uins: due.map((entry) => entry.uin), reason: "manual" },
