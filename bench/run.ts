@@ -1,7 +1,8 @@
 // The end-to-end benchmark: real worker processes (`node dist/cli.js worker`, or the baselines' entry with the
 // limiter swapped) rotate a fleet against the CAM simulator (strict rolling windows) with a private redis-server
 // and a private moto (the AWS Secrets Manager vault; --vault file for the encrypted file vault).
-//   npm run bench                    every configuration and a 100,000-user fleet sweep (~8 min on 2 cores)
+//   npm run bench                    every configuration and the fleet sweeps: 100,000 users in the file vault,
+//                                    2,000 in moto (--fleet-users, --fleet-moto-users) (~10 min on 2 cores)
 //   npm run bench -- --quick --json  five rows and a 20,000-user fleet sweep (~2 min); the last line is JSON
 //   npm run bench -- --only vault-quota --json   one row by name (names: --list), no fleet sweep
 // Progress goes to stderr; the table to stdout; the full results to bench/results/bench-<time>.json.
