@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import type { FleetResult } from "./fleet.js";
-import { fleetLine, headlineRow, table } from "./report.js";
+import { fleetLine, headlineRow, table, vaultCallLines } from "./report.js";
 import type { RowResult } from "./row.js";
 
 /** What `npm run bench` writes to bench/results/ (and, with --save-docs, to docs/benchmarks/bench.json). */
@@ -18,7 +18,7 @@ export interface BenchDocument {
   machine: { cpus: number; node: string };
   summary: unknown;
   rows: RowResult[];
-  fleet: FleetResult | null;
+  fleet: readonly FleetResult[];
 }
 
 export interface DocsPaths {
@@ -74,14 +74,15 @@ function headlineRows(rows: RowResult[]): RowResult[] {
 }
 
 export function benchBlock(document: BenchDocument): string {
-  const lines = [table(document.rows), ...(document.fleet ? [fleetLine(document.fleet)] : [])];
+  const lines = [table(document.rows), ...vaultCallLines(document.rows), ...document.fleet.map(fleetLine)];
   return [provenance(document), "", fence(lines.join("\n")), "", "The `--json` summary:", "",
     fence(JSON.stringify(document.summary), "json")].join("\n");
 }
 
 export function readmeBenchBlock(document: BenchDocument): string {
   return [`Headline rows of the last committed run (every row, the fleet sweep and what they show:`,
-    `[docs/benchmarks.md](docs/benchmarks.md)); ${provenance(document)}`, "", fence(table(headlineRows(document.rows)))].join("\n");
+    `[docs/benchmarks.md](docs/benchmarks.md)); ${provenance(document)}`, "",
+    fence([table(headlineRows(document.rows)), ...vaultCallLines(headlineRows(document.rows)), ...document.fleet.map(fleetLine)].join("\n"))].join("\n");
 }
 
 type Flat = Record<string, string | number | boolean | null>;
@@ -164,6 +165,9 @@ function readBench(path: string, root: string): BenchDocument {
   const document = asObject(readJson(path, root), where);
   if (!Array.isArray(document.rows) || document.rows.length === 0) {
     throw new Error(`${where}: rows: expected the rows of a bench run, got ${JSON.stringify(document.rows)?.slice(0, 60)}`);
+  }
+  if (!Array.isArray(document.fleet)) {
+    throw new Error(`${where}: fleet: expected the fleet sweeps of a bench run (a list), got ${JSON.stringify(document.fleet)?.slice(0, 60)}`);
   }
   const summary = asObject(document.summary, `${where}: summary`);
   if ("only" in summary) {

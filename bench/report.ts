@@ -43,7 +43,8 @@ export function vaultCallLines(rows: RowResult[]): string[] {
 }
 
 export function fleetLine(fleet: FleetResult): string {
-  return `fleet sweep: ${fleet.users} users planned in ${fleet.planSeconds} s and enqueued in ${fleet.enqueueSeconds} s ` +
+  return `fleet sweep (${fleet.vault}): ${fleet.users} users planned in ${fleet.planSeconds} s and enqueued in ${fleet.enqueueSeconds} s ` +
+    `with ${fleet.vaultCallsPerUser} vault calls per user, ${fleet.secretValueReads} secret values read, ${fleet.camCalls} CAM calls ` +
     `(${fleet.enqueuedPerSecond}/s); Redis holds ${(fleet.redisBytes / 1024 / 1024).toFixed(1)} MiB for them ` +
     `(${fleet.redisBytesPerUser} B per queued rotation; used_memory grew ${(fleet.usedMemoryGrowthBytes / 1024 / 1024).toFixed(1)} MiB)`;
 }
@@ -62,8 +63,22 @@ export type Summary = Pick<RowResult, "ratio" | "throttled" | "p50Ms" | "p99Ms" 
     bullmq: BaselineSummary | null;
     rateLimiterFlexible: BaselineSummary | null;
   };
-  fleet: { users: number; sweepSeconds: number; redisBytesPerUser: number } | null;
+  /** The moto row (Secrets Manager); `file` beside it is the file-vault row. */
+  fleet: (FleetFigures & { file: FleetFigures | null }) | null;
   vaultQuota: VaultQuotaSummary | null;
+}
+
+export interface FleetFigures {
+  users: number;
+  sweepSeconds: number;
+  vaultCallsPerUser: number;
+  secretValueReads: number;
+  redisBytesPerUser: number;
+}
+
+function fleetFigures(row: FleetResult | undefined): FleetFigures | null {
+  return row ? { users: row.users, sweepSeconds: row.sweepSeconds, vaultCallsPerUser: row.vaultCallsPerUser,
+    secretValueReads: row.secretValueReads, redisBytesPerUser: row.redisBytesPerUser } : null;
 }
 
 /** The vault-quota row: its ratio is against the lower of the accounts' CAM limit and the vault's writes pool. */
@@ -88,7 +103,7 @@ export function headlineRow(rows: RowResult[], limiter: RowResult["limiter"], ac
 }
 
 /** The headline: ours, the real limit of 5/s, the most processes, one account; baselines on the same workload. */
-export function summarize(rows: RowResult[], fleet: FleetResult | null): Summary {
+export function summarize(rows: RowResult[], fleet: readonly FleetResult[]): Summary {
   const pick = (limiter: RowResult["limiter"], accounts: number) => headlineRow(rows, limiter, accounts);
   const headline = pick("ours", 1);
   if (!headline) throw new Error("no row of ours at 5/s with one account");
@@ -103,7 +118,11 @@ export function summarize(rows: RowResult[], fleet: FleetResult | null): Summary
     vaultCallsPerRotation: headline.vaultCallsPerRotation, vaultCallsTotalPerRotation: headline.vaultCallsTotalPerRotation,
     perAccountRatio: pick("ours", 3)?.perAccountRatio ?? null,
     baselines: { bullmq: baseline("bullmq"), rateLimiterFlexible: baseline("rateLimiterFlexible") },
-    fleet: fleet ? { users: fleet.users, sweepSeconds: fleet.sweepSeconds, redisBytesPerUser: fleet.redisBytesPerUser } : null,
+    fleet: (() => {
+      const moto = fleetFigures(fleet.find((row) => row.vault === "moto"));
+      const file = fleetFigures(fleet.find((row) => row.vault === "file"));
+      return moto ? { ...moto, file } : file ? { ...file, file } : null;
+    })(),
     vaultQuota: summarizeVaultQuota(rows),
   };
 }

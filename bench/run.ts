@@ -1,7 +1,8 @@
 // The end-to-end benchmark: real worker processes (`node dist/cli.js worker`, or the baselines' entry with the
 // limiter swapped) rotate a fleet against the CAM simulator (strict rolling windows) with a private redis-server
 // and a private moto (the AWS Secrets Manager vault; --vault file for the encrypted file vault).
-//   npm run bench                    every configuration and a 100,000-user fleet sweep (~8 min on 2 cores)
+//   npm run bench                    every configuration and the fleet sweeps: 100,000 users in the file vault,
+//                                    2,000 in moto (--fleet-users, --fleet-moto-users) (~10 min on 2 cores)
 //   npm run bench -- --quick --json  five rows and a 20,000-user fleet sweep (~2 min); the last line is JSON
 //   npm run bench -- --only vault-quota --json   one row by name (names: --list), no fleet sweep
 //   npm run bench -- --save-docs     also keep the results as docs/benchmarks/bench.json (then: npm run bench:docs)
@@ -10,6 +11,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { ensureFreshBuild } from "../test/build-freshness.js";
 import { saveForDocs, type BenchDocument } from "./docs.js";
+import { startMotoServer } from "../test/support/services.js";
 import { runFleetSweep, type FleetResult } from "./fleet.js";
 import { fleetLine, summarize, summarizeVaultQuota, table, vaultCallLines, writeResults } from "./report.js";
 import { startWorld, type VaultKind } from "./rig.js";
@@ -21,13 +23,14 @@ const { values: flags } = parseArgs({
     json: { type: "boolean", default: false },
     vault: { type: "string", default: "moto" },
     "fleet-users": { type: "string" },
+    "fleet-moto-users": { type: "string" },
     only: { type: "string" },
     list: { type: "boolean", default: false },
     "save-docs": { type: "boolean", default: false },
   },
 });
 const usage = (message: string): never => {
-  process.stderr.write(`bench: ${message}\nusage: npm run bench -- [--quick] [--json] [--vault moto|file] [--fleet-users N] [--only ROW] [--list] [--save-docs]\n`);
+  process.stderr.write(`bench: ${message}\nusage: npm run bench -- [--quick] [--json] [--vault moto|file] [--fleet-users N] [--fleet-moto-users N] [--only ROW] [--list] [--save-docs]\n`);
   process.exit(2);
 };
 if (flags.vault !== "moto" && flags.vault !== "file") usage(`--vault: expected moto or file, got ${JSON.stringify(flags.vault)}`);
@@ -36,6 +39,12 @@ const fleetUsers = flags["fleet-users"] === undefined ? (flags.only !== undefine
 if (!Number.isInteger(fleetUsers) || fleetUsers < 0) usage(`--fleet-users: expected a whole number, got ${JSON.stringify(flags["fleet-users"])}`);
 // The docs show a run's headline rows, which one row alone does not have.
 if (flags["save-docs"] && flags.only !== undefined) usage(`--save-docs: needs a full or --quick run, not --only ${JSON.stringify(flags.only)}`);
+// moto's ListSecrets scans (and serializes) every stored secret for each page, and its CreateSecret slows as the
+// store grows, so the moto row runs a smaller fleet than the file row (docs/benchmarks.md: figures for both).
+const fleetMotoUsers = flags["fleet-moto-users"] === undefined ? Math.min(fleetUsers, flags.quick ? 1_000 : 2_000)
+  : Number(flags["fleet-moto-users"]);
+if (!Number.isInteger(fleetMotoUsers) || fleetMotoUsers < 0)
+  usage(`--fleet-moto-users: expected a whole number, got ${JSON.stringify(flags["fleet-moto-users"])}`);
 
 /** At the real limit a row is ~12 s of rotations; the scaled rows are capped by time (the ratio is a rate). */
 function plan(quick: boolean): RowSpec[] {
@@ -87,7 +96,7 @@ ensureFreshBuild();
 const started = Date.now();
 const world = await startWorld({ vault: flags.vault as VaultKind });
 const rows: RowResult[] = [];
-let fleet: FleetResult | null = null;
+const fleet: FleetResult[] = [];
 try {
   for (const [index, spec] of specs.entries()) {
     log(`bench: row ${index + 1}/${specs.length} (${rowName(spec)}): ${spec.limiter}, ${spec.processes} process(es), ` +
@@ -97,9 +106,19 @@ try {
     log(`  ratio ${result.ratio}, throttled ${result.throttled}, p99 ${result.p99Ms} ms, ${result.cpuMsPerRotation} cpu ms/rotation` +
       (result.vaultQuota ? `, vault throttled ${result.vaultQuota.throttled}, max writes/1s ${result.vaultQuota.maxWritesPerSecond}` : ""));
   }
+  if (fleetMotoUsers > 0) {
+    log(`bench: fleet sweep over ${fleetMotoUsers} users in moto (Secrets Manager)`);
+    // The fleet row always runs against moto; a --vault file run starts one for it.
+    const moto = world.moto ? undefined : await startMotoServer();
+    try {
+      fleet.push(await runFleetSweep(moto ? { ...world, moto } : world, fleetMotoUsers, "moto", log));
+    } finally {
+      await moto?.stop();
+    }
+  }
   if (fleetUsers > 0) {
-    log(`bench: fleet sweep over ${fleetUsers} users`);
-    fleet = await runFleetSweep(world, fleetUsers, log);
+    log(`bench: fleet sweep over ${fleetUsers} users in the file vault`);
+    fleet.push(await runFleetSweep(world, fleetUsers, "file", log));
   }
 } finally {
   await world.close();
@@ -116,6 +135,6 @@ const path = writeResults(join(import.meta.dirname, "results"), document);
 if (flags["save-docs"]) process.stderr.write(`bench: saved ${saveForDocs(join(import.meta.dirname, ".."), document)}; npm run bench:docs renders it\n`);
 process.stdout.write(`${table(rows)}\n`);
 for (const line of vaultCallLines(rows)) process.stdout.write(`${line}\n`);
-if (fleet) process.stdout.write(`${fleetLine(fleet)}\n`);
+for (const row of fleet) process.stdout.write(`${fleetLine(row)}\n`);
 process.stdout.write(`results: ${path} (${Math.round((Date.now() - started) / 1000)} s)\n`);
 if (flags.json) process.stdout.write(`${JSON.stringify(summary)}\n`);

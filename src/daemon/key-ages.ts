@@ -1,12 +1,14 @@
-// The "age of the oldest current key" gauge. Working it out costs CAM calls (the sweep plan lists every user's
-// keys), so one replica at a time samples it on a slow interval and stores when each account's oldest current
-// key was created; every replica's /metrics turns that into an age at scrape time.
+// The "age of the oldest current key" gauge. It comes from the vault's metadata listing (the sweep plan with
+// readValues: false: a page of 100 secrets per call, never a secret value; a secret without planning metadata
+// counts as unknown rather than being read). Still a listing of the whole account, so one replica at a time
+// samples it on a slow interval and stores when each account's oldest current key was created; every
+// replica's /metrics turns that into an age at scrape time.
 import type { Redis } from "ioredis";
 import { DAY_MS } from "../config/index.js";
 import type { Logger } from "../log.js";
 
 export interface KeyAgePlanner {
-  planSweep(account: string): Promise<Array<{ currentKeyAgeDays: number | null }>>;
+  planSweep(account: string, options: { readValues: false }): Promise<Array<{ currentKeyAgeDays: number | null }>>;
 }
 
 export interface KeyAgeSampler {
@@ -45,7 +47,7 @@ export function startKeyAgeSampler(options: KeyAgeSamplerOptions): KeyAgeSampler
     const now = Date.now();
     for (const account of options.accounts) {
       try {
-        const plan = await options.planner.planSweep(account);
+        const plan = await options.planner.planSweep(account, { readValues: false });
         const ages = plan.map((entry) => entry.currentKeyAgeDays).filter((age): age is number => age !== null);
         if (ages.length === 0) await options.redis.hdel(hashKey, account);
         else await options.redis.hset(hashKey, account, String(Math.round(now - Math.max(...ages) * DAY_MS)));

@@ -19,6 +19,11 @@ export async function currentKeyAge(vault: Vault, ref: SecretRef, now: number): 
 /** The age of key `keyId` from the times its vault version holds. */
 export function keyAgeOf(keyId: string, times: Partial<Pick<SecretPayload, "RotatedAt" | "CreateTime">>, now: number): KeyAge {
   const since = rotatedAtOf(times) ?? createdAtOf(times);
+  return keyAgeSince(keyId, since, now);
+}
+
+/** The age of key `keyId` rotated in at `since` (epoch ms; null: unknown). */
+export function keyAgeSince(keyId: string, since: number | null, now: number): KeyAge {
   return { currentKeyId: keyId, ageDays: since === null ? null : (now - since) / DAY_MS };
 }
 

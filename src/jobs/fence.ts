@@ -81,6 +81,7 @@ export function fencedVault(vault: Vault, fence: JobFence): Vault {
     readCurrent: (ref) => vault.readCurrent(ref),
     readVersion: (ref, versionId) => vault.readVersion(ref, versionId),
     describe: (ref, options) => vault.describe(ref, options),
+    listMetadata: (account, pageToken) => vault.listMetadata(account, pageToken),
     // The new secret lives only in memory until it is staged (P1, issue 15 item 6), so a silent Redis may delay
     // the stage by the hand-off deadline at most. Staging unfenced then is safe: it only adds a pending version
     // under a deterministic token; promote, discard and every CAM write stay strictly fenced.

@@ -7,6 +7,7 @@ import {
 } from "@aws-sdk/client-secrets-manager";
 import { VaultQuotaDeferral, type VaultQuotaGate } from "../cam/limiter/vault-quota-gate.js";
 import { awsErrorCode, vaultErrorFromAws } from "./aws-errors.js";
+import { listAwsMetadata } from "./aws-metadata.js";
 import { paceVaultCalls } from "./aws-quota.js";
 import { awsVaultIdentity } from "./identity.js";
 import { CURRENT_KEY_TAG, ROTATED_AT_TAG } from "./metadata-tags.js";
@@ -352,6 +353,8 @@ export function createAwsSecretsManagerVault(options: AwsSecretsManagerVaultOpti
       if (!state || !hasLabel(state, versionId, "AWSPENDING")) return;
       await updateStage("discardPending", name, "AWSPENDING", undefined, versionId);
     },
+
+    listMetadata: (account, pageToken) => listAwsMetadata(client, template, MANAGED_BY_TAG, account, pageToken),
 
     async close() {
       if (!options.client) client.destroy();

@@ -27,6 +27,8 @@ const secretSchema = z.object({
   account: z.string().min(1),
   uin: z.number().int().positive(),
   versions: z.array(versionSchema),
+  /** The clear planning index (file-vault-index.ts), set at promote; absent in files written before it existed. */
+  planning: z.object({ currentKeyId: z.string().min(1).max(128), rotatedAt: z.string().min(1).max(64) }).optional(),
 }).superRefine((secret, context) => {
   const ids = new Set<string>();
   for (const version of secret.versions) {

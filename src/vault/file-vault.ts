@@ -9,6 +9,7 @@ import {
   promoteVersion, secretKey, serializeDocument, versionAad, type StoredSecret, type StoredVersion, type VaultDocument,
 } from "./file-vault-document.js";
 import { faultFromFs, FileVaultFault } from "./file-vault-fault.js";
+import { createMetadataLister, indexPlanning } from "./file-vault-index.js";
 import { withFileLock } from "./file-vault-lock.js";
 import { fileVaultIdentity } from "./identity.js";
 import { ensureParentDir, readIfExists, writeFileAtomic } from "./file-vault-store.js";
@@ -37,6 +38,7 @@ export function createFileVault(options: FileVaultOptions): Vault {
   const path = resolve(options.path);
   const lockPath = `${path}.lock`;
   const keepUnlabelled = options.keepUnlabelled ?? DEFAULT_KEEP_UNLABELLED;
+  const listMetadata = createMetadataLister(path);
   let keyLoad: Promise<VaultKey> | undefined;
 
   const getKey = (): Promise<VaultKey> => {
@@ -145,12 +147,15 @@ export function createFileVault(options: FileVaultOptions): Vault {
       });
     }),
 
-    promote: (ref, versionId) => run("promote", ref, () => mutate(({ document }) => {
+    promote: (ref, versionId) => run("promote", ref, () => mutate(({ document, key }) => {
       const secret = document.secrets[secretKey(ref)];
       if (!secret) throw new FileVaultFault("permanent", `the secret does not exist, so version ${versionId} cannot be promoted`);
       const version = findVersion(secret, versionId);
       if (!version) throw new FileVaultFault("permanent", `no version ${versionId}`);
-      return { changed: promoteVersion(secret, version, keepUnlabelled), result: undefined };
+      const promoted = promoteVersion(secret, version, keepUnlabelled);
+      // The value is decrypted only for its RotatedAt, which goes into the clear planning index.
+      const indexed = secret.planning?.currentKeyId !== version.accessKeyId && indexPlanning(secret, decrypt(key, ref, version));
+      return { changed: promoted || indexed, result: undefined };
     })),
 
     discardPending: (ref, versionId) => run("discardPending", ref, async () => {
@@ -158,6 +163,15 @@ export function createFileVault(options: FileVaultOptions): Vault {
       if (!holder((await open())?.document.secrets[secretKey(ref)], "AWSPENDING")) return;
       await mutate(({ document }) => ({ changed: discardPendingLabel(document.secrets[secretKey(ref)], versionId), result: undefined }));
     }),
+
+    listMetadata: async (account, pageToken) => {
+      try {
+        return await listMetadata(account, pageToken);
+      } catch (error) {
+        const fault = error instanceof FileVaultFault ? error : faultFromFs(`vault file ${path}`, error);
+        throw new VaultError(fault.kind, "listMetadata", `${account}/*`, fault.message);
+      }
+    },
 
     async close() {
       // Nothing is held open between calls.

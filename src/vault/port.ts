@@ -62,6 +62,29 @@ export interface PromoteHint extends VaultHint {
   rotatedAt?: number;
 }
 
+/**
+ * One secret of an account as a paged listing reports it, from metadata only (tags and labels, or the file
+ * vault's clear index): what a sweep needs to plan, never a value.
+ */
+export interface VaultMetadataEntry {
+  uin: number;
+  /** Where it lives: the secret name (AWS) or the secret's key in the file. */
+  name: string;
+  /** Whether a real key is current (the AWS placeholder alone is no key). */
+  hasCurrent: boolean;
+  /**
+   * The current key id and when it was rotated in (epoch ms), from the planning metadata written at promote. Absent
+   * for a secret written before that metadata existed: plan that user from its value instead (readCurrent).
+   */
+  planning?: { currentKeyId: string; rotatedAt: number };
+}
+
+export interface VaultMetadataPage {
+  entries: VaultMetadataEntry[];
+  /** Pass back to get the next page; absent on the last one. */
+  nextToken?: string;
+}
+
 export interface Vault {
   readonly kind: "aws-secrets-manager" | "file";
   /**
@@ -96,6 +119,11 @@ export interface Vault {
   promote(ref: SecretRef, versionId: string, hint?: PromoteHint): Promise<void>;
   /** Removes the AWSPENDING label from `versionId`, if it carries it. */
   discardPending(ref: SecretRef, versionId: string): Promise<void>;
+  /**
+   * One page of `account`'s secrets, described from metadata only: one call, never a secret value. Pages hold at
+   * most 100 entries; a secret that is not this rotator's, or not this account's, is left out.
+   */
+  listMetadata(account: string, pageToken?: string): Promise<VaultMetadataPage>;
   /** Releases clients and file handles. */
   close(): Promise<void>;
 }

@@ -33,8 +33,9 @@ const FIXTURE: BenchDocument = {
       vaultQuota: { throttled: 0, maxWritesPerSecond: 15, rotationsPerSecondLimit: 5 } }),
     row({ limiter: "ours", processes: 4, accounts: 1, ratio: 0.161, createLimit: 100, usersPerAccount: 250 }),
   ],
-  fleet: { users: 100_000, planSeconds: 13, enqueueSeconds: 31.1, sweepSeconds: 44.1, enqueuedPerSecond: 3211,
-    redisBytes: 85_878_374, redisBytesPerUser: 858, usedMemoryGrowthBytes: 93_113_958, redisCmdsPerUser: 9 },
+  fleet: [{ vault: "file", users: 100_000, planSeconds: 13, enqueueSeconds: 31.1, sweepSeconds: 44.1, enqueuedPerSecond: 3211,
+    vaultCallsPerUser: 0.01, vaultCalls: 1_000, secretValueReads: 0, camCalls: 0, seedSeconds: 20,
+    redisBytes: 85_878_374, redisBytesPerUser: 858, usedMemoryGrowthBytes: 93_113_958, redisCmdsPerUser: 9 }],
 };
 
 const CHAOS = { iterations: 3, kills: 5, faults: 17, rotations: 54, secretScan: { keysRead: 120, hits: 0 }, violations: 0, seconds: 40, seed: 42 };
@@ -71,7 +72,7 @@ describe("bench:docs", () => {
     expect(all).toMatch(/^bullmq +4 +1 +5 +60 +60 +4\.25 +0\.849 +52 +- +12 /m);
     expect(all).toContain("ours (vault 15 writes/s)");
     expect(all).toContain("ours (interleaved)");
-    expect(all).toContain("fleet sweep: 100000 users planned in 13 s and enqueued in 31.1 s (3211/s)");
+    expect(all).toContain("fleet sweep (file): 100000 users planned in 13 s and enqueued in 31.1 s with 0.01 vault calls per user, 0 secret values read, 0 CAM calls (3211/s)");
     expect(all).toContain("`npm run bench -- --json`, 415 s, started 2026-12-01T10:00:00.000Z, on 2 CPUs");
     expect(all).toContain('{"ratio":0.988,"throttled":0}');
     expect(block(docs, "limiter")).toContain("| 1 | 500 | 10 | 4903 | 497 |");

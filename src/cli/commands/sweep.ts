@@ -28,17 +28,12 @@ export function registerSweep(program: Command, out: Output = processOutput): vo
       const { account } = findAccount(config, flags.account);
       return withRuntime(config, async ({ engine }) => {
         const plan: SweepResultEntry[] = await engine.planSweep(account.name,
-          { onProgress: progressReporter(`checking users of ${account.name}`) });
+          { onProgress: progressReporter(`checking users of ${account.name}`), markQueued: true });
         const due = plan.filter((entry) => entry.due);
         if (!flags.dryRun && due.length > 0) {
-          const progress = progressReporter("enqueueing rotations");
-          let done = 0;
-          for (const entry of due) {
-            const { jobId, added } = await engine.enqueueRotation({ account: account.name, uin: entry.uin, reason: "manual" });
-            entry.jobId = jobId;
-            entry.added = added;
-            progress(++done, due.length);
-          }
+          const results = await engine.enqueueRotations({ account: account.name, uins: due.map((entry) => entry.uin), reason: "manual" },
+            progressReporter("enqueueing rotations"));
+          results.forEach(({ jobId, added }, index) => Object.assign(due[index]!, { jobId, added }));
         }
         if (!flags.dryRun) {
           await auditAction(engine, { action: "sweep", account: account.name,
@@ -59,6 +54,8 @@ export function registerSweep(program: Command, out: Output = processOutput): vo
               entry.jobId === undefined ? null : `${entry.jobId}${entry.added ? "" : " (already queued)"}` }]),
           ]));
         }
+        const failed = plan.filter((entry) => entry.failure !== undefined);
+        if (failed.length > 0) out.note(`${failed.length} users could not be planned (vault errors, see REASON): ${failed.map((entry) => entry.uin).join(", ")}`);
         const added = due.filter((entry) => entry.added).length;
         out.line(`${due.length} of ${plan.length} users due in ${account.name}` + (flags.dryRun
           ? " (dry run: nothing enqueued)"

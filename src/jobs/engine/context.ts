@@ -73,5 +73,6 @@ export function sweepDeps(ctx: EngineContext, account: AccountConfig): SweepDeps
   return {
     cam: ctx.camFor(account.name), vault: ctx.vault, account, clock: ctx.clock,
     rotationQueued: (uin) => ctx.jobs.rotationQueued(account.name, uin),
+    queuedAmong: (uins) => ctx.jobs.queuedAmong(account.name, uins),
   };
 }

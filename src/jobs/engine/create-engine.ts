@@ -66,7 +66,7 @@ export function createRotationEngine(deps: RotationEngineDeps): RotationEngine {
       ...(record.keyId ? { keyId: record.keyId } : {}), detail: `${record.kind} record ${record.scope} ignored: ${record.why}` })
       .catch(() => undefined);
   };
-  const jobs = createRotationJobs(queue, config, events, clock);
+  const jobs = createRotationJobs(queue, connection, config, events, clock);
   const records = {
     progress: createProgressStore(connection, keys, signer, rejected),
     flags: createFlagStore(connection, keys, signer, rejected),
@@ -81,11 +81,12 @@ export function createRotationEngine(deps: RotationEngineDeps): RotationEngine {
 
   return {
     enqueueRotation: jobs.enqueueRotation,
+    enqueueRotations: jobs.enqueueRotations,
     enqueueSweep: jobs.enqueueSweep,
     sweepExists: jobs.sweepExists,
 
     async planSweep(account, options) {
-      return planSweep(sweepDeps(ctx, accountConfig(config, account)), options?.onProgress);
+      return planSweep(sweepDeps(ctx, accountConfig(config, account)), options);
     },
 
     waitForRotation(jobId, onProgress, timeoutMs) {

@@ -2,6 +2,7 @@
 // createRotationEngine (create-engine.ts). Nothing here carries a secret.
 import type { VaultDescription } from "../../vault/port.js";
 import type { OperatorAction } from "../audit.js";
+import type { SweepPlanOptions } from "../sweep.js";
 
 export type RotationOutcome =
   | { kind: "rotated"; account: string; uin: number; newKeyId: string; previousKeyId: string | null }
@@ -16,6 +17,8 @@ export interface SweepPlanEntry {
   reason: string;
   currentKeyId: string | null;
   currentKeyAgeDays: number | null;
+  /** Set when the user could not be planned (a vault error that outlasted its retries): what went wrong. */
+  failure?: string;
 }
 
 export interface FlaggedKey {
@@ -86,7 +89,14 @@ export interface RotationEngine {
    * Who is due in an account and why, without enqueueing anything. `onProgress` (optional, for the CLI's
    * progress line) hears how many users have been looked at out of how many.
    */
-  planSweep(account: string, options?: { onProgress?: (done: number, total: number) => void }): Promise<SweepPlanEntry[]>;
+  planSweep(account: string, options?: SweepPlanOptions): Promise<SweepPlanEntry[]>;
+  /**
+   * Enqueues rotations for many users in chunks (BullMQ addBulk), with enqueueRotation's one-job-per-user promise:
+   * an existing job is met (added: false), a job that failed for good is retried in place. `onProgress` hears
+   * how many users were handled out of how many.
+   */
+  enqueueRotations(request: { account: string; uins: readonly number[]; reason: "schedule" | "manual" },
+    onProgress?: (done: number, total: number) => void): Promise<Array<{ uin: number; jobId: string; added: boolean }>>;
   /** Enqueues one sweep job for the slot; idempotent per (account, slot). */
   enqueueSweep(account: string, slot: number): Promise<{ jobId: string; added: boolean }>;
   /** Whether the slot's sweep job was enqueued (by any replica); completed sweeps count for an hour. */

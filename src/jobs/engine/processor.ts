@@ -154,20 +154,35 @@ async function processSweep(ctx: EngineContext, job: Job<SweepJobData>, token: s
   const account = knownAccount(ctx, job.data.account);
   if (!account) return handBackUnknown(ctx, job, token);
   try {
-    const plan = await planSweep(sweepDeps(ctx, account));
-    let enqueued = 0;
-    for (const entry of plan.filter((candidate) => candidate.due)) {
-      const { added } = await ctx.jobs.enqueueRotation({ account: account.name, uin: entry.uin, reason: "schedule" });
-      if (added) enqueued++;
+    const plan = await planSweep(sweepDeps(ctx, account), { onProgress: sweepProgress(job, "planning") });
+    const dueUins = plan.filter((entry) => entry.due).map((entry) => entry.uin);
+    const results = await ctx.jobs.enqueueRotations({ account: account.name, uins: dueUins, reason: "schedule" },
+      sweepProgress(job, "enqueueing"));
+    const enqueued = results.filter((result) => result.added).length;
+    const due = dueUins.length;
+    const failed = plan.filter((entry) => entry.failure !== undefined);
+    if (failed.length > 0) {
+      ctx.log.warn({ account: account.name, failed: failed.slice(0, 100).map(({ uin, failure }) => ({ uin, failure })) },
+        `sweep could not plan ${failed.length} users; the rest was planned`);
     }
-    const due = plan.filter((entry) => entry.due).length;
     // Account-level events carry uin 0.
     await ctx.records.events.append({ account: account.name, uin: 0, step: "sweep", type: "sweep-done",
-      detail: `${plan.length} users, ${due} due, ${enqueued} enqueued` });
+      detail: `${plan.length} users, ${due} due, ${enqueued} enqueued` + (failed.length === 0 ? ""
+        : `, ${failed.length} not planned (uins ${failed.slice(0, 20).map((entry) => entry.uin).join(", ")}${failed.length > 20 ? ", ..." : ""})`) });
     return { due, enqueued };
   } catch (error) {
     return settle(job, token, error);
   }
+}
+
+/** The sweep job's progress, seen in `status` as its step ("planning 2000/100000"); at most one write a second. */
+function sweepProgress(job: Job, phase: "planning" | "enqueueing"): (done: number, total: number) => void {
+  let last = 0;
+  return (done, total) => {
+    if (done < total && Date.now() - last < 1_000) return;
+    last = Date.now();
+    void job.updateProgress({ step: `${phase} ${done}/${total}` }).catch(() => undefined);
+  };
 }
 
 /**

@@ -3,8 +3,10 @@
 // calls back into the other.
 import { randomUUID } from "node:crypto";
 import type { JobsOptions, Queue } from "bullmq";
+import type { Redis } from "ioredis";
 import type { Config } from "../../config/schema.js";
 import { BACKOFF_TYPE } from "../backoff.js";
+import { enqueueRotationsInBulk, queuedRotations, type BulkEnqueued } from "../enqueue-bulk.js";
 import type { EventLog } from "../events.js";
 import { jobIds, type RotateJobData, type SweepJobData } from "../queue.js";
 import type { RetirementScheduler } from "../rotate/context.js";
@@ -20,9 +22,14 @@ export interface RotationRequest {
 
 export interface RotationJobs extends RetirementScheduler {
   enqueueRotation(request: RotationRequest): Promise<{ jobId: string; added: boolean }>;
+  /** Many users at once (BullMQ addBulk, in chunks), with enqueueRotation's one-job-per-user promise. */
+  enqueueRotations(request: { account: string; uins: readonly number[]; reason: "schedule" | "manual" },
+    onProgress?: (done: number, total: number) => void): Promise<BulkEnqueued[]>;
   enqueueSweep(account: string, slot: number): Promise<{ jobId: string; added: boolean }>;
   /** Whether a rotate job for the user exists and is not finished. */
   rotationQueued(account: string, uin: number): Promise<boolean>;
+  /** The same for many users of one account, in a few round trips. */
+  queuedAmong(account: string, uins: readonly number[]): Promise<Set<number>>;
   /** Whether the sweep job for the slot was enqueued (completed sweeps are kept an hour). */
   sweepExists(account: string, slot: number): Promise<boolean>;
   /** Promotes the user's delayed rotate job (wake-rotation.ts); whether one was there to wake. */
@@ -32,14 +39,14 @@ export interface RotationJobs extends RetirementScheduler {
 /** Completed sweeps are kept an hour so that other replicas' enqueues for the same slot collapse onto them. */
 const SWEEP_KEEP = { age: 3_600, count: 1_000 };
 
-export function createRotationJobs(queue: Queue, config: Config, events: EventLog, clock: () => number): RotationJobs {
+export function createRotationJobs(queue: Queue, redis: Redis, config: Config, events: EventLog, clock: () => number): RotationJobs {
   const retryOptions = (): JobsOptions => ({
     attempts: config.rotation.attempts,
     backoff: { type: BACKOFF_TYPE },
     removeOnFail: { count: config.rotation.keepFailed },
   });
 
-  return {
+  const jobs: RotationJobs = {
     /**
      * One rotate job per user (P6): the id is deterministic, so while a job for the user exists (waiting, active,
      * delayed, parked) another enqueue collapses onto it and reports added: false. Completed rotate jobs are
@@ -71,6 +78,12 @@ export function createRotationJobs(queue: Queue, config: Config, events: EventLo
       return { jobId, added: false };
     },
 
+    async enqueueRotations(request, onProgress) {
+      accountConfig(config, request.account);
+      return enqueueRotationsInBulk({ queue, redis, clock, jobOptions: retryOptions, enqueueOne: (one) => jobs.enqueueRotation(one) },
+        request, onProgress);
+    },
+
     async enqueueSweep(account, slot) {
       accountConfig(config, account);
       const jobId = jobIds.sweep(account, slot);
@@ -94,6 +107,9 @@ export function createRotationJobs(queue: Queue, config: Config, events: EventLo
 
     sweepExists: async (account, slot) => (await queue.getJob(jobIds.sweep(account, slot))) !== undefined,
 
+    queuedAmong: (account, uins) => queuedRotations(queue, redis, account, uins),
+
     wakeRotation: (account, uin, parkedOn) => wakeRotation(queue, account, uin, parkedOn),
   };
+  return jobs;
 }
