@@ -72,7 +72,7 @@ export function createMetrics(sources: MetricSources, options: { defaultMetrics?
   const limiterThrottles = new Counter({ name: `${PREFIX}limiter_throttles_total`,
     help: "RequestLimitExceeded answers from CAM (someone else shares the quota)", labelNames: ["account", "action"], registers });
   const limiterMissed = new Counter({ name: `${PREFIX}limiter_missed_slots_total`,
-    help: "Rate-limit slots left unused because the caller woke too late for them (an overloaded host)",
+    help: "Rate-limit slots left unused because the caller was too late for them (an overloaded host)",
     labelNames: ["account", "action"], registers });
   const flaggedTotal = new Counter({ name: `${PREFIX}keys_flagged_total`, help: "Keys flagged for removal by this process",
     labelNames: ["account", "reason"], registers });

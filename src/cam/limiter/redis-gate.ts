@@ -24,7 +24,10 @@ export type LimiterEvent = {
   }
   | { kind: "deferred" }
   | { kind: "penalized" }
-  /** The caller woke more than half the safety margin after its slot and took a new one (waitMs: how late). */
+  /**
+   * The caller could not send within half the safety margin after its slot (its timer woke late, or the reply sat
+   * unread on a busy event loop) and took a new one (waitMs: how late, at most).
+   */
   | { kind: "missed" }
 );
 
@@ -50,7 +53,8 @@ export interface RedisGateOptions {
    * after its slot than the call N slots after it. Costs margin / (1000 + margin) of throughput. Default 20
    * (2%). Measured slot-to-arrival delay at the local simulator on a busy 2-core host: p50 ~5 ms, p99 ~13 ms;
    * p99 ~45 ms when the host is overloaded. Raise it for a jittery network path. admit() spends half of it (at
-   * least 5 ms) on how late the caller's timer may wake; a later caller leaves its slot unused.
+   * least 5 ms) on how late the caller may be, counted from when it asked Redis for the slot (so a slow reply
+   * counts as well as a late timer, and so does the round trip to Redis); a later caller leaves its slot unused.
    */
   safetyMarginMs?: number;
   observe?: (event: LimiterEvent) => void;
@@ -102,13 +106,16 @@ export function createRedisGate(options: RedisGateOptions): RedisGate {
     return slotIntervalUs(limit, timing.safetyMarginMs);
   }
 
-  async function reserve(account: string, action: CamAction, maxWaitUs: number): Promise<Reservation> {
-    return scripts.reserveSlot(await keyOf(account, action), intervalUs(account, action), maxWaitUs);
+  /** Resolves the key first: admitSlot counts the time from asking to the reply as lateness, so only Redis's part belongs in it. */
+  async function reserver(account: string, action: CamAction): Promise<(maxWaitUs: number) => Promise<Reservation>> {
+    const key = await keyOf(account, action);
+    const interval = intervalUs(account, action);
+    return (maxWaitUs) => scripts.reserveSlot(key, interval, maxWaitUs);
   }
 
   return {
     async admit(account, action) {
-      const admission = await admitSlot((maxWaitUs) => reserve(account, action, maxWaitUs), timing,
+      const admission = await admitSlot(await reserver(account, action), timing,
         (lateMs) => emit(account, action, "missed", lateMs));
       if (admission.kind === "deferred") {
         emit(account, action, "deferred", admission.retryAfterMs);
