@@ -57,9 +57,9 @@ export function startProcess(command: ProcessCommand): ManagedProcess {
     });
   });
   ready.catch(() => undefined);
-  child.stdout!.on("data", (chunk: Buffer) => {
-    out += chunk;
-    pending += chunk;
+  child.stdout.on("data", (chunk: Buffer) => {
+    out += chunk.toString();
+    pending += chunk.toString();
     const lines = pending.split("\n");
     pending = lines.pop() ?? "";
     for (const line of lines) {
@@ -69,7 +69,7 @@ export function startProcess(command: ProcessCommand): ManagedProcess {
       }
     }
   });
-  child.stderr!.on("data", (chunk: Buffer) => { err += chunk; });
+  child.stderr.on("data", (chunk: Buffer) => { err += chunk.toString(); });
   const alive = () => child.exitCode === null && child.signalCode === null;
   const cpuMs = () => {
     if (!alive()) return lastCpu;

@@ -24,7 +24,7 @@ export interface WorkerPool {
 
 export function workerPool(size: number, argument: { config: unknown; secretsFile: string; fleet?: { ttlMs: number; intervalMs: number } },
   env: NodeJS.ProcessEnv): WorkerPool {
-  const slots: Array<ManagedProcess | undefined> = new Array(size).fill(undefined);
+  const slots = new Array<ManagedProcess | undefined>(size).fill(undefined);
   const everyProcess: ManagedProcess[] = [];
   let started = 0;
   const launch = async (slot: number, config: unknown = argument.config) => {
@@ -49,7 +49,7 @@ export function workerPool(size: number, argument: { config: unknown; secretsFil
     },
     outputs: () => everyProcess.map((worker) => worker.stdout() + worker.stderr()),
     async stop() {
-      await Promise.all(slots.map((worker) => worker?.stop(5_000)));
+      await Promise.all(slots.map(async (worker) => { await worker?.stop(5_000); }));
     },
   };
 }

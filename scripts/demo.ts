@@ -11,7 +11,7 @@ import { pino } from "pino";
 import { newAccessKeyId, newSecretAccessKey } from "../src/cam/simulator/ids.js";
 import { startCamSimulator, type RunningCamSimulator } from "../src/cam/simulator/index.js";
 import { parseConfig } from "../src/config/index.js";
-import { startDaemon, type Daemon } from "../src/daemon/daemon.js";
+import { startDaemon } from "../src/daemon/daemon.js";
 import { probeRedis } from "../src/daemon/redis.js";
 import { startRedisServer } from "../test/support/services.js";
 import type { RotationEngine, RotationEvent, RotationOutcome } from "../src/jobs/engine/face.js";

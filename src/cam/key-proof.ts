@@ -35,7 +35,7 @@ export async function proveKey(cam: CamApi, credentials: CamCredentials, timing:
   const started = timing.clock();
   const deadline = started + timing.timeoutMs;
   let attempts = 0;
-  let last: { kind: "neverValid" | "unavailable"; problem: string } = { kind: "unavailable", problem: "no answer" };
+  let last: { kind: "neverValid" | "unavailable"; problem: string };
   for (let pause = FIRST_PAUSE_MS; ; pause = Math.min(pause * 2, LONGEST_PAUSE_MS)) {
     attempts++;
     const took = () => ({ elapsedMs: timing.clock() - started, attempts });

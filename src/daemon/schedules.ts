@@ -74,7 +74,7 @@ export function startSchedules(options: ScheduleOptions): Schedules {
   return {
     nextRuns: () => Object.fromEntries([...tasks].map(([name, task]) => [name, task.getNextRun()])),
     async stop() {
-      await Promise.all([...tasks.values()].map((task) => task.destroy()));
+      await Promise.all([...tasks.values()].map(async (task) => { await task.destroy(); }));
     },
   };
 }

@@ -2,7 +2,7 @@
 // than `toleranceMs` ago must have its sweep job (deterministic id per slot; completed sweeps are kept an hour).
 // Only slots after this process started are judged. Every replica watches; the event id (account + slot) makes
 // their reports one notification.
-import cron, { type ScheduledTask } from "node-cron";
+import cron from "node-cron";
 import type { AccountConfig } from "../config/index.js";
 import type { Logger } from "../log.js";
 
@@ -24,7 +24,7 @@ export function startSweepWatch(options: SweepWatchOptions): SweepWatch {
   const tickMs = options.tickMs ?? 5_000;
   const watched = options.accounts.map((account) => ({
     account: account.name,
-    task: cron.createTask(account.schedule, () => undefined, { timezone: account.timezone }) as ScheduledTask,
+    task: cron.createTask(account.schedule, () => undefined, { timezone: account.timezone }),
     slots: new Set<number>(),
   }));
   let busy = false;

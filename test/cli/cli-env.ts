@@ -146,9 +146,9 @@ export async function createCliEnv(options: CliEnvOptions): Promise<CliEnv> {
     let stderr = "";
     const waiters: Array<{ match: (line: string) => boolean; resolve: (line: string) => void }> = [];
     let pending = "";
-    child.stdout!.on("data", (chunk: Buffer) => {
-      stdout += chunk;
-      pending += chunk;
+    child.stdout.on("data", (chunk: Buffer) => {
+      stdout += chunk.toString();
+      pending += chunk.toString();
       const lines = pending.split("\n");
       pending = lines.pop() ?? "";
       for (const line of lines) {
@@ -160,7 +160,7 @@ export async function createCliEnv(options: CliEnvOptions): Promise<CliEnv> {
         }
       }
     });
-    child.stderr!.on("data", (chunk: Buffer) => { stderr += chunk; });
+    child.stderr.on("data", (chunk: Buffer) => { stderr += chunk.toString(); });
     const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
     return {
       child, exited,
@@ -206,7 +206,7 @@ export function configuredCli(world: () => CliEnv, outputs: string[]): (...args:
 }
 
 export function logLines(stdout: string): Array<Record<string, unknown>> {
-  return stdout.split("\n").flatMap((line) => {
+  return stdout.split("\n").flatMap((line): Array<Record<string, unknown>> => {
     try {
       const value = JSON.parse(line) as unknown;
       return typeof value === "object" && value !== null ? [value as Record<string, unknown>] : [];

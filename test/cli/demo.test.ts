@@ -10,8 +10,8 @@ function demo(env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: st
     stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
-  child.stdout.on("data", (chunk: Buffer) => { stdout += chunk; });
-  child.stderr.on("data", (chunk: Buffer) => { stderr += chunk; });
+  child.stdout.on("data", (chunk: Buffer) => { stdout += chunk.toString(); });
+  child.stderr.on("data", (chunk: Buffer) => { stderr += chunk.toString(); });
   const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
   return new Promise((resolve) => child.once("exit", (code) => {
     clearTimeout(timer);

@@ -154,7 +154,7 @@ const floorBase = () => ({
   accounts: [{
     name: "main", credentials: { secretIdEnv: "MAIN_SECRET_ID", secretKeyEnv: "MAIN_SECRET_KEY" },
     users: [100000000011], schedule: "0 3 * * *", maxKeyAgeDays: 90,
-    retire: { deactivateAfter: "7d", deleteAfter: "7d" } as Record<string, unknown>,
+    retire: { deactivateAfter: "7d", deleteAfter: "7d" },
   } as Record<string, unknown>],
   worker: {} as Record<string, unknown>,
   limiter: {} as Record<string, unknown>,

@@ -32,6 +32,7 @@ const SCHEMAS: Record<string, new (data: never) => { validate(): void }> = {
 
 const base = render(DIR);
 const monitor = render(join(DIR, "components/servicemonitor"));
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- rendered manifests are walked as loose JSON
 const find = <T = Record<string, any>>(kind: string) => base.find((manifest) => manifest.kind === kind) as unknown as T & Manifest;
 const deployment = find("Deployment");
 const pod = deployment.spec.template.spec;
@@ -94,6 +95,7 @@ describe("Kubernetes manifests (deploy/kubernetes)", () => {
   });
 
   it("fill every credential the config names from an existing Secret, never from a literal", () => {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- an env entry as the manifest spells it
     const env = new Map<string, Record<string, any>>(container.env.map((entry: { name: string }) => [entry.name, entry]));
     const named = config.accounts.flatMap((account) => [account.credentials.secretIdEnv, account.credentials.secretKeyEnv]);
     for (const name of [...named, "REDIS_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]) {
@@ -104,6 +106,7 @@ describe("Kubernetes manifests (deploy/kubernetes)", () => {
 
   it("let the optional ServiceMonitor scrape the Service's metrics port", () => {
     const service = find("Service");
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a ServiceMonitor as the manifest spells it
     const serviceMonitor = monitor[0] as unknown as Record<string, any>;
     expect(service.spec.selector).toEqual(deployment.spec.selector.matchLabels);
     expect(serviceMonitor.spec.selector.matchLabels).toMatchObject(service.metadata.labels ?? {});

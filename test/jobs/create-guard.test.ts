@@ -36,9 +36,8 @@ function onCreateFailure(onFailure: () => Promise<void> | void): (cam: CamApi) =
 describe("CreateAccessKey with an unknown outcome (gateway 503)", () => {
   it("flags, never deletes, an operator's key that appears before the follow-up listing; approval then lets the rotation finish", async () => {
     let planted: string | undefined;
-    let rig: Rig | undefined;
-    rig = await createRig({ wrapCam: onCreateFailure(() => {
-      planted ??= rig!.sim.simulator.addForeignKey({ ownerUin: OWNER_UIN, uin: USER_UIN }).accessKeyId;
+    const rig: Rig = await createRig({ wrapCam: onCreateFailure(() => {
+      planted ??= rig.sim.simulator.addForeignKey({ ownerUin: OWNER_UIN, uin: USER_UIN }).accessKeyId;
     }) });
     try {
       const oldKey = rig.seeded[0]!;
@@ -64,9 +63,8 @@ describe("CreateAccessKey with an unknown outcome (gateway 503)", () => {
   });
 
   it("when the follow-up listing fails too and the job fails for good, a key added later is flagged, not deleted", async () => {
-    let rig: Rig | undefined;
-    rig = await createRig({ rotation: { attempts: 1 }, wrapCam: onCreateFailure(async () => {
-      await rig!.faults({ action: "ListAccessKeys", fault: "http", status: 503, times: 1 });
+    const rig: Rig = await createRig({ rotation: { attempts: 1 }, wrapCam: onCreateFailure(async () => {
+      await rig.faults({ action: "ListAccessKeys", fault: "http", status: 503, times: 1 });
     }) });
     try {
       const oldKey = rig.seeded[0]!;
@@ -109,9 +107,8 @@ describe("CreateAccessKey answering SUCCESS with AccessKey: null", () => {
 
   it("with an operator's key appearing too, neither newcomer is provably ours: both are flagged, none deleted", async () => {
     let planted: string | undefined;
-    let rig: Rig | undefined;
-    rig = await createRig({ users: [{ uin: USER_UIN, keys: [] }], wrapCam: onCreateFailure(() => {
-      planted ??= rig!.sim.simulator.addForeignKey({ ownerUin: OWNER_UIN, uin: USER_UIN }).accessKeyId;
+    const rig: Rig = await createRig({ users: [{ uin: USER_UIN, keys: [] }], wrapCam: onCreateFailure(() => {
+      planted ??= rig.sim.simulator.addForeignKey({ ownerUin: OWNER_UIN, uin: USER_UIN }).accessKeyId;
     }) });
     try {
       await rig.faults({ action: "CreateAccessKey", fault: "nullAccessKey", times: 1 });

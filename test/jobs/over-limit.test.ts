@@ -161,11 +161,10 @@ describe("a foreign key", () => {
 
   it("that appears between our listing and CreateAccessKey (AccessKeyOverLimit from CAM) is flagged and parks the rotation", async () => {
     let planted: string | undefined;
-    let rig: Rig | undefined;
-    rig = await createRig({ rotation: { parkRecheck: 400 },
+    const rig: Rig = await createRig({ rotation: { parkRecheck: 400 },
       wrapCam: (cam) => ({ ...cam, account: cam.account, async createAccessKey(uin) {
         if (!planted) {
-          const response = await fetch(`${rig!.sim.url}/_sim/keys`, { method: "POST", headers: { "content-type": "application/json" },
+          const response = await fetch(`${rig.sim.url}/_sim/keys`, { method: "POST", headers: { "content-type": "application/json" },
             body: JSON.stringify({ ownerUin: OWNER_UIN, uin }) });
           planted = ((await response.json()) as { accessKeyId: string }).accessKeyId;
         }

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { notifySchema } from "../../src/notify/config.js";
 import { eventBuilders, type NotifyEvent } from "../../src/notify/events.js";
 import { formatOf } from "../../src/notify/formats/index.js";
-import type { OutgoingRequest } from "../../src/notify/formats/request.js";
+import { robotAnswer, type OutgoingRequest } from "../../src/notify/formats/request.js";
 import { problemsOf, type Platform } from "../support/notify-platforms.js";
 import type { Received } from "../support/notify-receiver.js";
 
@@ -97,5 +97,12 @@ describe("message formats against each platform's documented schema and signatur
     expect(problemsOf("wecom", request)).toEqual([]);
     expect(JSON.parse(request.body).text.content).toMatch(/…$/);
     expect(JSON.parse(request.body).text.content).toContain(`Event: ${long.id}`);
+  });
+
+  it("a robot's refusal quotes its message as text, an object message as JSON, never [object Object]", () => {
+    expect(robotAnswer(JSON.stringify({ errcode: 93000, errmsg: "invalid webhook url" }), "errcode", []))
+      .toEqual({ kind: "refused", detail: "errcode 93000: invalid webhook url" });
+    expect(robotAnswer(JSON.stringify({ code: 19001, msg: { reason: "param invalid" } }), "code", []))
+      .toEqual({ kind: "refused", detail: 'code 19001: {"reason":"param invalid"}' });
   });
 });

@@ -26,8 +26,8 @@ export function runBinary(args: string[], options: { env?: NodeJS.ProcessEnv; ti
   });
   let stdout = "";
   let stderr = "";
-  child.stdout.on("data", (chunk: Buffer) => { stdout += chunk; });
-  child.stderr.on("data", (chunk: Buffer) => { stderr += chunk; });
+  child.stdout.on("data", (chunk: Buffer) => { stdout += chunk.toString(); });
+  child.stderr.on("data", (chunk: Buffer) => { stderr += chunk.toString(); });
   let timedOut = false;
   const timer = setTimeout(() => { timedOut = true; child.kill("SIGKILL"); }, options.timeoutMs ?? 15_000);
   return new Promise((resolve, reject) => {

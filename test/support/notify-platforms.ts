@@ -68,9 +68,9 @@ function signatureProblems(platform: Platform, request: Received, body: Record<s
     }
     case "feishu": {
       // Feishu: string_to_sign = timestamp + "\n" + secret, used as the HMAC key over an empty message; base64.
-      const timestamp = String(body.timestamp ?? "");
+      const timestamp = typeof body.timestamp === "string" || typeof body.timestamp === "number" ? String(body.timestamp) : "";
       const expected = createHmac("sha256", `${timestamp}\n${secret}`).update("").digest("base64");
-      const problems = equal(String(body.sign ?? ""), expected) ? [] : ["feishu sign does not verify"];
+      const problems = equal(typeof body.sign === "string" ? body.sign : "", expected) ? [] : ["feishu sign does not verify"];
       if (Math.abs(Number(timestamp) * 1000 - Date.now()) > HOUR_MS) problems.push("feishu timestamp is not fresh");
       return problems;
     }

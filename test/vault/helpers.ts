@@ -48,8 +48,8 @@ export function captureOutput(): { stop(): string } {
   const chunks: string[] = [];
   const record = (chunk: unknown) => chunks.push(typeof chunk === "string" ? chunk : Buffer.from(chunk as Uint8Array).toString());
   const originals = { out: process.stdout.write, err: process.stderr.write };
-  process.stdout.write = ((chunk: unknown, ...rest: unknown[]) => { record(chunk); return originals.out.call(process.stdout, chunk as string, ...(rest as [])); }) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: unknown, ...rest: unknown[]) => { record(chunk); return originals.err.call(process.stderr, chunk as string, ...(rest as [])); }) as typeof process.stderr.write;
+  process.stdout.write = ((chunk: unknown, ...rest: unknown[]) => { record(chunk); return originals.out.call(process.stdout, chunk as string, ...(rest as [])); });
+  process.stderr.write = ((chunk: unknown, ...rest: unknown[]) => { record(chunk); return originals.err.call(process.stderr, chunk as string, ...(rest as [])); });
   const methods = ["log", "info", "warn", "error", "debug"] as const;
   const consoleOriginals = methods.map((method) => console[method]);
   methods.forEach((method, index) => {

@@ -149,7 +149,7 @@ export class AnswerShaper {
 function withExtraFields(body: Body): Body {
   const out: Body = { ...body, ...EXTRA };
   for (const [field, value] of Object.entries(body)) {
-    if (Array.isArray(value)) out[field] = value.map((row) => (isObject(row) ? { ...row, ...EXTRA } : row));
+    if (Array.isArray(value)) out[field] = value.map((row: unknown) => (isObject(row) ? { ...row, ...EXTRA } : row));
     else if (isObject(value)) out[field] = { ...value, ...EXTRA };
   }
   return out;

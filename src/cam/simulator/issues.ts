@@ -56,7 +56,7 @@ function shown(path: readonly PathKey[], input: unknown): string {
   if (value === undefined) return "nothing";
   const last = path[path.length - 1];
   if (typeof last === "string" && SECRET_FIELDS.has(last)) return "a value that is not shown";
-  const text = JSON.stringify(value) ?? String(value);
+  const text = JSON.stringify(value) ?? typeof value; // undefined only for a function or symbol, which JSON never holds
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 

@@ -38,7 +38,7 @@ export function robotAnswer(body: string, codeField: string, retryCodes: readonl
   }
   const record = (typeof parsed === "object" && parsed !== null ? parsed : {}) as Record<string, unknown>;
   const code = record[codeField] ?? record.StatusCode;
-  const message = String(record.errmsg ?? record.msg ?? record.StatusMessage ?? "").slice(0, 200);
+  const message = textOf(record.errmsg ?? record.msg ?? record.StatusMessage).slice(0, 200);
   if (code === 0) return { kind: "delivered", detail: message || "ok" };
   const detail = `${codeField} ${JSON.stringify(code)}${message ? `: ${message}` : ""}`;
   return typeof code === "number" && retryCodes.includes(code) ? { kind: "retry", detail } : { kind: "refused", detail };
@@ -50,4 +50,10 @@ export function clip(text: string, maxBytes: number): string {
   let cut = text;
   while (Buffer.byteLength(`${cut}…`) > maxBytes) cut = cut.slice(0, -Math.max(1, Math.ceil((Buffer.byteLength(cut) - maxBytes) / 4)));
   return `${cut}…`;
+}
+
+/** A robot's message field as text: a string as it is, anything else as JSON (never "[object Object]"). */
+function textOf(value: unknown): string {
+  if (value === undefined || value === null) return "";
+  return typeof value === "string" ? value : JSON.stringify(value);
 }
