@@ -6,7 +6,7 @@ import { CreateSecretCommand, DescribeSecretCommand, SecretsManagerClient } from
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createCamClient } from "../../src/cam/client.js";
 import { renderSecretName } from "../../src/vault/secret-name.js";
-import { configuredCli, createCliEnv, type CliEnv, type RunResult, type Spawned } from "./cli-env.js";
+import { configuredCli, createCliEnv, type CliEnv, type Spawned } from "./cli-env.js";
 
 const ONBOARDED = 100000000021;
 const HANDMADE = 100000000022;
