@@ -19,7 +19,7 @@ export interface FlaggedKey {
   uin: number;
   accessKeyId: string;
   /** unproven-create: the key appeared while a CreateAccessKey's outcome was unknown; it may be an operator's. */
-  reason: "foreign-key" | "previous-key-in-use" | "flag-only-policy" | "unproven-create";
+  reason: "foreign-key" | "flag-only-policy" | "unproven-create";
   flaggedAt: number;
   status: "pending" | "approved";
 }
