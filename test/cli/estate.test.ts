@@ -70,7 +70,7 @@ describe("legacy", () => {
     expect(table.stdout).toContain("LAST USED");
     const unknown = await cli("legacy", "--account", "nope");
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toContain('unknown account "nope"');
+    expect(unknown.stderr).toContain('account "nope" is not in the configuration (configured: "main")');
   }, 120_000); // a dozen spawns of the binary; the shared 2-core machine makes each take seconds
 });
 
