@@ -19,6 +19,7 @@ import { startHttpServer, type RunningHttpServer } from "./http-server.js";
 import { preexistingInUseReader } from "./preexisting-in-use.js";
 import { startKeyAgeSampler, type KeyAgeSampler } from "./key-ages.js";
 import { createMetrics, type RotatorMetrics } from "./metrics.js";
+import { connectRedis } from "./redis.js";
 import { createRedisRunCoordinator } from "./run-coordinator.js";
 import { assertCredentials, assertRecordKey, openRuntime, recordKeyFrom, type Runtime } from "./open-runtime.js";
 import { startSchedules, type FireOutcome, type Schedules } from "./schedules.js";
@@ -80,7 +81,7 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
     configDrift: () => fleet?.disagreeing() ?? 0,
     preexistingKeysInUse: preexistingInUseReader(() => need(runtime), recordKeyFrom(options.env ?? process.env)),
   });
-  const notifications = createDaemonNotifications(config, log, options.env);
+  const notifications = createDaemonNotifications(config, log, connectRedis, options.env);
   const notifier = notifications?.notifier;
   try {
     runtime = await openRuntime(config, {

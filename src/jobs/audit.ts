@@ -2,8 +2,7 @@
 // OS user and host that ran them. Each lands in the rotation event stream (so `events` shows it in context) and
 // in a separate audit stream with a far larger cap, so that routine events never push an audit entry out.
 import { hostname, userInfo } from "node:os";
-import type { RotationEvent } from "./engine/face.js";
-import type { EventLog } from "./events.js";
+import type { EventLog, RotationEvent } from "./events.js";
 
 /** Roughly this many audit entries are kept (XADD MAXLEN ~): years of operator actions. */
 export const AUDIT_STREAM_MAX = 1_000_000;

@@ -2,7 +2,7 @@
 // rotator wrote it) or, for a secret written by other means, its key's CreateTime (payload-times.ts reads both).
 import { DAY_MS } from "../config/index.js";
 import { createdAtOf, rotatedAtOf } from "../vault/payload-times.js";
-import type { SecretPayload, SecretRef, Vault } from "../vault/port.js";
+import { isVaultError, type SecretPayload, type SecretRef, type Vault } from "../vault/port.js";
 
 export interface KeyAge {
   currentKeyId: string | null;
@@ -11,7 +11,17 @@ export interface KeyAge {
 }
 
 export async function currentKeyAge(vault: Vault, ref: SecretRef, now: number): Promise<KeyAge> {
-  const current = await vault.readCurrent(ref);
+  let current;
+  try {
+    current = await vault.readCurrent(ref);
+  } catch (error) {
+    if (!isVaultError(error) || error.kind !== "permanent") throw error;
+    // A current value in another shape (a hand-made secret, adopted): describe names its key tolerantly, and
+    // whatever times it lacks leave its age unreadable, which is due; the rotation then replaces it.
+    const description = await vault.describe(ref, { currentTimes: true }).catch(() => null);
+    if (!description?.current) throw error;
+    return keyAgeOf(description.current.accessKeyId, description.currentTimes ?? {}, now);
+  }
   if (!current) return { currentKeyId: null, ageDays: null };
   return keyAgeOf(current.value.SecretId, current.value, now);
 }

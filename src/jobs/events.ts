@@ -1,7 +1,18 @@
 // The event log: every transition of a rotation, retirement or flag appends one entry to a capped Redis stream
 // that the CLI reads and follows. Entries carry ids, steps and reasons, never a secret (P4).
 import type { Redis } from "ioredis";
-import type { RotationEvent } from "./engine/face.js";
+
+/** One entry of the capped event stream. Account-level events (a sweep) carry uin 0. */
+export interface RotationEvent {
+  id: string;
+  time: number;
+  account: string;
+  uin: number;
+  step: string;
+  type: string;
+  keyId?: string;
+  detail?: string;
+}
 
 /** Roughly this many entries are kept (XADD MAXLEN ~). */
 export const EVENT_STREAM_MAX = 10_000;

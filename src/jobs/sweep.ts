@@ -12,7 +12,7 @@ import type { CamApi } from "../cam/types.js";
 import type { AccountConfig } from "../config/schema.js";
 import { isVaultError, type Vault, type VaultMetadataEntry } from "../vault/port.js";
 import { currentKeyAge, dueDecision, keyAgeSince, type KeyAge } from "./due.js";
-import type { SweepPlanEntry } from "./engine/face.js";
+import type { SweepPlanEntry, SweepPlanOptions } from "./sweep-plan.js";
 
 export interface SweepDeps {
   cam: CamApi;
@@ -25,21 +25,6 @@ export interface SweepDeps {
   queuedAmong?(uins: readonly number[]): Promise<Set<number>>;
   /** Tries per vault call on a transient error, and the first backoff (doubling). Default 4 tries from 500 ms. */
   retry?: { attempts: number; firstDelayMs: number };
-}
-
-export interface SweepPlanOptions {
-  /** Hears how many users have been planned out of how many. */
-  onProgress?: (done: number, total: number) => void;
-  /**
-   * false: metadata only, never a value (the key-age gauge); a user without planning metadata gets an unknown
-   * age. Default true: such a user is planned from its current value.
-   */
-  readValues?: boolean;
-  /**
-   * Mark due users whose rotation job already exists ("; rotation already queued"), for people reading the plan.
-   * Default false: the sweep job and the gauge skip it (the enqueue step itself meets existing jobs).
-   */
-  markQueued?: boolean;
 }
 
 export async function usersToSweep(cam: CamApi, account: AccountConfig): Promise<number[]> {

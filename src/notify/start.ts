@@ -1,7 +1,7 @@
 // The daemon's notification parts in one place: the publisher behind the engine hooks, the delivery workers and
 // the sweep watch, on a Redis connection of their own, started after the worker and stopped before Redis goes.
+import type { Redis } from "ioredis";
 import type { Config } from "../config/index.js";
-import { connectRedis } from "../daemon/redis.js";
 import type { RotationEngine } from "../jobs/engine/face.js";
 import type { Logger } from "../log.js";
 import { startDelivery, type Delivery } from "./delivery.js";
@@ -26,10 +26,12 @@ export interface DaemonNotifications {
   abandon(): Promise<void>;
 }
 
-export function createDaemonNotifications(config: Config, log: Logger, env?: NodeJS.ProcessEnv): DaemonNotifications | null {
+/** `connect` opens a Redis connection (the daemon's connectRedis: notify sits below the daemon and is handed it). */
+export function createDaemonNotifications(config: Config, log: Logger, connect: (url: string, name: string) => Redis,
+  env?: NodeJS.ProcessEnv): DaemonNotifications | null {
   const notify = config.notify;
   if (!notify) return null;
-  const connection = connectRedis(config.redis.url, "cam-rotator-notify");
+  const connection = connect(config.redis.url, "cam-rotator-notify");
   connection.on("error", (error: Error) => log.warn({ err: error }, "notify redis connection error"));
   const prefix = config.redis.prefix;
   const notifier = createNotifier({ notify, connection, prefix, log });

@@ -322,8 +322,8 @@ export function createAwsSecretsManagerVault(options: AwsSecretsManagerVaultOpti
         if (put.ok) return { versionId: token };
         if (put.code === "ResourceExistsException" || put.error.kind === "transient") throw put.error;
       }
-      let { state } = await inspect(operation, ref);
-      if (!state) state = await createSecret(operation, ref, name);
+      const { state } = await inspect(operation, ref);
+      if (!state) await createSecret(operation, ref, name);
       else if (state.versions.size === 0) await putPlaceholder(operation, name);
 
       // moto overwrites a version whose token comes again with another value, AWS refuses: check first, both ways.

@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createRedisGate, limiterKey } from "../../src/cam/limiter/redis-gate.js";
-import { configuredCli, createCliEnv, logLines, OWNER_UIN, type CliEnv, type RunResult, type Spawned } from "./cli-env.js";
+import { configuredCli, createCliEnv, logLines, OWNER_UIN, type CliEnv, type Spawned } from "./cli-env.js";
 
 const DEPLOYER = 100000000011;
 const REPORTER = 100000000012;

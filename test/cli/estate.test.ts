@@ -6,7 +6,7 @@ import { CreateSecretCommand, DescribeSecretCommand, SecretsManagerClient } from
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createCamClient } from "../../src/cam/client.js";
 import { renderSecretName } from "../../src/vault/secret-name.js";
-import { configuredCli, createCliEnv, type CliEnv, type RunResult, type Spawned } from "./cli-env.js";
+import { configuredCli, createCliEnv, type CliEnv, type Spawned } from "./cli-env.js";
 
 const ONBOARDED = 100000000021;
 const HANDMADE = 100000000022;
@@ -122,7 +122,7 @@ describe("bulk flag handling", () => {
 
     const bad = await cli("approve-removal", "--account", "main", "--reason", "because");
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain('expected a flag reason (foreign-key, previous-key-in-use, flag-only-policy, unproven-create), got "because"');
+    expect(bad.stderr).toContain('expected a flag reason (foreign-key, flag-only-policy, unproven-create), got "because"');
     const both = await cli("approve-removal", "--key", foreign[0]!, "--account", "main", "--reason", "foreign-key");
     expect(both.code).toBe(2);
 

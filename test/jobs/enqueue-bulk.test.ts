@@ -25,7 +25,7 @@ describe("bulk enqueue", () => {
       const job = (await rig.queue.add("rotate", { account: ACCOUNT, uin: uins[1], reason: "schedule", force: false,
         requestedAt: 0 }, { jobId: `rotate-${ACCOUNT}-${uins[1]}`, attempts: 1 }));
       const worker = new Worker(rig.queue.name, null, { connection: rig.redis, prefix: rig.prefix, autorun: false });
-      const taken = (await worker.getNextJob("test-token"))!;
+      const taken = await worker.getNextJob("test-token");
       expect(taken.id).toBe(job.id);
       await taken.moveToFailed(new Error("failed for good"), "test-token", false);
       await worker.close();

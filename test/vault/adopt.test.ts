@@ -1,6 +1,7 @@
 // vault adopt (issue 12 part 2) against moto and the simulator: a secret made by hand under the name template is
-// refused by every rotation until adopted; adopted (its key is the user's), the next forced rotation replaces
-// its key and retires the old one as the previous key. A secret naming another user's key is refused.
+// refused by every rotation until adopted; adopted (its key is the user's), the next rotation replaces its key
+// and retires the old one as the previous key, a sweep's too (a value without times has no readable age: due).
+// A secret naming another user's key is refused.
 import { CreateSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { createAdopter } from "../../src/vault/aws-adopt.js";
@@ -38,6 +39,27 @@ describe("adopting a hand-made secret", () => {
       await adopter.adopt(ref);
       expect(await adopter.plan(ref, () => rig.cam.listAccessKeys(USER_UIN))).toMatchObject({ action: "skip", why: "already managed by cam-rotator" });
       const outcome = await rig.rotate(USER_UIN, { force: true });
+      expect(outcome).toMatchObject({ kind: "rotated", previousKeyId: own!.accessKeyId });
+      expect(await rig.invariants([USER_UIN])).toEqual([]);
+    } finally {
+      adopter.close();
+      await rig.close();
+    }
+  });
+
+  it("a scheduled (not forced) rotation takes over an adopted secret whose value has no times: an unreadable age is due", async () => {
+    const rig = await createRig({ users: [{ uin: USER_UIN, keys: [{ vault: "none" }] }] });
+    const client = new SecretsManagerClient({ region: "us-east-1", endpoint: inject("motoUrl"), credentials: TEST_AWS_CREDENTIALS });
+    const adopter = createAdopter({ region: "us-east-1", endpoint: inject("motoUrl"), nameTemplate: rig.nameTemplate }, client);
+    try {
+      const [own] = rig.seeded;
+      const ref = { account: ACCOUNT, uin: USER_UIN };
+      await client.send(new CreateSecretCommand({ Name: renderSecretName(rig.nameTemplate, ref),
+        SecretString: JSON.stringify({ SecretId: own!.accessKeyId, SecretKey: own!.secretAccessKey }) }));
+      await adopter.adopt(ref);
+      const [planned] = await rig.engine.planSweep(ACCOUNT);
+      expect(planned).toMatchObject({ uin: USER_UIN, due: true, currentKeyId: own!.accessKeyId });
+      const outcome = await rig.rotate(USER_UIN, { force: false });
       expect(outcome).toMatchObject({ kind: "rotated", previousKeyId: own!.accessKeyId });
       expect(await rig.invariants([USER_UIN])).toEqual([]);
     } finally {

@@ -7,7 +7,7 @@ import type { CamAction } from "../actions.js";
 import { SimApiError } from "./api-error.js";
 import { camDate } from "./cam-time.js";
 import { intBetween } from "./schema-parts.js";
-import type { KeyRecord } from "./state.js";
+import type { KeyRecord } from "./key-record.js";
 
 /** Codes CAM documents for Update and Delete that may mean "no such key"; which one it uses is undocumented. */
 export const GONE_KEY_ANSWERS = ["ResourceNotFound.SecretNotExist", "OperationDenied.UinNotMatch",

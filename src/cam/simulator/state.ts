@@ -4,25 +4,12 @@ import type { KeyStatus } from "../types.js";
 import type { UserSwitches } from "./switches.js";
 import { camTime } from "./cam-time.js";
 import { newAccessKeyId, newSecretAccessKey } from "./ids.js";
+import type { KeyRecord } from "./key-record.js";
 import type { Seed } from "./seed.js";
 
-export const MAX_KEYS_PER_USER = 2;
+export type { KeyRecord };
 
-export interface KeyRecord {
-  readonly accessKeyId: string;
-  readonly secretAccessKey: string;
-  readonly ownerUin: number;
-  readonly uin: number;
-  status: KeyStatus;
-  readonly createTime: string;
-  readonly description?: string;
-  /** Epoch ms of the last call this key signed successfully; null when never used. */
-  lastUsedAt: number | null;
-  /** Epoch ms from which the key authenticates (switch newKeyAuthDelayMs); 0 for seeded keys. */
-  readonly authenticatesFrom?: number;
-  /** The user the key signs as, when not its holder (switch newKeysAuthenticateAs); null normally. */
-  readonly authenticatesAs?: number | null;
-}
+export const MAX_KEYS_PER_USER = 2;
 
 export interface UserRecord {
   readonly uin: number;

@@ -42,7 +42,7 @@ export function registerFlagCommands(program: Command, out: Output = processOutp
 }
 
 /** The reasons a key is flagged for (FlaggedKey["reason"]), for --reason. */
-const FLAG_REASONS = ["foreign-key", "previous-key-in-use", "flag-only-policy", "unproven-create"] as const satisfies readonly FlaggedKey["reason"][];
+const FLAG_REASONS = ["foreign-key", "flag-only-policy", "unproven-create"] as const satisfies readonly FlaggedKey["reason"][];
 
 function parseReason(value: string): FlaggedKey["reason"] {
   if (!(FLAG_REASONS as readonly string[]).includes(value)) {

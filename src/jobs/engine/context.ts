@@ -5,7 +5,6 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { CamApi } from "../../cam/types.js";
-import { unknownAccountMessage } from "../../config/accounts.js";
 import type { AccountConfig, Config } from "../../config/schema.js";
 import type { Vault } from "../../vault/port.js";
 import type { EventLog } from "../events.js";
@@ -44,13 +43,6 @@ export interface EngineContext {
   jobs: RotationJobs;
   tuning: EngineTuning;
   seams: EngineSeams;
-}
-
-/** The account's config; a name that is not configured is bad input and says so (P8). */
-export function accountConfig(config: Config, name: string): AccountConfig {
-  const account = config.accounts.find((candidate) => candidate.name === name);
-  if (!account) throw new Error(unknownAccountMessage(config, name));
-  return account;
 }
 
 export function rotationDeps(ctx: EngineContext, account: AccountConfig): RotationDeps {

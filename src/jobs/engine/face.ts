@@ -2,7 +2,11 @@
 // createRotationEngine (create-engine.ts). Nothing here carries a secret.
 import type { VaultDescription } from "../../vault/port.js";
 import type { OperatorAction } from "../audit.js";
-import type { SweepPlanOptions } from "../sweep.js";
+import type { RotationEvent } from "../events.js";
+import type { SweepPlanEntry, SweepPlanOptions } from "../sweep-plan.js";
+
+// Part of the surface, defined below it so that the modules producing them need not import this one.
+export type { RotationEvent, SweepPlanEntry };
 
 export type RotationOutcome =
   | { kind: "rotated"; account: string; uin: number; newKeyId: string; previousKeyId: string | null }
@@ -10,37 +14,14 @@ export type RotationOutcome =
   | { kind: "parked"; account: string; uin: number; flaggedKeyId: string; reason: string }
   | { kind: "failed"; account: string; uin: number; reason: string };
 
-export interface SweepPlanEntry {
-  uin: number;
-  due: boolean;
-  /** Human-readable: "current key 120 days old (max 90)", "no key in vault", "rotation already queued". */
-  reason: string;
-  currentKeyId: string | null;
-  currentKeyAgeDays: number | null;
-  /** Set when the user could not be planned (a vault error that outlasted its retries): what went wrong. */
-  failure?: string;
-}
-
 export interface FlaggedKey {
   account: string;
   uin: number;
   accessKeyId: string;
   /** unproven-create: the key appeared while a CreateAccessKey's outcome was unknown; it may be an operator's. */
-  reason: "foreign-key" | "previous-key-in-use" | "flag-only-policy" | "unproven-create";
+  reason: "foreign-key" | "flag-only-policy" | "unproven-create";
   flaggedAt: number;
   status: "pending" | "approved";
-}
-
-/** One entry of the capped event stream. Account-level events (a sweep) carry uin 0. */
-export interface RotationEvent {
-  id: string;
-  time: number;
-  account: string;
-  uin: number;
-  step: string;
-  type: string;
-  keyId?: string;
-  detail?: string;
 }
 
 export interface EngineStatus {

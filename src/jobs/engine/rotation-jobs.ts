@@ -4,6 +4,7 @@
 import { randomUUID } from "node:crypto";
 import type { JobsOptions, Queue } from "bullmq";
 import type { Redis } from "ioredis";
+import { accountConfig } from "../../config/accounts.js";
 import type { Config } from "../../config/schema.js";
 import { BACKOFF_TYPE } from "../backoff.js";
 import { enqueueRotationsInBulk, queuedRotations, type BulkEnqueued } from "../enqueue-bulk.js";
@@ -11,7 +12,6 @@ import type { EventLog } from "../events.js";
 import { jobIds, type RotateJobData, type SweepJobData } from "../queue.js";
 import type { RetirementScheduler } from "../rotate/context.js";
 import { wakeRotation } from "../wake-rotation.js";
-import { accountConfig } from "./context.js";
 
 export interface RotationRequest {
   account: string;
