@@ -76,6 +76,12 @@ export interface ProgressStore {
   /** Notes the keys held when the rotator takes the user over; a no-op once noted. */
   noteTakeover(account: string, uin: number, keyIds: string[]): Promise<void>;
   update(account: string, uin: number, fields: AttemptUpdate): Promise<void>;
+  /**
+   * A run enters `step`: the next write of the user's record carries it (no write of its own), so a step that
+   * writes its record anyway costs no extra write. stepEnds writes it if no write of the step did.
+   */
+  stepBegins(account: string, uin: number, step: string): void;
+  stepEnds(account: string, uin: number): Promise<void>;
   /** Right before CreateAccessKey. */
   guardCreate(account: string, uin: number, guard: CreateGuard): Promise<void>;
   /** CreateAccessKey answered: the new key id replaces the guard. */
@@ -96,6 +102,8 @@ export interface ProgressStore {
 export function createProgressStore(redis: Redis, keys: EngineKeys, signer: RecordSigner | null = null,
   rejected: RejectedRecord = () => undefined): ProgressStore {
   const queued = new Map<string, Promise<unknown>>();
+  /** Per record, the step a run entered that no write has carried yet. */
+  const uncarried = new Map<string, string>();
 
   /** The stored fields if they are authentic (MAC removed), else none. */
   async function trusted(account: string, uin: number): Promise<Record<string, string>> {
@@ -109,8 +117,11 @@ export function createProgressStore(redis: Redis, keys: EngineKeys, signer: Reco
 
   function rewrite(account: string, uin: number, change: (fields: Record<string, string>) => void): Promise<void> {
     const key = keys.progress(account, uin);
+    const step = uncarried.get(key);
+    uncarried.delete(key);
     const write = async () => {
       const fields = await trusted(account, uin);
+      if (step !== undefined) fields.step = step;
       change(fields);
       const transaction = redis.multi().del(key);
       if (Object.keys(fields).length > 0) transaction.hset(key, signer ? { ...fields, [MAC_FIELD]: signer.sign(key, fields) } : fields);
@@ -139,6 +150,10 @@ export function createProgressStore(redis: Redis, keys: EngineKeys, signer: Reco
     update: (account, uin, update) => rewrite(account, uin, (fields) => {
       for (const [name, value] of Object.entries(update)) if (value !== undefined) fields[name] = String(value);
     }),
+    stepBegins: (account, uin, step) => { uncarried.set(keys.progress(account, uin), step); },
+    stepEnds: async (account, uin) => {
+      if (uncarried.has(keys.progress(account, uin))) await rewrite(account, uin, () => undefined);
+    },
     guardCreate: (account, uin, guard) => rewrite(account, uin, (fields) => {
       Object.assign(fields, { knownKeyIds: guard.knownKeyIds.join(","), createStartedAt: String(guard.startedAt), step: "create" });
     }),
