@@ -112,7 +112,7 @@ export async function runFleetSweep(world: BenchWorld, users: number, vaultKind:
       redisBytes: held.bytes,
       redisBytesPerUser: Math.round(held.bytes / users),
       usedMemoryGrowthBytes: after.usedMemory - before.usedMemory,
-      redisCmdsPerUser: round((after.calls - before.calls - 3) / users, 1),
+      redisCmdsPerUser: round((after.calls - before.calls - 4) / users, 1),
     };
   } finally {
     await engine.close();

@@ -1,6 +1,8 @@
 // What a benchmark row measures besides the simulator's counters: Redis work (INFO commandstats, which also
 // counts the commands Lua scripts run), Redis memory and CPU, and each rotation's start and end read from the
 // engine's event stream while the run goes on (the stream is capped, so it is followed, not read afterwards).
+// Round trips are INFO stats' total_reads_processed: one read event per request, or per pipeline that arrives
+// in one packet, so commands sent together count once (a large request split across reads would count twice).
 import type { Redis } from "ioredis";
 import { engineKeys } from "../src/jobs/keys.js";
 
@@ -8,30 +10,38 @@ export interface RedisSample {
   /** Sum of `calls` over every command in INFO commandstats. */
   calls: number;
   byCommand: Record<string, number>;
+  /** INFO stats total_reads_processed: the reads Redis served, about one per client round trip. */
+  reads: number;
   usedMemory: number;
   cpuMs: number;
 }
 
 /** Our own INFO calls count in commandstats too; the caller subtracts them. */
 export async function sampleRedis(redis: Redis): Promise<RedisSample> {
-  const [stats, memory, cpu] = await Promise.all([redis.info("commandstats"), redis.info("memory"), redis.info("cpu")]);
+  const [stats, memory, cpu, server] = await Promise.all([redis.info("commandstats"), redis.info("memory"), redis.info("cpu"),
+    redis.info("stats")]);
   const byCommand: Record<string, number> = {};
   for (const match of stats.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) byCommand[match[1]!] = Number(match[2]);
   const field = (text: string, name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, "m").exec(text)?.[1] ?? 0);
   return {
     calls: Object.values(byCommand).reduce((sum, calls) => sum + calls, 0),
     byCommand,
+    reads: field(server, "total_reads_processed"),
     usedMemory: field(memory, "used_memory"),
     cpuMs: (field(cpu, "used_cpu_user") + field(cpu, "used_cpu_sys")) * 1000,
   };
 }
 
-/** Bytes held by every key under `prefix` (MEMORY USAGE, exact for small keys); `calls` is what it cost us. */
-export async function prefixMemory(redis: Redis, prefix: string): Promise<{ bytes: number; keys: number; calls: number }> {
+/**
+ * Bytes held by every key under `prefix` (MEMORY USAGE, exact for small keys); `calls` and `reads` are what it cost
+ * us (reads measured from INFO stats around it, so nothing else may use Redis meanwhile; its two INFO included).
+ */
+export async function prefixMemory(redis: Redis, prefix: string): Promise<{ bytes: number; keys: number; calls: number; reads: number }> {
+  const readsBefore = await totalReads(redis);
   let cursor = "0";
   let bytes = 0;
   let keys = 0;
-  let calls = 0;
+  let calls = 2;
   do {
     const [next, batch] = await redis.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 1_000);
     calls++;
@@ -44,12 +54,21 @@ export async function prefixMemory(redis: Redis, prefix: string): Promise<{ byte
     calls += batch.length;
     keys += batch.length;
   } while (cursor !== "0");
-  return { bytes, keys, calls };
+  return { bytes, keys, calls, reads: (await totalReads(redis)) - readsBefore + 1 };
 }
 
-/** Commands between two samples, without the 3 INFO calls of each sample and `ownCalls` of the caller's own. */
+async function totalReads(redis: Redis): Promise<number> {
+  return Number(/^total_reads_processed:(\d+)/m.exec(await redis.info("stats"))?.[1] ?? 0);
+}
+
+/** Commands between two samples, without the 4 INFO calls of each sample and `ownCalls` of the caller's own. */
 export function callsBetween(before: RedisSample, after: RedisSample, ownCalls = 0): number {
-  return after.calls - before.calls - 3 - ownCalls;
+  return after.calls - before.calls - 4 - ownCalls;
+}
+
+/** Round trips (reads) between two samples, without the sample's own (at most 4) and `ownReads` of the caller's. */
+export function readsBetween(before: RedisSample, after: RedisSample, ownReads = 0): number {
+  return after.reads - before.reads - 4 - ownReads;
 }
 
 export interface RotationTimes {

@@ -23,6 +23,7 @@ const COLUMNS: Array<[string, (row: RowResult) => string]> = [
   ["cpu ms/rot", (row) => row.cpuMsPerRotation.toFixed(1)],
   ["vault cpu ms/rot", (row) => (row.vaultCpuMsPerRotation === null ? "-" : row.vaultCpuMsPerRotation.toFixed(1))],
   ["redis cmds/rot", (row) => row.redisCmdsPerRotation.toFixed(1)],
+  ["redis trips/rot", (row) => row.redisRoundTripsPerRotation.toFixed(1)],
   ["vault calls/rot", (row) => (row.vaultCallsTotalPerRotation === null ? "-" : row.vaultCallsTotalPerRotation.toFixed(2))],
   ["redis B/queued", (row) => String(row.redisMemPerQueuedBytes)],
 ];
@@ -56,7 +57,7 @@ export interface BaselineSummary {
 }
 
 export type Summary = Pick<RowResult, "ratio" | "throttled" | "p50Ms" | "p99Ms" | "cpuMsPerRotation" | "redisCmdsPerRotation" |
-  "redisMemPerQueuedBytes" | "createAccessKeyMaxPerSecond" | "vaultCallsPerRotation" | "vaultCallsTotalPerRotation"> & {
+  "redisRoundTripsPerRotation" |   "redisMemPerQueuedBytes" | "createAccessKeyMaxPerSecond" | "vaultCallsPerRotation" | "vaultCallsTotalPerRotation"> & {
   /** Each account's own ratio in the 3-account row of ours at the real limit: each runs at its own rate. */
   perAccountRatio: Record<string, number> | null;
   baselines: {
@@ -114,6 +115,7 @@ export function summarize(rows: RowResult[], fleet: readonly FleetResult[]): Sum
   return {
     ratio: headline.ratio, throttled: headline.throttled, p50Ms: headline.p50Ms, p99Ms: headline.p99Ms,
     cpuMsPerRotation: headline.cpuMsPerRotation, redisCmdsPerRotation: headline.redisCmdsPerRotation,
+    redisRoundTripsPerRotation: headline.redisRoundTripsPerRotation,
     redisMemPerQueuedBytes: headline.redisMemPerQueuedBytes, createAccessKeyMaxPerSecond: headline.createAccessKeyMaxPerSecond,
     vaultCallsPerRotation: headline.vaultCallsPerRotation, vaultCallsTotalPerRotation: headline.vaultCallsTotalPerRotation,
     perAccountRatio: pick("ours", 3)?.perAccountRatio ?? null,

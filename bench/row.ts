@@ -12,7 +12,7 @@ import { maxInRollingWindow } from "../test/support/rolling-window.js";
 import type { ActionCounters, LoggedRequest } from "../src/cam/simulator/index.js";
 import { DEFAULT_VAULT_RATE_LIMITS, VAULT_WRITES_PER_ROTATION } from "../src/cam/limiter/vault-quota-gate.js";
 import { concurrently } from "./concurrently.js";
-import { callsBetween, EventFollower, percentile, prefixMemory, round, sampleRedis, steadyRate, type RedisSample } from "./measure.js";
+import { callsBetween, EventFollower, readsBetween, percentile, prefixMemory, round, sampleRedis, steadyRate, type RedisSample } from "./measure.js";
 import { buildFleet, fillVault, userIndex, workerConfig, type Fleet } from "./population.js";
 import { CLI, daemonReady, jsonReady, metricsUrlOf, startProcess, type ManagedProcess } from "./processes.js";
 import type { BenchWorld } from "./rig.js";
@@ -74,6 +74,10 @@ export interface RowResult extends RowSpec {
   p99Ms: number;
   cpuMsPerRotation: number;
   redisCmdsPerRotation: number;
+  /** Commands per rotation by name (INFO commandstats, the benchmark's own included): where they go. */
+  redisCmdsByCommandPerRotation: Record<string, number>;
+  /** Redis round trips per rotation (INFO stats total_reads_processed delta): commands sent together count once. */
+  redisRoundTripsPerRotation: number;
   redisMemPerQueuedBytes: number;
   redisCpuMsPerRotation: number;
   /** moto_server's CPU per rotation; null with the file vault (its work is inside the workers' CPU). */
@@ -106,7 +110,7 @@ interface PreparedRow {
   total: number;
   /** Redis before the enqueue: the enqueue is part of a rotation's cost. */
   before: RedisSample;
-  queued: { bytes: number; calls: number };
+  queued: { bytes: number; calls: number; reads: number };
 }
 
 export async function runRow(world: BenchWorld, spec: RowSpec, rowId: string,
@@ -258,6 +262,10 @@ function summarizeRow(spec: RowSpec, row: PreparedRow, follower: EventFollower,
     cpuMsPerRotation: round(perRotation(end.cpuMs), 1),
     // Our own calls (following events, measuring memory) are taken out.
     redisCmdsPerRotation: round(perRotation(callsBetween(row.before, end.after, follower.calls + row.queued.calls)), 1),
+    redisCmdsByCommandPerRotation: Object.fromEntries(Object.entries(end.after.byCommand)
+      .map(([name, calls]) => [name, round(perRotation(calls - (row.before.byCommand[name] ?? 0)), 1)] as const)
+      .filter(([, calls]) => calls > 0).sort(([, a], [, b]) => b - a)),
+    redisRoundTripsPerRotation: round(perRotation(readsBetween(row.before, end.after, follower.calls + row.queued.reads)), 1),
     redisMemPerQueuedBytes: Math.round(row.queued.bytes / row.total),
     redisCpuMsPerRotation: round(perRotation(end.after.cpuMs - row.before.cpuMs), 2),
     vaultCpuMsPerRotation: end.vaultCpuMs === undefined ? null : round(perRotation(end.vaultCpuMs), 1),

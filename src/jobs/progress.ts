@@ -5,6 +5,7 @@
 import type { Redis } from "ioredis";
 import type { EngineKeys } from "./keys.js";
 import { MAC_FIELD, type RecordSigner, type RejectedRecord } from "./record-mac.js";
+import { replaceIfUnchanged } from "./record-replace.js";
 
 /**
  * Set right before CreateAccessKey and cleared once its answer (the new key id) is recorded. While it is set, a
@@ -76,6 +77,12 @@ export interface ProgressStore {
   /** Notes the keys held when the rotator takes the user over; a no-op once noted. */
   noteTakeover(account: string, uin: number, keyIds: string[]): Promise<void>;
   update(account: string, uin: number, fields: AttemptUpdate): Promise<void>;
+  /**
+   * A run enters `step`: the next write of the user's record carries it (no write of its own), so a step that
+   * writes its record anyway costs no extra write. stepEnds writes it if no write of the step did.
+   */
+  stepBegins(account: string, uin: number, step: string): void;
+  stepEnds(account: string, uin: number): Promise<void>;
   /** Right before CreateAccessKey. */
   guardCreate(account: string, uin: number, guard: CreateGuard): Promise<void>;
   /** CreateAccessKey answered: the new key id replaces the guard. */
@@ -96,25 +103,63 @@ export interface ProgressStore {
 export function createProgressStore(redis: Redis, keys: EngineKeys, signer: RecordSigner | null = null,
   rejected: RejectedRecord = () => undefined): ProgressStore {
   const queued = new Map<string, Promise<unknown>>();
+  /** Per record, the step a run entered that no write has carried yet. */
+  const uncarried = new Map<string, string>();
+  /**
+   * Signed records as this process last read (verified) or wrote them, while a rotation runs: its next write then
+   * needs no read of its own (record-replace.ts compares it in Redis). Forgotten when the attempt finishes, so it holds only users in rotation.
+   */
+  const known = new Map<string, { fields: Record<string, string>; mac: string }>();
 
-  /** The stored fields if they are authentic (MAC removed), else none. */
-  async function trusted(account: string, uin: number): Promise<Record<string, string>> {
+  /**
+   * The stored fields if they are authentic (MAC removed), else none. `remember`: a write's read, kept in `known`
+   * (plain loads are not: `legacy` and the gauges load many users' records).
+   */
+  async function trusted(account: string, uin: number, remember = false): Promise<Record<string, string>> {
     const key = keys.progress(account, uin);
     const { [MAC_FIELD]: mac, ...fields } = await redis.hgetall(key);
+    known.delete(key);
     if (!signer || (mac === undefined && Object.keys(fields).length === 0)) return fields;
-    if (signer.verify(key, fields, mac)) return fields;
+    if (signer.verify(key, fields, mac)) {
+      if (remember) known.set(key, { fields: { ...fields }, mac: mac! });
+      return fields;
+    }
     rejected({ kind: "progress", scope: key, account, uin, why: mac === undefined ? "it carries no MAC" : "its MAC does not match" });
     return {};
   }
 
+  /** Replaces the record in one round trip if it is still as this process knows it; false when it did not. */
+  async function replaceKnown(key: string, change: (fields: Record<string, string>) => void): Promise<boolean> {
+    const seen = known.get(key);
+    if (!signer || !seen) return false;
+    const fields = { ...seen.fields };
+    change(fields);
+    if (Object.keys(fields).length === 0) return false;
+    const mac = signer.sign(key, fields);
+    known.delete(key);
+    if (!(await replaceIfUnchanged(redis, key, { ...seen.fields, [MAC_FIELD]: seen.mac }, { ...fields, [MAC_FIELD]: mac }))) return false;
+    known.set(key, { fields, mac });
+    return true;
+  }
+
   function rewrite(account: string, uin: number, change: (fields: Record<string, string>) => void): Promise<void> {
     const key = keys.progress(account, uin);
-    const write = async () => {
-      const fields = await trusted(account, uin);
+    const step = uncarried.get(key);
+    uncarried.delete(key);
+    const changeWithStep = (fields: Record<string, string>) => {
+      if (step !== undefined) fields.step = step;
       change(fields);
+    };
+    const write = async () => {
+      if (await replaceKnown(key, changeWithStep)) return;
+      const fields = await trusted(account, uin, true);
+      changeWithStep(fields);
       const transaction = redis.multi().del(key);
-      if (Object.keys(fields).length > 0) transaction.hset(key, signer ? { ...fields, [MAC_FIELD]: signer.sign(key, fields) } : fields);
+      const mac = signer && Object.keys(fields).length > 0 ? signer.sign(key, fields) : undefined;
+      if (Object.keys(fields).length > 0) transaction.hset(key, mac ? { ...fields, [MAC_FIELD]: mac } : fields);
+      known.delete(key);
       await transaction.exec();
+      if (mac) known.set(key, { fields, mac });
     };
     const next = (queued.get(key) ?? Promise.resolve()).then(write, write);
     queued.set(key, next);
@@ -139,6 +184,10 @@ export function createProgressStore(redis: Redis, keys: EngineKeys, signer: Reco
     update: (account, uin, update) => rewrite(account, uin, (fields) => {
       for (const [name, value] of Object.entries(update)) if (value !== undefined) fields[name] = String(value);
     }),
+    stepBegins: (account, uin, step) => { uncarried.set(keys.progress(account, uin), step); },
+    stepEnds: async (account, uin) => {
+      if (uncarried.has(keys.progress(account, uin))) await rewrite(account, uin, () => undefined);
+    },
     guardCreate: (account, uin, guard) => rewrite(account, uin, (fields) => {
       Object.assign(fields, { knownKeyIds: guard.knownKeyIds.join(","), createStartedAt: String(guard.startedAt), step: "create" });
     }),
@@ -147,11 +196,14 @@ export function createProgressStore(redis: Redis, keys: EngineKeys, signer: Reco
       fields.newKeyId = newKeyId;
     }),
     forgetNewKey: (account, uin) => rewrite(account, uin, (fields) => drop(fields, ["newKeyId", "versionId", ...GUARD_FIELDS])),
-    finish: (account, uin, last) => rewrite(account, uin, (fields) => {
-      drop(fields, ATTEMPT_FIELDS);
-      Object.assign(fields, { lastRunId: last.runId, lastNewKeyId: last.newKeyId, lastPreviousKeyId: last.previousKeyId ?? "",
-        lastRotatedAt: String(last.rotatedAt) });
-    }),
+    finish: async (account, uin, last) => {
+      await rewrite(account, uin, (fields) => {
+        drop(fields, ATTEMPT_FIELDS);
+        Object.assign(fields, { lastRunId: last.runId, lastNewKeyId: last.newKeyId, lastPreviousKeyId: last.previousKeyId ?? "",
+          lastRotatedAt: String(last.rotatedAt) });
+      });
+      known.delete(keys.progress(account, uin));
+    },
     recordPreexisting: async (account, uin, preexisting) => {
       await rewrite(account, uin, (fields) => Object.assign(fields, { preexistingKeyIds: preexisting.keyIds.join(","),
         preexistingSince: String(preexisting.since) }));

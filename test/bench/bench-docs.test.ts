@@ -12,7 +12,8 @@ function row(spec: Partial<RowResult> & Pick<RowResult, "limiter" | "processes" 
   return {
     createLimit: 5, usersPerAccount: 60, maxSeconds: 78, rotations: 60 * spec.accounts, failed: 0, seconds: 12,
     rotationsPerSecond: spec.ratio * 5 * spec.accounts, vaultQuota: null, perAccountRatio: {}, throttled: 0, throttledByAction: {},
-    createAccessKeyMaxPerSecond: 5, p50Ms: 600, p99Ms: 650, cpuMsPerRotation: 55.3, redisCmdsPerRotation: 205.4,
+    createAccessKeyMaxPerSecond: 5, p50Ms: 600, p99Ms: 650, cpuMsPerRotation: 55.3, redisCmdsPerRotation: 205.4, redisRoundTripsPerRotation: 66.2,
+    redisCmdsByCommandPerRotation: {},
     redisMemPerQueuedBytes: 1042, redisCpuMsPerRotation: 3, vaultCpuMsPerRotation: 45.3, camCallsPerRotation: 4.2, backlogLeft: 0,
     vaultCallsPerRotation: null, vaultCallsTotalPerRotation: null, vaultConnectionsPerRotation: null,
     ...spec,

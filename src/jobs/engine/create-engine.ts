@@ -100,7 +100,10 @@ export function createRotationEngine(deps: RotationEngineDeps): RotationEngine {
       return workerHandle(worker, () => workers.delete(worker), log);
     },
 
-    status: () => readStatus(queue, records.parked),
+    status: () => readStatus(queue, records.parked, async (account, uin) => {
+      const [step, attemptId] = await connection.hmget(keys.progress(account, uin), "step", "attemptId");
+      return attemptId ? step ?? undefined : undefined;
+    }),
     queueCounts: () => queueCounts(queue),
     workerCount: async () => (await queue.getWorkers()).length,
 

@@ -11,7 +11,7 @@ import { accountSchema, type AccountConfig } from "../../config/schema.js";
 import { retireDeps, rotationDeps, sweepDeps, type EngineContext } from "./context.js";
 import { createJobFence, fencedCam, fencedVault, JobLockLost } from "../fence.js";
 import { classifyFailure, RotationError } from "../failures.js";
-import type { JobName, RetireJobData, RotateJobData, RotateProgress, SweepJobData } from "../queue.js";
+import type { JobName, RetireJobData, RotateJobData, RotateProgress, RotateStep, SweepJobData } from "../queue.js";
 import { retireKey, type RetireResult } from "../retire.js";
 import { rotateUser } from "../rotate/run.js";
 import { RunStopping, type StepHooks } from "../rotate/steps.js";
@@ -64,15 +64,22 @@ async function processRotate(ctx: EngineContext, job: Job<RotateJobData>, token:
   const wasParked = (job.progress as RotateProgress | undefined)?.step === "parked";
   const log = ctx.log.child({ job: job.id, account: accountName, uin });
   const { progress, events, outcomes, parked } = ctx.records;
+  // BullMQ's progress (a Lua script and an event per write) is read for deferred and parked jobs only: cleared once
+  // when such a job runs again, so neither a spent turn nor a parked state outlives this run.
+  if (typeof job.progress === "object") await bookkeeping(log, () => job.updateProgress({ step: "inspect" } satisfies RotateProgress));
+  // The step under way lives in the progress record (status reads it there): the step's own record write carries
+  // it, or one write when the step ends, so at most one write per step transition. Steps that may wait long
+  // (CAM slots, propagation) write it as they begin, so status does not show the previous step meanwhile.
+  let current: RotateStep | undefined;
   const hooks: StepHooks = {
     async begin(step) {
-      await bookkeeping(log, () => job.updateProgress({ step } satisfies RotateProgress));
+      current = step;
+      progress.stepBegins(accountName, uin, step);
+      if (step === "makeRoom" || step === "verify") await bookkeeping(log, () => progress.stepEnds(accountName, uin));
     },
     async done(step) {
-      await bookkeeping(log, () => Promise.all([
-        progress.update(accountName, uin, { step }),
-        events.append({ account: accountName, uin, step, type: "step-done" }),
-      ]));
+      await bookkeeping(log, () => Promise.all([progress.stepEnds(accountName, uin),
+        events.append({ account: accountName, uin, step, type: "step-done" })]));
       ctx.seams.afterStep?.(step);
     },
     stopping: () => signal?.aborted ?? false,
@@ -110,7 +117,7 @@ async function processRotate(ctx: EngineContext, job: Job<RotateJobData>, token:
       case "permanent": {
         const final = failure.kind === "permanent" || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
         log.warn({ reason: failure.reason, final }, "rotation attempt failed");
-        await events.append({ ...who, step: stepOf(job), type: final ? "rotation-failed" : "attempt-failed", detail: failure.reason });
+        await events.append({ ...who, step: current ?? "rotate", type: final ? "rotation-failed" : "attempt-failed", detail: failure.reason });
         if (final) {
           const outcome: RotationOutcome = { kind: "failed", ...who, reason: failure.reason };
           await outcomes.save(job.id!, job.timestamp, outcome);
@@ -240,11 +247,6 @@ async function delay(job: Job, token: string | undefined, ms: number): Promise<n
 
 async function handBack(job: Job, token: string | undefined): Promise<never> {
   return delay(job, token, 0);
-}
-
-function stepOf(job: Job): string {
-  const progress = job.progress as RotateProgress | undefined;
-  return typeof progress === "object" && progress !== null ? progress.step : "rotate";
 }
 
 /** Progress and event writes that must not fail a rotation (the protocol's own records are written by the steps). */

@@ -8,7 +8,13 @@ import type { EngineStatus } from "./face.js";
 const LIST_LIMIT = 100;
 const QUEUE_STATES = ["waiting", "active", "delayed", "prioritized", "completed", "failed", "waiting-children"] as const;
 
-export async function readStatus(queue: Queue, parked: ParkedStore): Promise<EngineStatus> {
+/**
+ * The step an active rotation is in, from its progress record (the rotate job writes it there, not to BullMQ's
+ * progress); undefined outside an attempt. Display only, so the record's MAC is not checked here.
+ */
+export type RotationStepOf = (account: string, uin: number) => Promise<string | undefined>;
+
+export async function readStatus(queue: Queue, parked: ParkedStore, rotationStep: RotationStepOf): Promise<EngineStatus> {
   // BullMQ 6 has no "paused" state: a paused queue's jobs wait; they are counted as paused here.
   const counts = await queue.getJobCounts("waiting", "active", "delayed", "completed", "failed", "prioritized");
   const [active, failed, parkedJobs, paused] = await Promise.all([
@@ -19,10 +25,12 @@ export async function readStatus(queue: Queue, parked: ParkedStore): Promise<Eng
     counts: { waiting: counts.waiting ?? 0, active: counts.active ?? 0, delayed: counts.delayed ?? 0,
       completed: counts.completed ?? 0, failed: counts.failed ?? 0, prioritized: counts.prioritized ?? 0,
       paused: paused ? (counts.waiting ?? 0) : 0 },
-    active: active.map((job) => {
-      const step = (job.progress as RotateProgress | undefined)?.step;
-      return { jobId: job.id ?? "", name: job.name, ...describe(job.data as RotateJobData), ...(step ? { step } : {}) };
-    }),
+    active: await Promise.all(active.map(async (job) => {
+      const data = job.data as RotateJobData;
+      // A sweep's progress is in BullMQ's; a rotation's in its record.
+      const step = job.name === "rotate" ? await rotationStep(data.account, data.uin) : (job.progress as RotateProgress | undefined)?.step;
+      return { jobId: job.id ?? "", name: job.name, ...describe(data), ...(step ? { step } : {}) };
+    })),
     failed: failed.map((job) => ({ jobId: job.id ?? "", name: job.name, ...describe(job.data as RotateJobData),
       reason: job.failedReason ?? "", failedAt: job.finishedOn ?? 0 })),
     parked: parkedJobs,
