@@ -62,7 +62,8 @@ module.exports = {
     {
       name: "simulator-only-for-cam-sim-tests-and-tools",
       severity: "error",
-      comment: "The CAM simulator is for the cam-sim command, tests, bench, chaos and the demo, never for production code.",
+      comment:
+        "The CAM simulator is for the cam-sim command, tests, bench, chaos and the demo, never for production code.",
       from: { pathNot: ["^src/cam/simulator/", "^src/cli/commands/cam-sim\\.ts$", "^(test|bench|chaos|scripts)/"] },
       to: { path: "^src/cam/simulator/" },
     },

@@ -14,13 +14,17 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: "main", include: ["test/**/*.test.ts"], exclude: TIMING, maxWorkers: 2,
-          sequence: { groupOrder: 0 } },
+        test: {
+          name: "main",
+          include: ["test/**/*.test.ts"],
+          exclude: TIMING,
+          maxWorkers: 2,
+          sequence: { groupOrder: 0 },
+        },
       },
       {
         extends: true,
-        test: { name: "timing", include: TIMING, maxWorkers: 1, fileParallelism: false,
-          sequence: { groupOrder: 1 } },
+        test: { name: "timing", include: TIMING, maxWorkers: 1, fileParallelism: false, sequence: { groupOrder: 1 } },
       },
     ],
   },

@@ -57,32 +57,59 @@ export function replaceBlock(text: string, file: string, name: string, body: str
 const fence = (text: string, language = "") => `\`\`\`${language}\n${text}\n\`\`\``;
 
 function benchCommand(document: BenchDocument): string {
-  return ["npm run bench --", ...(document.quick ? ["--quick"] : []), ...(document.vault === "moto" ? [] : ["--vault", document.vault]),
-    "--json"].join(" ");
+  return [
+    "npm run bench --",
+    ...(document.quick ? ["--quick"] : []),
+    ...(document.vault === "moto" ? [] : ["--vault", document.vault]),
+    "--json",
+  ].join(" ");
 }
 
 function provenance(document: BenchDocument): string {
-  return `\`${benchCommand(document)}\`, ${document.seconds} s, started ${document.startedAt}, on ${document.machine.cpus} CPUs ` +
-    `(Node ${document.machine.node}; workers, moto, the simulator, Redis and the driver share them).`;
+  return (
+    `\`${benchCommand(document)}\`, ${document.seconds} s, started ${document.startedAt}, on ${document.machine.cpus} CPUs ` +
+    `(Node ${document.machine.node}; workers, moto, the simulator, Redis and the driver share them).`
+  );
 }
 
 /** The headline rows: ours and the baselines at CAM's 5/s, one account; ours with three; the vault-quota row. */
 function headlineRows(rows: RowResult[]): RowResult[] {
-  const picked = [headlineRow(rows, "ours", 1), headlineRow(rows, "bullmq", 1), headlineRow(rows, "rateLimiterFlexible", 1),
-    headlineRow(rows, "ours", 3), rows.find((row) => row.vaultQuota !== null)];
+  const picked = [
+    headlineRow(rows, "ours", 1),
+    headlineRow(rows, "bullmq", 1),
+    headlineRow(rows, "rateLimiterFlexible", 1),
+    headlineRow(rows, "ours", 3),
+    rows.find((row) => row.vaultQuota !== null),
+  ];
   return picked.filter((row): row is RowResult => row !== undefined);
 }
 
 export function benchBlock(document: BenchDocument): string {
   const lines = [table(document.rows), ...vaultCallLines(document.rows), ...document.fleet.map(fleetLine)];
-  return [provenance(document), "", fence(lines.join("\n")), "", "The `--json` summary:", "",
-    fence(JSON.stringify(document.summary), "json")].join("\n");
+  return [
+    provenance(document),
+    "",
+    fence(lines.join("\n")),
+    "",
+    "The `--json` summary:",
+    "",
+    fence(JSON.stringify(document.summary), "json"),
+  ].join("\n");
 }
 
 export function readmeBenchBlock(document: BenchDocument): string {
-  return [`Headline rows of the last committed run (every row, the fleet sweep and what they show:`,
-    `[docs/benchmarks.md](docs/benchmarks.md)); ${provenance(document)}`, "",
-    fence([table(headlineRows(document.rows)), ...vaultCallLines(headlineRows(document.rows)), ...document.fleet.map(fleetLine)].join("\n"))].join("\n");
+  return [
+    `Headline rows of the last committed run (every row, the fleet sweep and what they show:`,
+    `[docs/benchmarks.md](docs/benchmarks.md)); ${provenance(document)}`,
+    "",
+    fence(
+      [
+        table(headlineRows(document.rows)),
+        ...vaultCallLines(headlineRows(document.rows)),
+        ...document.fleet.map(fleetLine),
+      ].join("\n")
+    ),
+  ].join("\n");
 }
 
 type Flat = Record<string, string | number | boolean | null>;
@@ -91,8 +118,9 @@ type Flat = Record<string, string | number | boolean | null>;
 function flatten(value: Record<string, unknown>, prefix = ""): Flat {
   const flat: Flat = {};
   for (const [name, each] of Object.entries(value)) {
-    if (each !== null && typeof each === "object" && !Array.isArray(each)) Object.assign(flat, flatten(each as Record<string, unknown>, `${prefix}${name}.`));
-    else flat[`${prefix}${name}`] = Array.isArray(each) ? JSON.stringify(each) : each as Flat[string];
+    if (each !== null && typeof each === "object" && !Array.isArray(each))
+      Object.assign(flat, flatten(each as Record<string, unknown>, `${prefix}${name}.`));
+    else flat[`${prefix}${name}`] = Array.isArray(each) ? JSON.stringify(each) : (each as Flat[string]);
   }
   return flat;
 }
@@ -100,8 +128,11 @@ function flatten(value: Record<string, unknown>, prefix = ""): Flat {
 function markdownTable(records: Flat[]): string {
   const columns = [...new Set(records.flatMap((record) => Object.keys(record)))];
   const cell = (value: Flat[string] | undefined) => (value === undefined || value === null ? "-" : String(value));
-  return [`| ${columns.join(" | ")} |`, `|${columns.map(() => "---").join("|")}|`,
-    ...records.map((record) => `| ${columns.map((column) => cell(record[column])).join(" | ")} |`)].join("\n");
+  return [
+    `| ${columns.join(" | ")} |`,
+    `|${columns.map(() => "---").join("|")}|`,
+    ...records.map((record) => `| ${columns.map((column) => cell(record[column])).join(" | ")} |`),
+  ].join("\n");
 }
 
 function chaosCommand(chaos: Flat): string {
@@ -110,28 +141,40 @@ function chaosCommand(chaos: Flat): string {
 
 export function chaosBlock(chaos: Record<string, unknown>): string {
   const flat = flatten(chaos);
-  return [`\`${chaosCommand(flat)}\` (the seed replays the random choices, not the timing):`, "",
-    markdownTable(Object.entries(flat).map(([figure, value]) => ({ figure, value })))].join("\n");
+  return [
+    `\`${chaosCommand(flat)}\` (the seed replays the random choices, not the timing):`,
+    "",
+    markdownTable(Object.entries(flat).map(([figure, value]) => ({ figure, value }))),
+  ].join("\n");
 }
 
 export function readmeChaosBlock(chaos: Record<string, unknown>): string {
   const flat = flatten(chaos);
-  return `Last committed run, \`${chaosCommand(flat)}\`: ${flat.rotations} rotations, ${flat.kills} worker kills, ` +
+  return (
+    `Last committed run, \`${chaosCommand(flat)}\`: ${flat.rotations} rotations, ${flat.kills} worker kills, ` +
     `${flat.faults} injected faults, ${flat.motoRestarts} moto and ${flat.redisRestarts} Redis restarts, ${flat.configDrifts} config ` +
     `drifts; **${flat.violations} violations, ${flat["secretScan.hits"]} secret hits** ` +
-    "(every figure: [docs/benchmarks.md](docs/benchmarks.md#chaos)).";
+    "(every figure: [docs/benchmarks.md](docs/benchmarks.md#chaos))."
+  );
 }
 
 export function limiterBlock(runs: Record<string, unknown>[]): string {
   const flats = runs.map((run) => flatten(run));
-  return [markdownTable(flats), "", "Each line: `npm run bench:limiter -- --processes P --limit L --seconds S --json`."].join("\n");
+  return [
+    markdownTable(flats),
+    "",
+    "Each line: `npm run bench:limiter -- --processes P --limit L --seconds S --json`.",
+  ].join("\n");
 }
 
 const placeholder = {
-  bench: "No committed benchmark result yet: run `npm run bench -- --save-docs` (the full run), then `npm run bench:docs`.",
-  chaos: `No committed chaos result yet: run \`npm run chaos -- --iterations 100 --json | tail -n 1 > ${DEFAULTS.results}/${CHAOS_RESULT}\`, ` +
+  bench:
+    "No committed benchmark result yet: run `npm run bench -- --save-docs` (the full run), then `npm run bench:docs`.",
+  chaos:
+    `No committed chaos result yet: run \`npm run chaos -- --iterations 100 --json | tail -n 1 > ${DEFAULTS.results}/${CHAOS_RESULT}\`, ` +
     "then `npm run bench:docs`.",
-  limiter: "No committed limiter result yet: append `npm run bench:limiter -- ... --json | tail -n 1` lines to " +
+  limiter:
+    "No committed limiter result yet: append `npm run bench:limiter -- ... --json | tail -n 1` lines to " +
     `\`${DEFAULTS.results}/${LIMITER_RESULTS}\`, then run \`npm run bench:docs\`.`,
 };
 
@@ -164,14 +207,20 @@ function readBench(path: string, root: string): BenchDocument {
   const where = relative(root, path);
   const document = asObject(readJson(path, root), where);
   if (!Array.isArray(document.rows) || document.rows.length === 0) {
-    throw new Error(`${where}: rows: expected the rows of a bench run, got ${JSON.stringify(document.rows)?.slice(0, 60)}`);
+    throw new Error(
+      `${where}: rows: expected the rows of a bench run, got ${JSON.stringify(document.rows)?.slice(0, 60)}`
+    );
   }
   if (!Array.isArray(document.fleet)) {
-    throw new Error(`${where}: fleet: expected the fleet sweeps of a bench run (a list), got ${JSON.stringify(document.fleet)?.slice(0, 60)}`);
+    throw new Error(
+      `${where}: fleet: expected the fleet sweeps of a bench run (a list), got ${JSON.stringify(document.fleet)?.slice(0, 60)}`
+    );
   }
   const summary = asObject(document.summary, `${where}: summary`);
   if ("only" in summary) {
-    throw new Error(`${where}: summary.only: a single row (--only ${JSON.stringify(summary.only)}) has no headline; save a full or --quick run`);
+    throw new Error(
+      `${where}: summary.only: a single row (--only ${JSON.stringify(summary.only)}) has no headline; save a full or --quick run`
+    );
   }
   return document as unknown as BenchDocument;
 }
@@ -181,7 +230,9 @@ function render<T>(where: string, input: T, draw: (input: T) => string): string 
   try {
     return draw(input);
   } catch (error) {
-    throw new Error(`${where}: does not render (${(error as Error).message}); was it written by the command the docs name?`);
+    throw new Error(
+      `${where}: does not render (${(error as Error).message}); was it written by the command the docs name?`
+    );
   }
 }
 
@@ -197,15 +248,21 @@ export function generateBenchDocs(paths: DocsPaths): string[] {
   const shown = (name: string) => relative(root, result(name));
 
   const bench = existsSync(result(BENCH_RESULT)) ? readBench(result(BENCH_RESULT), root) : null;
-  const chaos = existsSync(result(CHAOS_RESULT)) ? asObject(readJson(result(CHAOS_RESULT), root), shown(CHAOS_RESULT)) : null;
+  const chaos = existsSync(result(CHAOS_RESULT))
+    ? asObject(readJson(result(CHAOS_RESULT), root), shown(CHAOS_RESULT))
+    : null;
   const limiter = existsSync(result(LIMITER_RESULTS))
-    ? readFileSync(result(LIMITER_RESULTS), "utf8").split("\n").map((line, index) => [line.trim(), index + 1] as const)
-      .filter(([line]) => line !== "").map(([line, number]) => parseLine(line, `${shown(LIMITER_RESULTS)}:${number}`))
+    ? readFileSync(result(LIMITER_RESULTS), "utf8")
+        .split("\n")
+        .map((line, index) => [line.trim(), index + 1] as const)
+        .filter(([line]) => line !== "")
+        .map(([line, number]) => parseLine(line, `${shown(LIMITER_RESULTS)}:${number}`))
     : null;
 
   const blocks = {
     docs: {
-      limiter: limiter && limiter.length > 0 ? render(shown(LIMITER_RESULTS), limiter, limiterBlock) : placeholder.limiter,
+      limiter:
+        limiter && limiter.length > 0 ? render(shown(LIMITER_RESULTS), limiter, limiterBlock) : placeholder.limiter,
       bench: bench ? render(shown(BENCH_RESULT), bench, benchBlock) : placeholder.bench,
       chaos: chaos ? render(shown(CHAOS_RESULT), chaos, chaosBlock) : placeholder.chaos,
     },
@@ -214,8 +271,10 @@ export function generateBenchDocs(paths: DocsPaths): string[] {
       chaos: chaos ? render(shown(CHAOS_RESULT), chaos, readmeChaosBlock) : placeholder.chaos,
     },
   };
-  const targets: Array<[string, Record<string, string>]> = [[paths.benchmarks ?? DEFAULTS.benchmarks, blocks.docs],
-    [paths.readme ?? DEFAULTS.readme, blocks.readme]];
+  const targets: Array<[string, Record<string, string>]> = [
+    [paths.benchmarks ?? DEFAULTS.benchmarks, blocks.docs],
+    [paths.readme ?? DEFAULTS.readme, blocks.readme],
+  ];
   const rewritten = targets.map(([file, named]) => {
     const before = readFileSync(at(file), "utf8");
     const after = Object.entries(named).reduce((text, [name, body]) => replaceBlock(text, file, name, body), before);

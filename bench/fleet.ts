@@ -42,24 +42,56 @@ export interface FleetResult {
 
 const DAY_MS = 86_400_000;
 
-export async function runFleetSweep(world: BenchWorld, users: number, vaultKind: FleetVault,
-  log: (line: string) => void = () => undefined): Promise<FleetResult> {
+export async function runFleetSweep(
+  world: BenchWorld,
+  users: number,
+  vaultKind: FleetVault,
+  log: (line: string) => void = () => undefined
+): Promise<FleetResult> {
   const ownerUin = 300_000_000_001;
   const uins = Array.from({ length: users }, (_, index) => ownerUin + 10 + index);
   const fleet: Fleet = {
-    accounts: [{ name: "fleet", ownerUin, rotatorUin: ownerUin + 1, rotatorKey: { accessKeyId: "AKIDfleetfleetfleet", secretAccessKey: "unused" },
-      secretIdEnv: "BENCH_FLEET_SECRET_ID", secretKeyEnv: "BENCH_FLEET_SECRET_KEY",
-      users: uins.map((uin) => ({ uin, key: { accessKeyId: "", secretAccessKey: "" } })) }],
-    seed: { accounts: [] }, env: { BENCH_FLEET_SECRET_ID: "AKIDfleetfleetfleet", BENCH_FLEET_SECRET_KEY: "unused" }, secrets: [],
-    rateLimits: { CreateAccessKey: 5, UpdateAccessKey: 5, DeleteAccessKey: 5, ListAccessKeys: 20, GetSecurityLastUsed: 20, ListUsers: 20, GetUserAppId: 20,
-      GetCallerIdentity: 20 },
+    accounts: [
+      {
+        name: "fleet",
+        ownerUin,
+        rotatorUin: ownerUin + 1,
+        rotatorKey: { accessKeyId: "AKIDfleetfleetfleet", secretAccessKey: "unused" },
+        secretIdEnv: "BENCH_FLEET_SECRET_ID",
+        secretKeyEnv: "BENCH_FLEET_SECRET_KEY",
+        users: uins.map((uin) => ({ uin, key: { accessKeyId: "", secretAccessKey: "" } })),
+      },
+    ],
+    seed: { accounts: [] },
+    env: { BENCH_FLEET_SECRET_ID: "AKIDfleetfleetfleet", BENCH_FLEET_SECRET_KEY: "unused" },
+    secrets: [],
+    rateLimits: {
+      CreateAccessKey: 5,
+      UpdateAccessKey: 5,
+      DeleteAccessKey: 5,
+      ListAccessKeys: 20,
+      GetSecurityLastUsed: 20,
+      ListUsers: 20,
+      GetUserAppId: 20,
+      GetCallerIdentity: 20,
+    },
   };
   const prefix = `bench-fleet-${vaultKind}`;
   const template = `bench/fleet-${vaultKind}/{account}/{uin}`;
   const filePath = join(world.dir, `vault-fleet-${vaultKind}.json`);
-  const config = parseConfig(workerConfig(fleet, { redisUrl: world.redis.url, prefix, simulatorUrl: world.sim.url,
-    vault: vaultKind === "moto" ? { type: "aws-secrets-manager", region: "us-east-1", endpoint: world.moto?.url, nameTemplate: template }
-      : { type: "file", path: filePath } }), "fleet config", fleet.env);
+  const config = parseConfig(
+    workerConfig(fleet, {
+      redisUrl: world.redis.url,
+      prefix,
+      simulatorUrl: world.sim.url,
+      vault:
+        vaultKind === "moto"
+          ? { type: "aws-secrets-manager", region: "us-east-1", endpoint: world.moto?.url, nameTemplate: template }
+          : { type: "file", path: filePath },
+    }),
+    "fleet config",
+    fleet.env
+  );
   const rotatedAt = new Date(Date.now() - 120 * DAY_MS).toISOString();
   let started = performance.now();
   let counted: CountedVault;
@@ -72,26 +104,41 @@ export async function runFleetSweep(world: BenchWorld, users: number, vaultKind:
   const seedSeconds = (performance.now() - started) / 1000;
   let camCalls = 0;
   // Configured users need no CAM call: any would be counted, and fails the row.
-  const cam = new Proxy({}, { get: (_, name) => () => {
-    camCalls++;
-    throw new Error(`fleet sweep made a CAM call (${String(name)})`);
-  } }) as CamApi;
+  const cam = new Proxy(
+    {},
+    {
+      get: (_, name) => () => {
+        camCalls++;
+        throw new Error(`fleet sweep made a CAM call (${String(name)})`);
+      },
+    }
+  ) as CamApi;
   const connection = new Redis(world.redis.url, { maxRetriesPerRequest: null });
-  const engine = createRotationEngine({ config, connection, vault: counted.vault, camFor: () => cam, log: silentLogger });
+  const engine = createRotationEngine({
+    config,
+    connection,
+    vault: counted.vault,
+    camFor: () => cam,
+    log: silentLogger,
+  });
   try {
     const before = await sampleRedis(world.redisClient);
     started = performance.now();
-    const plan = await engine.planSweep("fleet", { onProgress: (done, total) => {
-      if (done % 20_000 === 0) log(`  planned ${done}/${total}`);
-    } });
+    const plan = await engine.planSweep("fleet", {
+      onProgress: (done, total) => {
+        if (done % 20_000 === 0) log(`  planned ${done}/${total}`);
+      },
+    });
     const planSeconds = (performance.now() - started) / 1000;
     const vaultCalls = counted.calls();
     const secretValueReads = counted.valueReads();
     started = performance.now();
-    const results = await engine.enqueueRotations({ account: "fleet", uins: plan.filter((entry) => entry.due).map((entry) => entry.uin),
-      reason: "schedule" }, (done, total) => {
-      if (done % 20_000 === 0) log(`  enqueued ${done}/${total}`);
-    });
+    const results = await engine.enqueueRotations(
+      { account: "fleet", uins: plan.filter((entry) => entry.due).map((entry) => entry.uin), reason: "schedule" },
+      (done, total) => {
+        if (done % 20_000 === 0) log(`  enqueued ${done}/${total}`);
+      }
+    );
     const enqueued = results.filter((result) => result.added).length;
     const enqueueSeconds = (performance.now() - started) / 1000;
     const after = await sampleRedis(world.redisClient);

@@ -2,12 +2,18 @@
 import { request, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
-export function forward(upstream: { host: string; port: number | string }, req: IncomingMessage, res: ServerResponse): void {
-  const call = request({ host: upstream.host, port: upstream.port, method: req.method, path: req.url, headers: req.headers },
+export function forward(
+  upstream: { host: string; port: number | string },
+  req: IncomingMessage,
+  res: ServerResponse
+): void {
+  const call = request(
+    { host: upstream.host, port: upstream.port, method: req.method, path: req.url, headers: req.headers },
     (answer) => {
       res.writeHead(answer.statusCode ?? 502, answer.headers);
       answer.pipe(res);
-    });
+    }
+  );
   call.on("error", () => res.destroy());
   req.pipe(call);
 }

@@ -18,8 +18,12 @@ export interface RedisSample {
 
 /** Our own INFO calls count in commandstats too; the caller subtracts them. */
 export async function sampleRedis(redis: Redis): Promise<RedisSample> {
-  const [stats, memory, cpu, server] = await Promise.all([redis.info("commandstats"), redis.info("memory"), redis.info("cpu"),
-    redis.info("stats")]);
+  const [stats, memory, cpu, server] = await Promise.all([
+    redis.info("commandstats"),
+    redis.info("memory"),
+    redis.info("cpu"),
+    redis.info("stats"),
+  ]);
   const byCommand: Record<string, number> = {};
   for (const match of stats.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) byCommand[match[1]!] = Number(match[2]);
   const field = (text: string, name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, "m").exec(text)?.[1] ?? 0);
@@ -36,7 +40,10 @@ export async function sampleRedis(redis: Redis): Promise<RedisSample> {
  * Bytes held by every key under `prefix` (MEMORY USAGE, exact for small keys); `calls` and `reads` are what it cost
  * us (reads measured from INFO stats around it, so nothing else may use Redis meanwhile; its two INFO included).
  */
-export async function prefixMemory(redis: Redis, prefix: string): Promise<{ bytes: number; keys: number; calls: number; reads: number }> {
+export async function prefixMemory(
+  redis: Redis,
+  prefix: string
+): Promise<{ bytes: number; keys: number; calls: number; reads: number }> {
   const readsBefore = await totalReads(redis);
   let cursor = "0";
   let bytes = 0;
@@ -87,7 +94,10 @@ export class EventFollower {
   private cursor = "-";
   private readonly key: string;
 
-  constructor(private readonly redis: Redis, prefix: string) {
+  constructor(
+    private readonly redis: Redis,
+    prefix: string
+  ) {
     this.key = engineKeys(prefix).events;
   }
 

@@ -43,8 +43,9 @@ export const SEED_CREATE_TIME = "2025-01-01 08:00:00";
  */
 export function rateLimitsFor(createLimit: number): Record<CamAction, number> {
   const scale = createLimit / DEFAULT_RATE_LIMITS.CreateAccessKey;
-  return Object.fromEntries(CAM_ACTIONS.map((action) => [action, Math.round(DEFAULT_RATE_LIMITS[action] * scale)])) as
-    Record<CamAction, number>;
+  return Object.fromEntries(
+    CAM_ACTIONS.map((action) => [action, Math.round(DEFAULT_RATE_LIMITS[action] * scale)])
+  ) as Record<CamAction, number>;
 }
 
 const ACCOUNT_STRIDE = 10_000_000;
@@ -52,33 +53,61 @@ const ACCOUNT_STRIDE = 10_000_000;
 /** A user's position within its account (UINs of account i are spaced ACCOUNT_STRIDE apart). */
 export const userIndex = (uin: number): number => uin % ACCOUNT_STRIDE;
 
-export function buildFleet(options: { accounts: number; usersPerAccount: number; createLimit: number; firstUserIndex?: number }): Fleet {
+export function buildFleet(options: {
+  accounts: number;
+  usersPerAccount: number;
+  createLimit: number;
+  firstUserIndex?: number;
+}): Fleet {
   const newKey = (): FleetKey => ({ accessKeyId: newAccessKeyId(), secretAccessKey: newSecretAccessKey() });
   const accounts: FleetAccount[] = Array.from({ length: options.accounts }, (_, index) => {
     const ownerUin = 100_000_000_001 + index * ACCOUNT_STRIDE;
     return {
-      name: `acct${index + 1}`, ownerUin, rotatorUin: ownerUin + 1, rotatorKey: newKey(),
-      secretIdEnv: `BENCH_ACCT${index + 1}_SECRET_ID`, secretKeyEnv: `BENCH_ACCT${index + 1}_SECRET_KEY`,
-      users: Array.from({ length: options.usersPerAccount }, (_unused, user) =>
-        ({ uin: ownerUin + 10 + (options.firstUserIndex ?? 0) + user, key: newKey() })),
+      name: `acct${index + 1}`,
+      ownerUin,
+      rotatorUin: ownerUin + 1,
+      rotatorKey: newKey(),
+      secretIdEnv: `BENCH_ACCT${index + 1}_SECRET_ID`,
+      secretKeyEnv: `BENCH_ACCT${index + 1}_SECRET_KEY`,
+      users: Array.from({ length: options.usersPerAccount }, (_unused, user) => ({
+        uin: ownerUin + 10 + (options.firstUserIndex ?? 0) + user,
+        key: newKey(),
+      })),
     };
   });
   const rateLimits = rateLimitsFor(options.createLimit);
   const seed: SeedInput = {
     accounts: accounts.map((account, index) => ({
-      ownerUin: account.ownerUin, appId: 1_300_000_001 + index, users: [
+      ownerUin: account.ownerUin,
+      appId: 1_300_000_001 + index,
+      users: [
         { uin: account.ownerUin, name: "root", keys: [] },
-        { uin: account.rotatorUin, name: "rotator", admin: true, keys: [{ ...account.rotatorKey, status: "Active" as const }] },
-        ...account.users.map((user) => ({ uin: user.uin, name: `user-${user.uin}`,
-          keys: [{ ...user.key, status: "Active" as const, createTime: SEED_CREATE_TIME }] })),
+        {
+          uin: account.rotatorUin,
+          name: "rotator",
+          admin: true,
+          keys: [{ ...account.rotatorKey, status: "Active" as const }],
+        },
+        ...account.users.map((user) => ({
+          uin: user.uin,
+          name: `user-${user.uin}`,
+          keys: [{ ...user.key, status: "Active" as const, createTime: SEED_CREATE_TIME }],
+        })),
       ],
     })),
     rateLimits,
   };
-  const env = Object.fromEntries(accounts.flatMap((account) => [
-    [account.secretIdEnv, account.rotatorKey.accessKeyId], [account.secretKeyEnv, account.rotatorKey.secretAccessKey]]));
+  const env = Object.fromEntries(
+    accounts.flatMap((account) => [
+      [account.secretIdEnv, account.rotatorKey.accessKeyId],
+      [account.secretKeyEnv, account.rotatorKey.secretAccessKey],
+    ])
+  );
   env[RECORD_KEY_ENV] = randomBytes(32).toString("base64"); // shared by every daemon of the fleet
-  const secrets = accounts.flatMap((account) => [account.rotatorKey.secretAccessKey, ...account.users.map((user) => user.key.secretAccessKey)]);
+  const secrets = accounts.flatMap((account) => [
+    account.rotatorKey.secretAccessKey,
+    ...account.users.map((user) => user.key.secretAccessKey),
+  ]);
   return { accounts, seed, env, secrets, rateLimits };
 }
 
@@ -88,8 +117,12 @@ export async function fillVault(vault: Vault, fleet: Fleet, width = 16): Promise
   await concurrently(users, width, async (user) => {
     const ref = { account: user.account, uin: user.uin };
     const { versionId } = await vault.stagePending(ref, randomUUID(), {
-      SecretId: user.key.accessKeyId, SecretKey: user.key.secretAccessKey, Uin: user.uin, Account: user.account,
-      CreateTime: SEED_CREATE_TIME, RotatedAt: "2025-01-01T00:00:00.000Z",
+      SecretId: user.key.accessKeyId,
+      SecretKey: user.key.secretAccessKey,
+      Uin: user.uin,
+      Account: user.account,
+      CreateTime: SEED_CREATE_TIME,
+      RotatedAt: "2025-01-01T00:00:00.000Z",
     });
     await vault.promote(ref, versionId);
   });
@@ -114,13 +147,18 @@ export function workerConfig(fleet: Fleet, options: WorkerConfigOptions): Record
     redis: { url: options.redisUrl, prefix: options.prefix },
     vault: options.vault,
     accounts: fleet.accounts.map((account) => ({
-      name: account.name, endpoint: options.simulatorUrl,
+      name: account.name,
+      endpoint: options.simulatorUrl,
       credentials: { secretIdEnv: account.secretIdEnv, secretKeyEnv: account.secretKeyEnv },
       users: options.users ?? account.users.map((user) => user.uin),
-      schedule: "0 0 1 1 *", timezone: "UTC", maxKeyAgeDays: 90,
+      schedule: "0 0 1 1 *",
+      timezone: "UTC",
+      maxKeyAgeDays: 90,
       // The simulator reports last use at once (its lag switch is off), so no retirement waits for a late report.
       retire: { lastUsedLag: "0s", ...(options.retire ?? { deactivateAfter: "7d", deleteAfter: "7d" }) },
-      overLimit: "auto", rateLimits: fleet.rateLimits, requestTimeout: "5s",
+      overLimit: "auto",
+      rateLimits: fleet.rateLimits,
+      requestTimeout: "5s",
     })),
     worker: { concurrency: options.concurrency ?? 8, shutdownTimeout: "5s" },
     http: { host: "127.0.0.1", port: 0 },

@@ -37,16 +37,24 @@ export interface ManagedProcess {
 }
 
 export function startProcess(command: ProcessCommand): ManagedProcess {
-  const child = spawn(process.execPath, command.args, { cwd: ROOT, env: command.env, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, command.args, {
+    cwd: ROOT,
+    env: command.env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let out = "";
   let err = "";
   let pending = "";
   let lastCpu = 0;
   let onReady: ((line: string) => void) | undefined;
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once("exit", (code, signal) => resolve({ code, signal })));
+    child.once("exit", (code, signal) => resolve({ code, signal }))
+  );
   const ready = new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${command.name} not ready within 60 s:\n${tail(out)}\n${tail(err)}`)), 60_000);
+    const timer = setTimeout(
+      () => reject(new Error(`${command.name} not ready within 60 s:\n${tail(out)}\n${tail(err)}`)),
+      60_000
+    );
     onReady = (line) => {
       clearTimeout(timer);
       resolve(line);
@@ -69,7 +77,9 @@ export function startProcess(command: ProcessCommand): ManagedProcess {
       }
     }
   });
-  child.stderr.on("data", (chunk: Buffer) => { err += chunk.toString(); });
+  child.stderr.on("data", (chunk: Buffer) => {
+    err += chunk.toString();
+  });
   const alive = () => child.exitCode === null && child.signalCode === null;
   const cpuMs = () => {
     if (!alive()) return lastCpu;
@@ -77,7 +87,11 @@ export function startProcess(command: ProcessCommand): ManagedProcess {
     return lastCpu;
   };
   return {
-    name: command.name, child, pid: child.pid!, ready, exited,
+    name: command.name,
+    child,
+    pid: child.pid!,
+    ready,
+    exited,
     stdout: () => out,
     stderr: () => err,
     cpuMs,
@@ -118,7 +132,8 @@ export function pidByPortArgument(port: number): number | undefined {
     try {
       const args = readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0");
       const flag = args.indexOf("-p");
-      if (flag >= 0 && args[flag + 1] === String(port) && args.some((arg) => arg.includes("moto_server"))) return Number(entry);
+      if (flag >= 0 && args[flag + 1] === String(port) && args.some((arg) => arg.includes("moto_server")))
+        return Number(entry);
     } catch {
       // Gone meanwhile.
     }

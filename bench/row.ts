@@ -12,7 +12,17 @@ import { maxInRollingWindow } from "../test/support/rolling-window.js";
 import type { ActionCounters, LoggedRequest } from "../src/cam/simulator/index.js";
 import { DEFAULT_VAULT_RATE_LIMITS, VAULT_WRITES_PER_ROTATION } from "../src/cam/limiter/vault-quota-gate.js";
 import { concurrently } from "./concurrently.js";
-import { callsBetween, EventFollower, readsBetween, percentile, prefixMemory, round, sampleRedis, steadyRate, type RedisSample } from "./measure.js";
+import {
+  callsBetween,
+  EventFollower,
+  readsBetween,
+  percentile,
+  prefixMemory,
+  round,
+  sampleRedis,
+  steadyRate,
+  type RedisSample,
+} from "./measure.js";
 import { buildFleet, fillVault, userIndex, workerConfig, type Fleet } from "./population.js";
 import { CLI, daemonReady, jsonReady, metricsUrlOf, startProcess, type ManagedProcess } from "./processes.js";
 import type { BenchWorld } from "./rig.js";
@@ -113,8 +123,12 @@ interface PreparedRow {
   queued: { bytes: number; calls: number; reads: number };
 }
 
-export async function runRow(world: BenchWorld, spec: RowSpec, rowId: string,
-  log: (line: string) => void = () => undefined): Promise<{ result: RowResult; capture: RowCapture }> {
+export async function runRow(
+  world: BenchWorld,
+  spec: RowSpec,
+  rowId: string,
+  log: (line: string) => void = () => undefined
+): Promise<{ result: RowResult; capture: RowCapture }> {
   const proxy = await startVaultProxy(world, spec);
   const counter = world.moto ? await startCountingVault(proxy?.url ?? world.moto.url) : undefined;
   try {
@@ -135,14 +149,24 @@ interface VaultProxies {
 async function startVaultProxy(world: BenchWorld, spec: RowSpec): Promise<ThrottlingVault | undefined> {
   if (spec.vaultWrites === undefined) return undefined;
   if (!world.moto) throw new Error("the vault-quota row needs moto (--vault moto)");
-  return startThrottlingVault({ targetPort: world.moto.port, limits: { writes: spec.vaultWrites, tags: DEFAULT_VAULT_RATE_LIMITS.tags } });
+  return startThrottlingVault({
+    targetPort: world.moto.port,
+    limits: { writes: spec.vaultWrites, tags: DEFAULT_VAULT_RATE_LIMITS.tags },
+  });
 }
 
-async function runRowWith(world: BenchWorld, spec: RowSpec, rowId: string, log: (line: string) => void,
-  { proxy, counter }: VaultProxies): Promise<{ result: RowResult; capture: RowCapture }> {
+async function runRowWith(
+  world: BenchWorld,
+  spec: RowSpec,
+  rowId: string,
+  log: (line: string) => void,
+  { proxy, counter }: VaultProxies
+): Promise<{ result: RowResult; capture: RowCapture }> {
   const row = await prepareRow(world, spec, rowId, { proxy, counter });
   const env = { ...world.baseEnv, ...row.fleet.env };
-  const workers = Array.from({ length: spec.processes }, (_, index) => startWorker(spec.limiter, row.configPath, env, index));
+  const workers = Array.from({ length: spec.processes }, (_, index) =>
+    startWorker(spec.limiter, row.configPath, env, index)
+  );
   try {
     const readyLines = await Promise.all(workers.map((worker) => worker.ready));
     const cpuStart = workers.map((worker) => worker.cpuMs());
@@ -152,30 +176,63 @@ async function runRowWith(world: BenchWorld, spec: RowSpec, rowId: string, log: 
     const after = await sampleRedis(world.redisClient);
     const cpuMs = workers.reduce((sum, worker, index) => sum + worker.cpuMs() - cpuStart[index]!, 0);
     const vaultCpuEnd = world.vaultCpuMs();
-    const vaultCpuMs = vaultCpuStart === undefined || vaultCpuEnd === undefined ? undefined : vaultCpuEnd - vaultCpuStart;
+    const vaultCpuMs =
+      vaultCpuStart === undefined || vaultCpuEnd === undefined ? undefined : vaultCpuEnd - vaultCpuStart;
     const metrics = await Promise.all(readyLines.map((line) => scrape(metricsUrlOf(line))));
-    const result = summarizeRow(spec, row, follower, { counters: await world.sim.counters(), requests: await world.sim.requests() },
-      { after, cpuMs, vaultCpuMs, proxy, counter });
+    const result = summarizeRow(
+      spec,
+      row,
+      follower,
+      { counters: await world.sim.counters(), requests: await world.sim.requests() },
+      { after, cpuMs, vaultCpuMs, proxy, counter }
+    );
     await Promise.all(workers.map((worker) => worker.stop()));
-    return { result, capture: { prefix: row.prefix, outputs: workers.map((worker) => worker.stdout() + worker.stderr()), metrics,
-      fleet: row.fleet } };
+    return {
+      result,
+      capture: {
+        prefix: row.prefix,
+        outputs: workers.map((worker) => worker.stdout() + worker.stderr()),
+        metrics,
+        fleet: row.fleet,
+      },
+    };
   } finally {
     await Promise.all(workers.map((worker) => worker.kill()));
   }
 }
 
 /** A fresh fleet in the simulator and the vault, the workers' config file, and every rotation queued. */
-async function prepareRow(world: BenchWorld, spec: RowSpec, rowId: string, { proxy, counter }: VaultProxies): Promise<PreparedRow> {
-  const fleet = buildFleet({ accounts: spec.accounts, usersPerAccount: spec.usersPerAccount, createLimit: spec.createLimit });
+async function prepareRow(
+  world: BenchWorld,
+  spec: RowSpec,
+  rowId: string,
+  { proxy, counter }: VaultProxies
+): Promise<PreparedRow> {
+  const fleet = buildFleet({
+    accounts: spec.accounts,
+    usersPerAccount: spec.usersPerAccount,
+    createLimit: spec.createLimit,
+  });
   await world.sim.reset(fleet.seed);
   for (const secret of fleet.secrets) world.seededSecrets.add(secret);
   const prefix = `bench-${rowId}`;
   const direct = world.vaultConfig(rowId);
   // The workers reach moto through the counting proxy (and the throttling one, pacing themselves at its quota);
   // the fill goes direct.
-  const vaultConfig = { ...direct, ...(counter ? { endpoint: counter.url } : {}), ...(proxy ? { rateLimits: { writes: spec.vaultWrites } } : {}) };
-  const raw = workerConfig(fleet, { redisUrl: world.redis.url, prefix, vault: vaultConfig, simulatorUrl: world.sim.url,
-    ...(spec.safetyMarginMs === undefined ? {} : { extra: { limiter: { safetyMargin: spec.safetyMarginMs, namespace: prefix } } }) });
+  const vaultConfig = {
+    ...direct,
+    ...(counter ? { endpoint: counter.url } : {}),
+    ...(proxy ? { rateLimits: { writes: spec.vaultWrites } } : {}),
+  };
+  const raw = workerConfig(fleet, {
+    redisUrl: world.redis.url,
+    prefix,
+    vault: vaultConfig,
+    simulatorUrl: world.sim.url,
+    ...(spec.safetyMarginMs === undefined
+      ? {}
+      : { extra: { limiter: { safetyMargin: spec.safetyMarginMs, namespace: prefix } } }),
+  });
   const configPath = join(world.dir, `config-${rowId}.json`);
   writeFileSync(configPath, JSON.stringify(raw, null, 2));
   const config = parseConfig(raw, configPath, fleet.env);
@@ -194,7 +251,9 @@ async function prepareRow(world: BenchWorld, spec: RowSpec, rowId: string, { pro
   const before = await sampleRedis(world.redisClient);
   const runtime = await openRuntime(config, { log: silentLogger, env: fleet.env, role: "bench" });
   try {
-    const users = fleet.accounts.flatMap((account) => account.users.map((user) => ({ account: account.name, uin: user.uin })));
+    const users = fleet.accounts.flatMap((account) =>
+      account.users.map((user) => ({ account: account.name, uin: user.uin }))
+    );
     // Each account's users in one block, as each account's sweep enqueues them; or interleaved.
     if (spec.order === "interleaved") users.sort((a, b) => userIndex(a.uin) - userIndex(b.uin));
     await concurrently(users, 16, (user) => runtime.engine.enqueueRotation({ ...user, force: true, reason: "manual" }));
@@ -206,15 +265,21 @@ async function prepareRow(world: BenchWorld, spec: RowSpec, rowId: string, { pro
 }
 
 /** Follows the event stream until every rotation ended or the row's time is up. */
-async function followUntilDone(world: BenchWorld, spec: RowSpec, row: PreparedRow, workers: ManagedProcess[],
-  log: (line: string) => void): Promise<EventFollower> {
+async function followUntilDone(
+  world: BenchWorld,
+  spec: RowSpec,
+  row: PreparedRow,
+  workers: ManagedProcess[],
+  log: (line: string) => void
+): Promise<EventFollower> {
   const follower = new EventFollower(world.redisClient, row.prefix);
   const deadline = Date.now() + spec.maxSeconds * 1000;
   let lastReport = Date.now();
   while (Date.now() < deadline) {
     await follower.poll();
     if (follower.done() + follower.failed() >= row.total) break;
-    if (workers.some((worker) => !worker.alive())) throw new Error(`a worker died:\n${workers.map((w) => w.stderr()).join("\n")}`);
+    if (workers.some((worker) => !worker.alive()))
+      throw new Error(`a worker died:\n${workers.map((w) => w.stderr()).join("\n")}`);
     if (Date.now() - lastReport > 5_000) {
       log(`  ${follower.done()}/${row.total} rotated`);
       lastReport = Date.now();
@@ -225,24 +290,44 @@ async function followUntilDone(world: BenchWorld, spec: RowSpec, row: PreparedRo
   return follower;
 }
 
-function summarizeRow(spec: RowSpec, row: PreparedRow, follower: EventFollower,
+function summarizeRow(
+  spec: RowSpec,
+  row: PreparedRow,
+  follower: EventFollower,
   { counters, requests }: { counters: Record<string, ActionCounters>; requests: LoggedRequest[] },
-  end: { after: RedisSample; cpuMs: number; vaultCpuMs: number | undefined } & VaultProxies): RowResult {
+  end: { after: RedisSample; cpuMs: number; vaultCpuMs: number | undefined } & VaultProxies
+): RowResult {
   const completed = [...follower.rotations.entries()].filter(([, times]) => times.end !== undefined);
   const rotations = completed.length;
   const ends = completed.map(([, times]) => times.end!);
   const rate = steadyRate(ends);
-  const perAccountRatio = Object.fromEntries(row.fleet.accounts.map((account) => [account.name,
-    round(steadyRate(completed.filter(([who]) => who.startsWith(`${account.name}/`)).map(([, times]) => times.end!)) / spec.createLimit, 3)]));
-  const vaultQuota = end.proxy && spec.vaultWrites !== undefined ? {
-    throttled: end.proxy.throttled.writes + end.proxy.throttled.tags,
-    maxWritesPerSecond: maxInRollingWindow(end.proxy.passed.writes, 1000),
-    rotationsPerSecondLimit: round(spec.vaultWrites / VAULT_WRITES_PER_ROTATION, 2),
-  } : null;
-  const lowerLimit = Math.min(spec.createLimit * spec.accounts, vaultQuota?.rotationsPerSecondLimit ?? Number.POSITIVE_INFINITY);
+  const perAccountRatio = Object.fromEntries(
+    row.fleet.accounts.map((account) => [
+      account.name,
+      round(
+        steadyRate(completed.filter(([who]) => who.startsWith(`${account.name}/`)).map(([, times]) => times.end!)) /
+          spec.createLimit,
+        3
+      ),
+    ])
+  );
+  const vaultQuota =
+    end.proxy && spec.vaultWrites !== undefined
+      ? {
+          throttled: end.proxy.throttled.writes + end.proxy.throttled.tags,
+          maxWritesPerSecond: maxInRollingWindow(end.proxy.passed.writes, 1000),
+          rotationsPerSecondLimit: round(spec.vaultWrites / VAULT_WRITES_PER_ROTATION, 2),
+        }
+      : null;
+  const lowerLimit = Math.min(
+    spec.createLimit * spec.accounts,
+    vaultQuota?.rotationsPerSecondLimit ?? Number.POSITIVE_INFINITY
+  );
   const latencies = completed.map(([, times]) => times.end! - times.start);
   const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
-  const camCalls = sum(Object.values(counters).map((counter) => counter.ok + counter.throttled + sum(Object.values(counter.errors))));
+  const camCalls = sum(
+    Object.values(counters).map((counter) => counter.ok + counter.throttled + sum(Object.values(counter.errors)))
+  );
   const perRotation = (value: number) => (rotations > 0 ? value / rotations : Number.NaN);
   return {
     ...spec,
@@ -255,23 +340,37 @@ function summarizeRow(spec: RowSpec, row: PreparedRow, follower: EventFollower,
     vaultQuota,
     throttled: sum(Object.values(counters).map((counter) => counter.throttled)),
     createAccessKeyMaxPerSecond: busiestSecond(requests, "CreateAccessKey"),
-    throttledByAction: Object.fromEntries(Object.entries(counters)
-      .filter(([, counter]) => counter.throttled > 0).map(([action, counter]) => [action, counter.throttled])),
+    throttledByAction: Object.fromEntries(
+      Object.entries(counters)
+        .filter(([, counter]) => counter.throttled > 0)
+        .map(([action, counter]) => [action, counter.throttled])
+    ),
     p50Ms: Math.round(percentile(latencies, 50)),
     p99Ms: Math.round(percentile(latencies, 99)),
     cpuMsPerRotation: round(perRotation(end.cpuMs), 1),
     // Our own calls (following events, measuring memory) are taken out.
     redisCmdsPerRotation: round(perRotation(callsBetween(row.before, end.after, follower.calls + row.queued.calls)), 1),
-    redisCmdsByCommandPerRotation: Object.fromEntries(Object.entries(end.after.byCommand)
-      .map(([name, calls]) => [name, round(perRotation(calls - (row.before.byCommand[name] ?? 0)), 1)] as const)
-      .filter(([, calls]) => calls > 0).sort(([, a], [, b]) => b - a)),
-    redisRoundTripsPerRotation: round(perRotation(readsBetween(row.before, end.after, follower.calls + row.queued.reads)), 1),
+    redisCmdsByCommandPerRotation: Object.fromEntries(
+      Object.entries(end.after.byCommand)
+        .map(([name, calls]) => [name, round(perRotation(calls - (row.before.byCommand[name] ?? 0)), 1)] as const)
+        .filter(([, calls]) => calls > 0)
+        .sort(([, a], [, b]) => b - a)
+    ),
+    redisRoundTripsPerRotation: round(
+      perRotation(readsBetween(row.before, end.after, follower.calls + row.queued.reads)),
+      1
+    ),
     redisMemPerQueuedBytes: Math.round(row.queued.bytes / row.total),
     redisCpuMsPerRotation: round(perRotation(end.after.cpuMs - row.before.cpuMs), 2),
     vaultCpuMsPerRotation: end.vaultCpuMs === undefined ? null : round(perRotation(end.vaultCpuMs), 1),
     camCallsPerRotation: round(perRotation(camCalls), 2),
     vaultCallsPerRotation: end.counter
-      ? Object.fromEntries(Object.entries(end.counter.calls).sort().map(([api, calls]) => [api, round(perRotation(calls), 2)])) : null,
+      ? Object.fromEntries(
+          Object.entries(end.counter.calls)
+            .sort()
+            .map(([api, calls]) => [api, round(perRotation(calls), 2)])
+        )
+      : null,
     vaultCallsTotalPerRotation: end.counter ? round(perRotation(sum(Object.values(end.counter.calls))), 2) : null,
     vaultConnectionsPerRotation: end.counter ? round(perRotation(end.counter.connections()), 2) : null,
     backlogLeft: row.total - rotations - follower.failed(),
@@ -293,9 +392,14 @@ function busiestSecond(requests: LoggedRequest[], action: string): number {
 
 function startWorker(limiter: LimiterKind, configPath: string, env: NodeJS.ProcessEnv, index: number): ManagedProcess {
   const name = `worker ${index + 1}`;
-  if (limiter === "ours") return startProcess({ name, args: [CLI, "worker", "--config", configPath], env, ready: daemonReady });
-  return startProcess({ name, env, ready: jsonReady,
-    args: ["--import", "tsx", "bench/baselines/worker.ts", "--config", configPath, "--limiter", limiter] });
+  if (limiter === "ours")
+    return startProcess({ name, args: [CLI, "worker", "--config", configPath], env, ready: daemonReady });
+  return startProcess({
+    name,
+    env,
+    ready: jsonReady,
+    args: ["--import", "tsx", "bench/baselines/worker.ts", "--config", configPath, "--limiter", limiter],
+  });
 }
 
 async function scrape(url: string | undefined): Promise<string> {

@@ -19,12 +19,18 @@ export interface SimulatorHandle {
 
 export async function startSimulatorProcess(secretsFile: string, env: NodeJS.ProcessEnv): Promise<SimulatorHandle> {
   writeFileSync(secretsFile, "");
-  const child = startProcess({ name: "simulator", env, args: ["--import", "tsx", "bench/simulator-process.ts", secretsFile],
-    ready: (line) => line.startsWith('{"listening"') });
+  const child = startProcess({
+    name: "simulator",
+    env,
+    args: ["--import", "tsx", "bench/simulator-process.ts", secretsFile],
+    ready: (line) => line.startsWith('{"listening"'),
+  });
   const url = (JSON.parse(await child.ready) as { listening: string }).listening;
   const control = async (method: "GET" | "POST", path: string, body?: unknown): Promise<unknown> => {
-    const response = await fetch(`${url}${path}`, { method,
-      ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { "content-type": "application/json" } }) });
+    const response = await fetch(`${url}${path}`, {
+      method,
+      ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { "content-type": "application/json" } }),
+    });
     const text = await response.text();
     if (!response.ok) throw new Error(`simulator ${method} ${path} answered ${response.status}: ${text.slice(0, 500)}`);
     return JSON.parse(text) as unknown;
@@ -39,7 +45,10 @@ export async function startSimulatorProcess(secretsFile: string, env: NodeJS.Pro
       return ((await control("GET", "/_sim/state")) as { counters: Record<string, ActionCounters> }).counters;
     },
     requests: async () => (await control("GET", "/_sim/requests")) as LoggedRequest[],
-    issuedSecrets: () => readFileSync(secretsFile, "utf8").split("\n").filter((line) => line !== ""),
+    issuedSecrets: () =>
+      readFileSync(secretsFile, "utf8")
+        .split("\n")
+        .filter((line) => line !== ""),
     close: () => child.stop(),
   };
 }

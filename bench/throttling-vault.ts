@@ -34,7 +34,8 @@ const THROTTLED_BODY = JSON.stringify({ __type: "ThrottlingException", message: 
 
 export async function startThrottlingVault(options: ThrottlingVaultOptions): Promise<ThrottlingVault> {
   const clock = options.clock ?? (() => performance.timeOrigin + performance.now());
-  const byPool = <T>(make: () => T) => Object.fromEntries(VAULT_POOLS.map((pool) => [pool, make()])) as Record<VaultPool, T>;
+  const byPool = <T>(make: () => T) =>
+    Object.fromEntries(VAULT_POOLS.map((pool) => [pool, make()])) as Record<VaultPool, T>;
   const upstream = { host: "127.0.0.1", port: options.targetPort };
   let windows = new RollingWindow(1000);
   const throttled = byPool(() => 0);
@@ -52,8 +53,11 @@ export async function startThrottlingVault(options: ThrottlingVaultOptions): Pro
     }
     throttled[pool]++;
     req.resume();
-    res.writeHead(400, { "content-type": "application/x-amz-json-1.1", "x-amzn-requestid": randomUUID(),
-      "content-length": Buffer.byteLength(THROTTLED_BODY) });
+    res.writeHead(400, {
+      "content-type": "application/x-amz-json-1.1",
+      "x-amzn-requestid": randomUUID(),
+      "content-length": Buffer.byteLength(THROTTLED_BODY),
+    });
     res.end(THROTTLED_BODY);
   });
   const url = await listenLocally(server);

@@ -14,7 +14,9 @@ export const DRIFTED_NAME_TEMPLATE = "chaos-drift/{account}/{uin}";
 /** Runs the drift on a live slot that no other disruption holds; false when there was none to take. */
 export async function driftOneWorker(world: ChaosWorld, random: Random, busy: Set<number>): Promise<boolean> {
   const { workers } = world;
-  const candidates = Array.from({ length: workers.size }, (_, slot) => slot).filter((slot) => !busy.has(slot) && workers.alive(slot));
+  const candidates = Array.from({ length: workers.size }, (_, slot) => slot).filter(
+    (slot) => !busy.has(slot) && workers.alive(slot)
+  );
   if (candidates.length === 0) return false;
   const slot = random.pick(candidates);
   busy.add(slot);
@@ -38,7 +40,9 @@ export async function driftedVaultViolations(world: ChaosWorld, uins: number[]):
     const held: string[] = [];
     for (const uin of uins) {
       if ((await vault.describe({ account: world.account.name, uin })).exists)
-        held.push(`${world.account.name}/${uin}: a worker with a drifted vault config wrote a secret to ${vault.identity({ account: world.account.name, uin })}`);
+        held.push(
+          `${world.account.name}/${uin}: a worker with a drifted vault config wrote a secret to ${vault.identity({ account: world.account.name, uin })}`
+        );
     }
     return held;
   } finally {

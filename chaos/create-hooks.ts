@@ -40,7 +40,12 @@ export function hookCreates(sim: RunningCamSimulator, ownerUin: number, redis: (
     }
     if (reply.kind === "json" && succeeded(reply.body) && pauseArmed > 0) {
       pauseArmed--;
-      await redis().call("CLIENT", "PAUSE", String(pauseMs), "ALL").then(() => redisPauses++, () => undefined);
+      await redis()
+        .call("CLIENT", "PAUSE", String(pauseMs), "ALL")
+        .then(
+          () => redisPauses++,
+          () => undefined
+        );
     }
     return reply;
   };

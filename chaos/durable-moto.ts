@@ -19,16 +19,18 @@ export interface DurableMoto {
 }
 
 /** Secrets Manager actions that change nothing; left out of the replay. */
-const READS = /secretsmanager\.(GetSecretValue|DescribeSecret|ListSecrets|ListSecretVersionIds|BatchGetSecretValue|GetRandomPassword|GetResourcePolicy)"/;
+const READS =
+  /secretsmanager\.(GetSecretValue|DescribeSecret|ListSecrets|ListSecretVersionIds|BatchGetSecretValue|GetRandomPassword|GetResourcePolicy)"/;
 
 export async function startDurableMoto(dir: string): Promise<DurableMoto> {
   let generation = 0;
   let recording = join(dir, `moto-recording-${generation}.jsonl`);
   let moto = await startRecordingMoto(recording);
   const forwarder: Forwarder = await startForwarder(moto.port);
-  const control = (path: string) => fetch(`${moto.url}/moto-api/${path}`, { method: "POST" }).then(async (response) => {
-    if (!response.ok) throw new Error(`moto ${path} answered ${response.status}: ${await response.text()}`);
-  });
+  const control = (path: string) =>
+    fetch(`${moto.url}/moto-api/${path}`, { method: "POST" }).then(async (response) => {
+      if (!response.ok) throw new Error(`moto ${path} answered ${response.status}: ${await response.text()}`);
+    });
 
   return {
     url: forwarder.url,
@@ -36,7 +38,9 @@ export async function startDurableMoto(dir: string): Promise<DurableMoto> {
       const started = Date.now();
       await forwarder.down();
       await moto.stop();
-      const writes = readFileSync(recording, "utf8").split("\n").filter((line) => line.trim() !== "" && !READS.test(line));
+      const writes = readFileSync(recording, "utf8")
+        .split("\n")
+        .filter((line) => line.trim() !== "" && !READS.test(line));
       generation++;
       const next = join(dir, `moto-recording-${generation}.jsonl`);
       writeFileSync(next, writes.length > 0 ? `${writes.join("\n")}\n` : "");

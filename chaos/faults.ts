@@ -11,7 +11,13 @@ import type { Random } from "./random.js";
 
 /** Actions a rotation calls many times per iteration, so their faults are used up within it. */
 const BUSY_ACTIONS: CamAction[] = ["CreateAccessKey", "ListAccessKeys", "GetUserAppId"];
-const ALL_ACTIONS: Array<CamAction | "*"> = [...BUSY_ACTIONS, "UpdateAccessKey", "DeleteAccessKey", "GetSecurityLastUsed", "*"];
+const ALL_ACTIONS: Array<CamAction | "*"> = [
+  ...BUSY_ACTIONS,
+  "UpdateAccessKey",
+  "DeleteAccessKey",
+  "GetSecurityLastUsed",
+  "*",
+];
 
 export function randomFaults(random: Random, count: number): FaultSpecInput[] {
   return Array.from({ length: count }, (): FaultSpecInput => {
@@ -37,7 +43,10 @@ const LABEL_THROTTLES: [number, number] = [10, 14];
 const REDIS_PAUSE_MS: [number, number] = [1_000, 1_800];
 
 /** Arms each engine-side fault with some chance; returns the simulator faults they need (queue them too). */
-export function armEngineFaults(targets: { labelThrottle: LabelThrottleProxy; createHooks: CreateHooks }, random: Random): FaultSpecInput[] {
+export function armEngineFaults(
+  targets: { labelThrottle: LabelThrottleProxy; createHooks: CreateHooks },
+  random: Random
+): FaultSpecInput[] {
   const needs: FaultSpecInput[] = [];
   if (random.chance(0.6)) targets.labelThrottle.arm(random.int(...LABEL_THROTTLES));
   if (random.chance(0.6)) {
@@ -51,7 +60,9 @@ export function armEngineFaults(targets: { labelThrottle: LabelThrottleProxy; cr
 
 export async function injectFaults(simulatorUrl: string, faults: FaultSpecInput[]): Promise<void> {
   const response = await fetch(`${simulatorUrl}/_sim/faults`, {
-    method: "POST", body: JSON.stringify(faults), headers: { "content-type": "application/json" },
+    method: "POST",
+    body: JSON.stringify(faults),
+    headers: { "content-type": "application/json" },
   });
   if (!response.ok) throw new Error(`the simulator refused faults ${JSON.stringify(faults)}: ${await response.text()}`);
 }

@@ -20,32 +20,34 @@ export async function startForwarder(targetPort: number): Promise<Forwarder> {
   const sockets = new Set<Socket>();
   let target = targetPort;
   let server: Server | undefined;
-  const listen = () => new Promise<void>((resolve, reject) => {
-    const created = createServer((client) => {
-      const upstream = connect(target, "127.0.0.1");
-      for (const socket of [client, upstream]) {
-        sockets.add(socket);
-        socket.on("close", () => sockets.delete(socket));
-        socket.on("error", () => {
-          client.destroy();
-          upstream.destroy();
-        });
-      }
-      client.pipe(upstream).pipe(client);
+  const listen = () =>
+    new Promise<void>((resolve, reject) => {
+      const created = createServer((client) => {
+        const upstream = connect(target, "127.0.0.1");
+        for (const socket of [client, upstream]) {
+          sockets.add(socket);
+          socket.on("close", () => sockets.delete(socket));
+          socket.on("error", () => {
+            client.destroy();
+            upstream.destroy();
+          });
+        }
+        client.pipe(upstream).pipe(client);
+      });
+      created.once("error", reject);
+      created.listen(port, "127.0.0.1", () => {
+        server = created;
+        resolve();
+      });
     });
-    created.once("error", reject);
-    created.listen(port, "127.0.0.1", () => {
-      server = created;
-      resolve();
+  const down = () =>
+    new Promise<void>((resolve) => {
+      for (const socket of sockets) socket.destroy();
+      const closing = server;
+      server = undefined;
+      if (!closing) return resolve();
+      closing.close(() => resolve());
     });
-  });
-  const down = () => new Promise<void>((resolve) => {
-    for (const socket of sockets) socket.destroy();
-    const closing = server;
-    server = undefined;
-    if (!closing) return resolve();
-    closing.close(() => resolve());
-  });
   await listen();
   return {
     url: `http://127.0.0.1:${port}`,

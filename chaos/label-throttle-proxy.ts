@@ -30,11 +30,19 @@ export async function startLabelThrottleProxy(targetUrl: string): Promise<LabelT
         response.end(JSON.stringify({ __type: "ThrottlingException", message: "Rate exceeded" }));
         return;
       }
-      const upstream = httpRequest({ host: target.hostname, port: target.port, method: request.method, path: request.url,
-        headers: request.headers }, (answer) => {
-        response.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(response);
-      });
+      const upstream = httpRequest(
+        {
+          host: target.hostname,
+          port: target.port,
+          method: request.method,
+          path: request.url,
+          headers: request.headers,
+        },
+        (answer) => {
+          response.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(response);
+        }
+      );
       // The vault behind is down (a moto restart): the client sees the connection cut, as it would without us.
       upstream.on("error", () => response.destroy());
       upstream.end(body);
@@ -49,10 +57,11 @@ export async function startLabelThrottleProxy(targetUrl: string): Promise<LabelT
     get answered() {
       return answered;
     },
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -60,8 +69,16 @@ export async function startLabelThrottleProxy(targetUrl: string): Promise<LabelT
 function isPendingRemoval(headers: IncomingHttpHeaders, body: Buffer): boolean {
   if (headers["x-amz-target"] !== "secretsmanager.UpdateSecretVersionStage") return false;
   try {
-    const input = JSON.parse(body.toString("utf8")) as { VersionStage?: unknown; MoveToVersionId?: unknown; RemoveFromVersionId?: unknown };
-    return input.VersionStage === "AWSPENDING" && typeof input.RemoveFromVersionId === "string" && input.MoveToVersionId === undefined;
+    const input = JSON.parse(body.toString("utf8")) as {
+      VersionStage?: unknown;
+      MoveToVersionId?: unknown;
+      RemoveFromVersionId?: unknown;
+    };
+    return (
+      input.VersionStage === "AWSPENDING" &&
+      typeof input.RemoveFromVersionId === "string" &&
+      input.MoveToVersionId === undefined
+    );
   } catch {
     return false;
   }

@@ -16,7 +16,8 @@ export async function startRestartableRedis(dir: string): Promise<RestartableRed
   let server: LocalService = await startRedisServer({ dir, appendOnly: true });
   const { port, url } = server;
   return {
-    url, port,
+    url,
+    port,
     async restart(options = {}) {
       const started = Date.now();
       const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });

@@ -22,8 +22,10 @@ const { values: flags } = parseArgs({
 const whole = (name: string, raw: string | undefined, min: number): number => {
   const value = Number(raw);
   if (!Number.isInteger(value) || value < min) {
-    process.stderr.write(`chaos: --${name}: expected a whole number >= ${min}, got ${JSON.stringify(raw)}\n` +
-      "usage: npm run chaos -- [--iterations N] [--json] [--seed N] [--workers N] [--users N]\n");
+    process.stderr.write(
+      `chaos: --${name}: expected a whole number >= ${min}, got ${JSON.stringify(raw)}\n` +
+        "usage: npm run chaos -- [--iterations N] [--json] [--seed N] [--workers N] [--users N]\n"
+    );
     process.exit(2);
   }
   return value;
@@ -34,8 +36,14 @@ const usersPerIteration = whole("users", flags.users, 2);
 const seed = flags.seed === undefined ? Date.now() % 2 ** 31 : whole("seed", flags.seed, 0);
 
 ensureFreshBuild();
-const report = await runChaos({ iterations, workers, usersPerIteration, createLimit: 20, seed,
-  log: (line) => process.stderr.write(`${line}\n`) });
+const report = await runChaos({
+  iterations,
+  workers,
+  usersPerIteration,
+  createLimit: 20,
+  seed,
+  log: (line) => process.stderr.write(`${line}\n`),
+});
 if (!flags.json) {
   for (const violation of report.violationList) process.stdout.write(`violation: ${violation}\n`);
 }

@@ -22,14 +22,21 @@ export interface WorkerPool {
   stop(): Promise<void>;
 }
 
-export function workerPool(size: number, argument: { config: unknown; secretsFile: string; fleet?: { ttlMs: number; intervalMs: number } },
-  env: NodeJS.ProcessEnv): WorkerPool {
+export function workerPool(
+  size: number,
+  argument: { config: unknown; secretsFile: string; fleet?: { ttlMs: number; intervalMs: number } },
+  env: NodeJS.ProcessEnv
+): WorkerPool {
   const slots = new Array<ManagedProcess | undefined>(size).fill(undefined);
   const everyProcess: ManagedProcess[] = [];
   let started = 0;
   const launch = async (slot: number, config: unknown = argument.config) => {
-    const worker = startProcess({ name: `chaos worker ${++started}`, env, ready: jsonReady,
-      args: ["--import", "tsx", WORKER_ENTRY, JSON.stringify({ ...argument, config })] });
+    const worker = startProcess({
+      name: `chaos worker ${++started}`,
+      env,
+      ready: jsonReady,
+      args: ["--import", "tsx", WORKER_ENTRY, JSON.stringify({ ...argument, config })],
+    });
     slots[slot] = worker;
     everyProcess.push(worker);
     await worker.ready;
@@ -49,7 +56,11 @@ export function workerPool(size: number, argument: { config: unknown; secretsFil
     },
     outputs: () => everyProcess.map((worker) => worker.stdout() + worker.stderr()),
     async stop() {
-      await Promise.all(slots.map(async (worker) => { await worker?.stop(5_000); }));
+      await Promise.all(
+        slots.map(async (worker) => {
+          await worker?.stop(5_000);
+        })
+      );
     },
   };
 }

@@ -66,23 +66,49 @@ export async function startChaosWorld(options: ChaosOptions): Promise<ChaosWorld
   const dir = mkdtempSync(join(tmpdir(), "cam-rotator-chaos-"));
   mkdirSync(join(dir, "redis"));
   const tap = tapIssuedSecrets();
-  const fleet = buildFleet({ accounts: 1, usersPerAccount: options.iterations * options.usersPerIteration, createLimit: options.createLimit });
-  const [redis, sim, moto] = await Promise.all([startRestartableRedis(join(dir, "redis")), startCamSimulator({ seed: fleet.seed }),
-    startDurableMoto(dir)]);
+  const fleet = buildFleet({
+    accounts: 1,
+    usersPerAccount: options.iterations * options.usersPerIteration,
+    createLimit: options.createLimit,
+  });
+  const [redis, sim, moto] = await Promise.all([
+    startRestartableRedis(join(dir, "redis")),
+    startCamSimulator({ seed: fleet.seed }),
+    startDurableMoto(dir),
+  ]);
   const labelThrottle = await startLabelThrottleProxy(moto.url);
   const raw = workerConfig(fleet, {
-    redisUrl: redis.url, prefix: CHAOS_PREFIX, simulatorUrl: sim.url, concurrency: 2,
-    vault: { type: "aws-secrets-manager", region: "us-east-1", endpoint: labelThrottle.url, nameTemplate: "chaos/{account}/{uin}" },
+    redisUrl: redis.url,
+    prefix: CHAOS_PREFIX,
+    simulatorUrl: sim.url,
+    concurrency: 2,
+    vault: {
+      type: "aws-secrets-manager",
+      region: "us-east-1",
+      endpoint: labelThrottle.url,
+      nameTemplate: "chaos/{account}/{uin}",
+    },
     // Enough attempts to outlast a moto or Redis restart with the short test backoff; retirement stays far away
     // so that the only jobs are the iteration's rotations.
     extra: { rotation: { verifyTimeout: "5s", parkRecheck: "1m", attempts: 25, keepFailed: 1000 } },
   });
   const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH, HOME: process.env.HOME, NODE_OPTIONS: "", LOG_LEVEL: "info",
-    AWS_ACCESS_KEY_ID: "testing", AWS_SECRET_ACCESS_KEY: "testing", AWS_REGION: "us-east-1",
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true", ...fleet.env,
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    NODE_OPTIONS: "",
+    LOG_LEVEL: "info",
+    AWS_ACCESS_KEY_ID: "testing",
+    AWS_SECRET_ACCESS_KEY: "testing",
+    AWS_REGION: "us-east-1",
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+    ...fleet.env,
   };
-  for (const name of ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION", "AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED"]) {
+  for (const name of [
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_REGION",
+    "AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED",
+  ]) {
     process.env[name] = env[name];
   }
   writeFileSync(join(dir, "config.json"), JSON.stringify(raw, null, 2));
@@ -96,16 +122,40 @@ export async function startChaosWorld(options: ChaosOptions): Promise<ChaosWorld
   const workers = workerPool(options.workers, { config: raw, secretsFile, fleet: CHAOS_FLEET_CHECK }, env);
   // The driver publishes the fleet's fingerprint too: a drifted worker is never alone, even while every other
   // worker is down at once (alone, its config would be the fleet's by design, as after a deploy).
-  const driverFingerprint = createFleetGuard({ redis: runtime.redis, prefix: CHAOS_PREFIX, fingerprint: configFingerprint(config),
-    log: silentLogger, ...CHAOS_FLEET_CHECK });
+  const driverFingerprint = createFleetGuard({
+    redis: runtime.redis,
+    prefix: CHAOS_PREFIX,
+    fingerprint: configFingerprint(config),
+    log: silentLogger,
+    ...CHAOS_FLEET_CHECK,
+  });
   await driverFingerprint.start();
   await workers.start();
   const createHooks = hookCreates(sim, fleet.accounts[0]!.ownerUin, () => runtime.redis);
   return {
-    options, dir, redis, sim, moto, labelThrottle, createHooks, tap, fleet, account: fleet.accounts[0]!, config, rawConfig: raw,
-    runtime, queue, workers,
-    secrets: () => new Set([...fleet.secrets, ...tap.secrets,
-      ...readFileSync(secretsFile, "utf8").split("\n").filter((line) => line !== "")]),
+    options,
+    dir,
+    redis,
+    sim,
+    moto,
+    labelThrottle,
+    createHooks,
+    tap,
+    fleet,
+    account: fleet.accounts[0]!,
+    config,
+    rawConfig: raw,
+    runtime,
+    queue,
+    workers,
+    secrets: () =>
+      new Set([
+        ...fleet.secrets,
+        ...tap.secrets,
+        ...readFileSync(secretsFile, "utf8")
+          .split("\n")
+          .filter((line) => line !== ""),
+      ]),
     async close() {
       await workers.stop();
       await driverFingerprint.stop();

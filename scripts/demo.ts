@@ -36,10 +36,24 @@ interface DemoUser {
 /** One user per path through a rotation. */
 const USERS: DemoUser[] = [
   { uin: 100000000011, name: "alice", story: "one old key", keys: [{ status: "Active", vault: "current" }] },
-  { uin: 100000000012, name: "bob", story: "two keys: current + Inactive previous",
-    keys: [{ status: "Inactive", vault: "previous" }, { status: "Active", vault: "current" }] },
-  { uin: 100000000013, name: "carol", story: "two keys: current + a foreign one",
-    keys: [{ status: "Active", vault: "none" }, { status: "Active", vault: "current" }] },
+  {
+    uin: 100000000012,
+    name: "bob",
+    story: "two keys: current + Inactive previous",
+    keys: [
+      { status: "Inactive", vault: "previous" },
+      { status: "Active", vault: "current" },
+    ],
+  },
+  {
+    uin: 100000000013,
+    name: "carol",
+    story: "two keys: current + a foreign one",
+    keys: [
+      { status: "Active", vault: "none" },
+      { status: "Active", vault: "current" },
+    ],
+  },
   { uin: 100000000014, name: "dave", story: "no key yet", keys: [] },
 ];
 
@@ -64,18 +78,30 @@ async function main(): Promise<void> {
 
   process.env.DEMO_SECRET_ID = rootKey.accessKeyId;
   process.env.DEMO_SECRET_KEY = rootKey.secretAccessKey;
-  const config = parseConfig({
-    redis: { url: redis.url, prefix: redis.prefix },
-    vault: { type: "file", path: vaultPath },
-    accounts: [{
-      name: ACCOUNT, endpoint: sim.url, credentials: { secretIdEnv: "DEMO_SECRET_ID", secretKeyEnv: "DEMO_SECRET_KEY" },
-      users: USERS.map((user) => user.uin), schedule: "0 3 * * *", timezone: "UTC", maxKeyAgeDays: 90,
-      // Seconds instead of days, so the old keys' retirement happens while you watch.
-      // The demo's simulator reports uses at once, so there is no last-use lag to wait for.
-      retire: { deactivateAfter: "2s", deleteAfter: "2s", lastUsedLag: "0s" }, overLimit: "auto",
-    }],
-    http: { host: "127.0.0.1", port: 0 },
-  }, "demo config", {});
+  const config = parseConfig(
+    {
+      redis: { url: redis.url, prefix: redis.prefix },
+      vault: { type: "file", path: vaultPath },
+      accounts: [
+        {
+          name: ACCOUNT,
+          endpoint: sim.url,
+          credentials: { secretIdEnv: "DEMO_SECRET_ID", secretKeyEnv: "DEMO_SECRET_KEY" },
+          users: USERS.map((user) => user.uin),
+          schedule: "0 3 * * *",
+          timezone: "UTC",
+          maxKeyAgeDays: 90,
+          // Seconds instead of days, so the old keys' retirement happens while you watch.
+          // The demo's simulator reports uses at once, so there is no last-use lag to wait for.
+          retire: { deactivateAfter: "2s", deleteAfter: "2s", lastUsedLag: "0s" },
+          overLimit: "auto",
+        },
+      ],
+      http: { host: "127.0.0.1", port: 0 },
+    },
+    "demo config",
+    {}
+  );
 
   say(`cam-rotator demo`);
   say(`  CAM simulator ${sim.url}, Redis ${redis.label}, file vault ${vaultPath}`);
@@ -91,9 +117,11 @@ async function main(): Promise<void> {
   await waitForEvent(engine, (type) => type === "sweep-done");
 
   const outcomes = new Map<number, RotationOutcome>();
-  await Promise.all(USERS.map(async (user) => {
-    outcomes.set(user.uin, await engine.waitForRotation(jobIds.rotate(ACCOUNT, user.uin), undefined, 30_000));
-  }));
+  await Promise.all(
+    USERS.map(async (user) => {
+      outcomes.set(user.uin, await engine.waitForRotation(jobIds.rotate(ACCOUNT, user.uin), undefined, 30_000));
+    })
+  );
 
   // An operator reviews the flag (`cam-rotator flagged`) and approves it (`cam-rotator approve-removal`).
   const flags = await engine.listFlags();
@@ -103,17 +131,25 @@ async function main(): Promise<void> {
   }
 
   // Old keys: deactivated after 2 s (they were not used since), deleted 2 s later.
-  const retiring = [...outcomes.values()].flatMap((outcome) => outcome.kind === "rotated" && outcome.previousKeyId ? [outcome.previousKeyId] : []);
-  await waitFor(async () => {
-    const events = await engine.readEvents({ count: 1_000 });
-    return retiring.every((keyId) => events.some((event) => event.type === "key-deleted" && event.keyId === keyId));
-  }, 20_000, "old keys to retire");
+  const retiring = [...outcomes.values()].flatMap((outcome) =>
+    outcome.kind === "rotated" && outcome.previousKeyId ? [outcome.previousKeyId] : []
+  );
+  await waitFor(
+    async () => {
+      const events = await engine.readEvents({ count: 1_000 });
+      return retiring.every((keyId) => events.some((event) => event.type === "key-deleted" && event.keyId === keyId));
+    },
+    20_000,
+    "old keys to retire"
+  );
 
   printSummary(outcomes, await engine.readEvents({ count: 1_000 }), sim);
   const metrics = await (await fetch(`${daemon.http?.url}/metrics`)).text();
   say();
   say("metrics (excerpt):");
-  for (const line of metrics.split("\n").filter((l) => /^cam_rotator_(rotations_total|keys_flagged_total|cam_calls_total\{[^}]*CreateAccessKey)/.test(l))) {
+  for (const line of metrics
+    .split("\n")
+    .filter((l) => /^cam_rotator_(rotations_total|keys_flagged_total|cam_calls_total\{[^}]*CreateAccessKey)/.test(l))) {
     say(`  ${line}`);
   }
   say();
@@ -121,8 +157,12 @@ async function main(): Promise<void> {
 }
 
 function printSummary(outcomes: Map<number, RotationOutcome>, events: RotationEvent[], sim: RunningCamSimulator): void {
-  const keysNow = new Map(sim.simulator.snapshot().accounts.flatMap((account) => account.users)
-    .map((user) => [user.uin, user.keys.map((key) => `${key.accessKeyId} (${key.status})`)]));
+  const keysNow = new Map(
+    sim.simulator
+      .snapshot()
+      .accounts.flatMap((account) => account.users)
+      .map((user) => [user.uin, user.keys.map((key) => `${key.accessKeyId} (${key.status})`)])
+  );
   const nameWidth = Math.max(...USERS.map((user) => user.name.length));
   const indent = " ".repeat(nameWidth + 4);
   say("what happened");
@@ -137,24 +177,30 @@ function printSummary(outcomes: Map<number, RotationOutcome>, events: RotationEv
 
 /** One line per thing that happened to a user, from the event stream the CLI's `events` command shows. */
 function storyOf(uin: number, outcome: RotationOutcome, events: RotationEvent[]): string[] {
-  return events.filter((event) => event.uin === uin).flatMap((event) => {
-    switch (event.type) {
-      case "key-removed":
-        return [`made room: deleted ${event.keyId} (${event.detail ?? "removable"})`];
-      case "key-flagged":
-        return [`${event.keyId} is not the rotator's (${event.detail}): flagged for removal, rotation parked`];
-      case "flag-approved":
-        return [`operator ran approve-removal --key ${event.keyId}; the rotation resumed`];
-      case "rotation-completed":
-        return [outcome.kind === "rotated" ? `rotated ${outcome.previousKeyId ?? "(no key)"} -> ${outcome.newKeyId}` : describe(outcome)];
-      case "key-deactivated":
-        return [`old key ${event.keyId} deactivated (unused since the rotation)`];
-      case "key-deleted":
-        return [`old key ${event.keyId} deleted`];
-      default:
-        return [];
-    }
-  });
+  return events
+    .filter((event) => event.uin === uin)
+    .flatMap((event) => {
+      switch (event.type) {
+        case "key-removed":
+          return [`made room: deleted ${event.keyId} (${event.detail ?? "removable"})`];
+        case "key-flagged":
+          return [`${event.keyId} is not the rotator's (${event.detail}): flagged for removal, rotation parked`];
+        case "flag-approved":
+          return [`operator ran approve-removal --key ${event.keyId}; the rotation resumed`];
+        case "rotation-completed":
+          return [
+            outcome.kind === "rotated"
+              ? `rotated ${outcome.previousKeyId ?? "(no key)"} -> ${outcome.newKeyId}`
+              : describe(outcome),
+          ];
+        case "key-deactivated":
+          return [`old key ${event.keyId} deactivated (unused since the rotation)`];
+        case "key-deleted":
+          return [`old key ${event.keyId} deleted`];
+        default:
+          return [];
+      }
+    });
 }
 
 function describe(outcome: RotationOutcome): string {
@@ -177,9 +223,11 @@ function describe(outcome: RotationOutcome): string {
 /** The simulator's account: root, the rotator's admin sub-user, and the demo users with their keys. */
 function demoSeed() {
   const rootKey = { accessKeyId: newAccessKeyId(), secretAccessKey: newSecretAccessKey() };
-  const seeded: Array<{ uin: number; accessKeyId: string; secretAccessKey: string; vault: "current" | "previous" }> = [];
+  const seeded: Array<{ uin: number; accessKeyId: string; secretAccessKey: string; vault: "current" | "previous" }> =
+    [];
   const users = USERS.map((user) => ({
-    uin: user.uin, name: user.name,
+    uin: user.uin,
+    name: user.name,
     keys: user.keys.map((spec) => {
       const key = { accessKeyId: newAccessKeyId(), secretAccessKey: newSecretAccessKey() };
       if (spec.vault !== "none") seeded.push({ uin: user.uin, ...key, vault: spec.vault });
@@ -187,11 +235,17 @@ function demoSeed() {
     }),
   }));
   const seed = {
-    accounts: [{ ownerUin: OWNER, appId: 1300000001, users: [
-      { uin: OWNER, name: "root", keys: [] },
-      { uin: ROTATOR, name: "cam-rotator", admin: true, keys: [{ ...rootKey, status: "Active" as const }] },
-      ...users,
-    ] }],
+    accounts: [
+      {
+        ownerUin: OWNER,
+        appId: 1300000001,
+        users: [
+          { uin: OWNER, name: "root", keys: [] },
+          { uin: ROTATOR, name: "cam-rotator", admin: true, keys: [{ ...rootKey, status: "Active" as const }] },
+          ...users,
+        ],
+      },
+    ],
   };
   return { seed, rootKey, seeded };
 }
@@ -199,11 +253,20 @@ function demoSeed() {
 /** What an earlier rotator run would have left: the current key (and bob's previous one) in the vault. */
 async function seedVault(path: string, seeded: ReturnType<typeof demoSeed>["seeded"]): Promise<void> {
   const vault = await openFileVault({ path });
-  const ordered = [...seeded.filter((key) => key.vault === "previous"), ...seeded.filter((key) => key.vault === "current")];
+  const ordered = [
+    ...seeded.filter((key) => key.vault === "previous"),
+    ...seeded.filter((key) => key.vault === "current"),
+  ];
   for (const key of ordered) {
     const ref = { account: ACCOUNT, uin: key.uin };
-    const { versionId } = await vault.stagePending(ref, randomUUID(), { SecretId: key.accessKeyId, SecretKey: key.secretAccessKey,
-      Uin: key.uin, Account: ACCOUNT, CreateTime: OLD, RotatedAt: OLD_ISO });
+    const { versionId } = await vault.stagePending(ref, randomUUID(), {
+      SecretId: key.accessKeyId,
+      SecretKey: key.secretAccessKey,
+      Uin: key.uin,
+      Account: ACCOUNT,
+      CreateTime: OLD,
+      RotatedAt: OLD_ISO,
+    });
     await vault.promote(ref, versionId);
   }
   await vault.close();
@@ -240,7 +303,11 @@ async function removePrefix(url: string, prefix: string): Promise<void> {
 }
 
 async function waitForEvent(engine: RotationEngine, match: (type: string) => boolean): Promise<void> {
-  await waitFor(async () => (await engine.readEvents({ count: 1_000 })).some((event) => match(event.type)), 20_000, "the sweep");
+  await waitFor(
+    async () => (await engine.readEvents({ count: 1_000 })).some((event) => match(event.type)),
+    20_000,
+    "the sweep"
+  );
 }
 
 async function waitFor(probe: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {

@@ -4,7 +4,9 @@
 import { readFileSync } from "node:fs";
 import { runCli } from "./cli/program.js";
 
-const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
+const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
+  version: string;
+};
 const code = await runCli(process.argv, version);
 // Open handles (a Redis reconnect timer, an SDK keep-alive socket) must not keep a finished command alive.
 process.exit(code);

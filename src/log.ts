@@ -2,8 +2,18 @@
 // secret on purpose; redaction is the net under that rule, not the rule.
 import { pino, type DestinationStream, type Logger, type LoggerOptions } from "pino";
 
-const SECRET_FIELDS = ["secretAccessKey", "SecretAccessKey", "secretKey", "SecretKey", "TmpSecretKey", "password",
-  "authorization", "Authorization", "SecretString", "token"];
+const SECRET_FIELDS = [
+  "secretAccessKey",
+  "SecretAccessKey",
+  "secretKey",
+  "SecretKey",
+  "TmpSecretKey",
+  "password",
+  "authorization",
+  "Authorization",
+  "SecretString",
+  "token",
+];
 
 /** Each secret-bearing field at the top level and up to two objects deep. */
 export const REDACT_PATHS = SECRET_FIELDS.flatMap((field) => [field, `*.${field}`, `*.*.${field}`]);

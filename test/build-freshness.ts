@@ -5,15 +5,24 @@ import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 
 function newestMtime(dir: string, accept: (name: string) => boolean): number {
-  return Math.max(0, ...readdirSync(dir, { withFileTypes: true }).map((entry) => {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) return newestMtime(path, accept);
-    return accept(entry.name) ? statSync(path).mtimeMs : 0;
-  }));
+  return Math.max(
+    0,
+    ...readdirSync(dir, { withFileTypes: true }).map((entry) => {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) return newestMtime(path, accept);
+      return accept(entry.name) ? statSync(path).mtimeMs : 0;
+    })
+  );
 }
 
 export function ensureFreshBuild(): void {
-  const built = (() => { try { return newestMtime("dist", (name) => name.endsWith(".js")); } catch { return 0; } })();
+  const built = (() => {
+    try {
+      return newestMtime("dist", (name) => name.endsWith(".js"));
+    } catch {
+      return 0;
+    }
+  })();
   if (built >= newestMtime("src", (name) => name.endsWith(".ts") || name.endsWith(".lua"))) return;
   try {
     execFileSync("npm", ["run", "--silent", "build"], { stdio: "inherit" });

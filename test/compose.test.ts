@@ -25,7 +25,11 @@ const inCompose = loadConfigFile("compose/config.yaml", {});
 function ports(service: Service) {
   return (service.ports ?? []).map((spec) => {
     const parts = spec.split(":");
-    return { bind: parts.length === 3 ? parts[0] : "0.0.0.0", host: Number(parts.at(-2)), container: Number(parts.at(-1)) };
+    return {
+      bind: parts.length === 3 ? parts[0] : "0.0.0.0",
+      host: Number(parts.at(-2)),
+      container: Number(parts.at(-1)),
+    };
   });
 }
 

@@ -21,8 +21,12 @@ export function rateLimiterFlexibleGate(options: RateLimiterFlexibleGateOptions)
     const key = `${account}:${action}`;
     let limiter = limiters.get(key);
     if (!limiter) {
-      limiter = new RateLimiterRedis({ storeClient: options.redis, keyPrefix: `${options.prefix}:rlf:${key}`,
-        points: options.limitFor(account, action), duration: 1 });
+      limiter = new RateLimiterRedis({
+        storeClient: options.redis,
+        keyPrefix: `${options.prefix}:rlf:${key}`,
+        points: options.limitFor(account, action),
+        duration: 1,
+      });
       limiters.set(key, limiter);
     }
     return limiter;

@@ -15,18 +15,31 @@ import { rateLimiterFlexibleGate } from "./rate-limiter-flexible.js";
 const { values } = parseArgs({ options: { config: { type: "string" }, limiter: { type: "string" } } });
 const config = loadConfigFile(values.config ?? "");
 const kind = values.limiter;
-if (kind !== "bullmq" && kind !== "rateLimiterFlexible") throw new Error(`--limiter: expected bullmq or rateLimiterFlexible, got ${kind}`);
+if (kind !== "bullmq" && kind !== "rateLimiterFlexible")
+  throw new Error(`--limiter: expected bullmq or rateLimiterFlexible, got ${kind}`);
 
 const limitFor = accountRateLimits(config);
 const gateRedis = new Redis(config.redis.url, { maxRetriesPerRequest: null });
-const gate = kind === "bullmq"
-  ? openGate(config.limiter.penalty)
-  : rateLimiterFlexibleGate({ redis: gateRedis, prefix: config.redis.prefix, limitFor, penaltyMs: config.limiter.penalty });
+const gate =
+  kind === "bullmq"
+    ? openGate(config.limiter.penalty)
+    : rateLimiterFlexibleGate({
+        redis: gateRedis,
+        prefix: config.redis.prefix,
+        limitFor,
+        penaltyMs: config.limiter.penalty,
+      });
 const log = createLogger();
 // BullMQ's limiter is one per queue: the first account's CreateAccessKey limit, the same nominal rate.
 const max = limitFor(config.accounts[0]!.name, "CreateAccessKey");
-const runtime = await openRuntime(config, { log, role: "worker", seams: { gate,
-  ...(kind === "bullmq" ? { workerOptions: (options) => ({ ...options, limiter: { max, duration: 1000 } }) } : {}) } });
+const runtime = await openRuntime(config, {
+  log,
+  role: "worker",
+  seams: {
+    gate,
+    ...(kind === "bullmq" ? { workerOptions: (options) => ({ ...options, limiter: { max, duration: 1000 } }) } : {}),
+  },
+});
 const worker = runtime.engine.startWorker({ concurrency: config.worker.concurrency });
 
 process.once("SIGTERM", () => {

@@ -17,25 +17,41 @@ export interface ChildRunOptions {
 }
 
 /** Spawns one child per argument list, releases them together, and returns their results in order. */
-export async function runChildren(script: string, argLists: string[][], options: ChildRunOptions = {}): Promise<unknown[]> {
-  const children = argLists.map((args) => spawn(process.execPath, ["--import", "tsx", script, ...args],
-    { cwd: PROJECT_ROOT, stdio: ["pipe", "pipe", "inherit"], env: { ...process.env, ...options.env } }));
+export async function runChildren(
+  script: string,
+  argLists: string[][],
+  options: ChildRunOptions = {}
+): Promise<unknown[]> {
+  const children = argLists.map((args) =>
+    spawn(process.execPath, ["--import", "tsx", script, ...args], {
+      cwd: PROJECT_ROOT,
+      stdio: ["pipe", "pipe", "inherit"],
+      env: { ...process.env, ...options.env },
+    })
+  );
   const timer = setTimeout(() => children.forEach((child) => child.kill("SIGKILL")), options.timeoutMs ?? 120_000);
   try {
     let ready = 0;
     const releaseWhenAllReady = () => {
       if (++ready === children.length) children.forEach((child) => child.stdin?.end("go\n"));
     };
-    return await Promise.all(children.map((child, index) =>
-      collect(child, index, releaseWhenAllReady, options.onLine)));
+    return await Promise.all(
+      children.map((child, index) => collect(child, index, releaseWhenAllReady, options.onLine))
+    );
   } finally {
     clearTimeout(timer);
-    children.forEach((child) => { if (child.exitCode === null) child.kill("SIGKILL"); });
+    children.forEach((child) => {
+      if (child.exitCode === null) child.kill("SIGKILL");
+    });
   }
 }
 
-async function collect(child: ChildProcess, index: number, onReady: () => void,
-  onLine?: (child: number, line: string) => void): Promise<unknown> {
+async function collect(
+  child: ChildProcess,
+  index: number,
+  onReady: () => void,
+  onLine?: (child: number, line: string) => void
+): Promise<unknown> {
   let last = "";
   const lines = createInterface({ input: child.stdout! });
   lines.on("line", (line) => {

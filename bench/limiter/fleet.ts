@@ -10,14 +10,33 @@ export const ROOT_KEY_ID = "AKIDbenchRootKey000000000000000000000";
 
 export const firstUinOf = (worker: number): number => 200000000000 + worker * 1_000_000;
 
-export function fleetSeed(workers: number, usersPerWorker: number, rootSecret: string,
-  rateLimits: Partial<Record<CamAction, number>> = {}): SeedInput {
+export function fleetSeed(
+  workers: number,
+  usersPerWorker: number,
+  rootSecret: string,
+  rateLimits: Partial<Record<CamAction, number>> = {}
+): SeedInput {
   return {
-    accounts: [{ ownerUin: OWNER_UIN, appId: 1300000001, users: [
-      { uin: OWNER_UIN, name: "root", admin: true, keys: [{ accessKeyId: ROOT_KEY_ID, secretAccessKey: rootSecret }] },
-      ...Array.from({ length: workers }, (_, worker) => Array.from({ length: usersPerWorker }, (_, i) =>
-        ({ uin: firstUinOf(worker) + i, name: `bench-${worker}-${i}` }))).flat(),
-    ] }],
+    accounts: [
+      {
+        ownerUin: OWNER_UIN,
+        appId: 1300000001,
+        users: [
+          {
+            uin: OWNER_UIN,
+            name: "root",
+            admin: true,
+            keys: [{ accessKeyId: ROOT_KEY_ID, secretAccessKey: rootSecret }],
+          },
+          ...Array.from({ length: workers }, (_, worker) =>
+            Array.from({ length: usersPerWorker }, (_, i) => ({
+              uin: firstUinOf(worker) + i,
+              name: `bench-${worker}-${i}`,
+            }))
+          ).flat(),
+        ],
+      },
+    ],
     rateLimits,
   };
 }
@@ -43,10 +62,26 @@ export interface WorkerPlan {
 export function workerArgs(plan: WorkerPlan): string[] {
   const optional = (flag: string, value: number | undefined) => (value === undefined ? [] : [flag, String(value)]);
   return [
-    "--redis", plan.redisUrl, "--prefix", plan.prefix, "--sim", plan.simUrl, "--secret-id", ROOT_KEY_ID,
-    "--action", plan.action, "--first-uin", String(firstUinOf(plan.worker)), "--users", String(plan.users),
-    "--concurrency", String(plan.concurrency), ...optional("--limit", plan.limit), ...optional("--calls", plan.calls),
-    ...optional("--seconds", plan.seconds), ...optional("--margin-ms", plan.marginMs),
+    "--redis",
+    plan.redisUrl,
+    "--prefix",
+    plan.prefix,
+    "--sim",
+    plan.simUrl,
+    "--secret-id",
+    ROOT_KEY_ID,
+    "--action",
+    plan.action,
+    "--first-uin",
+    String(firstUinOf(plan.worker)),
+    "--users",
+    String(plan.users),
+    "--concurrency",
+    String(plan.concurrency),
+    ...optional("--limit", plan.limit),
+    ...optional("--calls", plan.calls),
+    ...optional("--seconds", plan.seconds),
+    ...optional("--margin-ms", plan.marginMs),
     ...(plan.gateOnly ? ["--gate-only"] : []),
   ];
 }

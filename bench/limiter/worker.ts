@@ -30,12 +30,19 @@ export interface WorkerTally {
 
 const { values: opts } = parseArgs({
   options: {
-    redis: { type: "string" }, prefix: { type: "string" }, sim: { type: "string" },
-    "secret-id": { type: "string" }, account: { type: "string", default: "bench" },
-    action: { type: "string", default: "CreateAccessKey" }, limit: { type: "string" },
-    "first-uin": { type: "string" }, users: { type: "string" },
-    calls: { type: "string" }, seconds: { type: "string" },
-    concurrency: { type: "string", default: "2" }, "margin-ms": { type: "string" },
+    redis: { type: "string" },
+    prefix: { type: "string" },
+    sim: { type: "string" },
+    "secret-id": { type: "string" },
+    account: { type: "string", default: "bench" },
+    action: { type: "string", default: "CreateAccessKey" },
+    limit: { type: "string" },
+    "first-uin": { type: "string" },
+    users: { type: "string" },
+    calls: { type: "string" },
+    seconds: { type: "string" },
+    concurrency: { type: "string", default: "2" },
+    "margin-ms": { type: "string" },
     "gate-only": { type: "boolean", default: false },
   },
 });
@@ -55,10 +62,15 @@ const redis = new Redis(required("redis"));
 let penalties = 0;
 const slots: number[] = [];
 const gate = createRedisGate({
-  redis, prefix: required("prefix"),
+  redis,
+  prefix: required("prefix"),
   // Without --limit the gate keeps CAM's documented limits.
-  ...(opts.limit === undefined ? {} : { limitFor: (_account: string, which: CamAction) =>
-    (which === action ? Number(opts.limit) : DEFAULT_RATE_LIMITS[which]) }),
+  ...(opts.limit === undefined
+    ? {}
+    : {
+        limitFor: (_account: string, which: CamAction) =>
+          which === action ? Number(opts.limit) : DEFAULT_RATE_LIMITS[which],
+      }),
   ...(opts["margin-ms"] === undefined ? {} : { safetyMarginMs: Number(opts["margin-ms"]) }),
   observe: (event) => {
     if (event.kind === "penalized") penalties++;
@@ -66,8 +78,10 @@ const gate = createRedisGate({
   },
 });
 const account = required("account");
-const cam = createCamClient({ name: account, endpoint: required("sim"),
-  credentials: { secretId: required("secret-id"), secretKey } }, { gate });
+const cam = createCamClient(
+  { name: account, endpoint: required("sim"), credentials: { secretId: required("secret-id"), secretKey } },
+  { gate }
+);
 
 // Warm the SDK, the HTTP path, the Redis connection and the script cache before the clock starts.
 await cam.getUserAppId();
@@ -75,7 +89,8 @@ await readyThenWaitForGo();
 
 const tally: WorkerTally = { calls: 0, ok: 0, errors: {}, deferrals: 0, penalties: 0, slots };
 const maxCalls = opts.calls === undefined ? Number.POSITIVE_INFINITY : Number(opts.calls);
-const deadline = opts.seconds === undefined ? Number.POSITIVE_INFINITY : performance.now() + Number(opts.seconds) * 1000;
+const deadline =
+  opts.seconds === undefined ? Number.POSITIVE_INFINITY : performance.now() + Number(opts.seconds) * 1000;
 let started = 0;
 
 async function oneCall(index: number): Promise<void> {
@@ -100,13 +115,15 @@ async function oneCall(index: number): Promise<void> {
 }
 
 const progress = setInterval(() => process.stdout.write(`${JSON.stringify({ progress: tally.ok })}\n`), 1000);
-await Promise.all(Array.from({ length: Number(opts.concurrency) }, async () => {
-  while (started < maxCalls && performance.now() < deadline) {
-    const index = started++;
-    tally.calls++;
-    await oneCall(index);
-  }
-}));
+await Promise.all(
+  Array.from({ length: Number(opts.concurrency) }, async () => {
+    while (started < maxCalls && performance.now() < deadline) {
+      const index = started++;
+      tally.calls++;
+      await oneCall(index);
+    }
+  })
+);
 clearInterval(progress);
 tally.penalties = penalties;
 await redis.quit();

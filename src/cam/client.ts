@@ -7,8 +7,19 @@ import { CamError, CREATED_WITHOUT_KEY, GONE_KEY_CODES, kindOfCode, type CamErro
 import type { CallGate } from "./limiter/gate.js";
 import { parseResponse, rowSchemas, rowsOf, type CamResponse } from "./responses.js";
 import { parseCamDay } from "./time-text.js";
-import type { AccessKey, CamAnswerWarning, CamApi, CamCredentials, CamUser, CallerIdentity, KeyChange, KeyLastUsed,
-  KeyStatus, NewAccessKey, StsIdentity } from "./types.js";
+import type {
+  AccessKey,
+  CamAnswerWarning,
+  CamApi,
+  CamCredentials,
+  CamUser,
+  CallerIdentity,
+  KeyChange,
+  KeyLastUsed,
+  KeyStatus,
+  NewAccessKey,
+  StsIdentity,
+} from "./types.js";
 
 const { CommonClient } = tencentcloud;
 const LAST_USED_BATCH = 10;
@@ -73,8 +84,12 @@ export function createCamClient(settings: CamAccountSettings, deps: CamClientDep
   let ownIdentity: Promise<StsIdentity> | undefined;
   const throttleRetries = deps.throttleRetries ?? 3;
 
-  async function call<A extends CamAction>(sdk: Sdk, action: A, params: Record<string, unknown>,
-    targetUin?: number): Promise<CamResponse<A>> {
+  async function call<A extends CamAction>(
+    sdk: Sdk,
+    action: A,
+    params: Record<string, unknown>,
+    targetUin?: number
+  ): Promise<CamResponse<A>> {
     const context: CamErrorContext = { action, account, ...(targetUin === undefined ? {} : { targetUin }) };
     for (let attempt = 0; ; attempt++) {
       await deps.gate.admit(account, action);
@@ -82,7 +97,8 @@ export function createCamClient(settings: CamAccountSettings, deps: CamClientDep
       try {
         const body: unknown = await sdk.request(action, params);
         const parsed = parseResponse(action, body);
-        if (!parsed.ok) throw new CamError("transient", context, "MalformedResponse", parsed.problem, requestIdOf(body));
+        if (!parsed.ok)
+          throw new CamError("transient", context, "MalformedResponse", parsed.problem, requestIdOf(body));
         deps.observe?.({ account, action, code: "OK", durationMs: performance.now() - started });
         return parsed.value;
       } catch (raw) {
@@ -97,7 +113,12 @@ export function createCamClient(settings: CamAccountSettings, deps: CamClientDep
   const target = (targetUin: number) => ({ TargetUin: targetUin });
 
   /** The rows of a list that can be read; each skipped row is reported, by index and field, never by value. */
-  function readableRows<T>(action: CamAction, list: unknown[], schema: Parameters<typeof rowsOf<T>>[1], field: string): T[] {
+  function readableRows<T>(
+    action: CamAction,
+    list: unknown[],
+    schema: Parameters<typeof rowsOf<T>>[1],
+    field: string
+  ): T[] {
     const { rows, skipped } = rowsOf(list, schema, field);
     for (const row of skipped) deps.warn?.({ account, action, problem: row.problem });
     return rows;
@@ -131,32 +152,52 @@ export function createCamClient(settings: CamAccountSettings, deps: CamClientDep
     async createAccessKey(targetUin): Promise<NewAccessKey> {
       const { AccessKey: key } = await call(ownSdk, "CreateAccessKey", target(targetUin), targetUin);
       if (!key) {
-        throw new CamError("transient", { action: "CreateAccessKey", account, targetUin }, CREATED_WITHOUT_KEY,
-          "CAM answered success without the AccessKey; the new key is settled by listing");
+        throw new CamError(
+          "transient",
+          { action: "CreateAccessKey", account, targetUin },
+          CREATED_WITHOUT_KEY,
+          "CAM answered success without the AccessKey; the new key is settled by listing"
+        );
       }
       return { ...toAccessKey(key), secretAccessKey: key.SecretAccessKey };
     },
     listAccessKeys,
-    updateAccessKey: (targetUin, accessKeyId, status: KeyStatus) => changeKey(targetUin, accessKeyId, () =>
-      call(ownSdk, "UpdateAccessKey", { ...target(targetUin), AccessKeyId: accessKeyId, Status: status }, targetUin)),
-    deleteAccessKey: (targetUin, accessKeyId) => changeKey(targetUin, accessKeyId, () =>
-      call(ownSdk, "DeleteAccessKey", { ...target(targetUin), AccessKeyId: accessKeyId }, targetUin)),
+    updateAccessKey: (targetUin, accessKeyId, status: KeyStatus) =>
+      changeKey(targetUin, accessKeyId, () =>
+        call(ownSdk, "UpdateAccessKey", { ...target(targetUin), AccessKeyId: accessKeyId, Status: status }, targetUin)
+      ),
+    deleteAccessKey: (targetUin, accessKeyId) =>
+      changeKey(targetUin, accessKeyId, () =>
+        call(ownSdk, "DeleteAccessKey", { ...target(targetUin), AccessKeyId: accessKeyId }, targetUin)
+      ),
     async getSecurityLastUsed(secretIds): Promise<KeyLastUsed[]> {
       const rows: KeyLastUsed[] = [];
       for (let i = 0; i < secretIds.length; i += LAST_USED_BATCH) {
         const batch = secretIds.slice(i, i + LAST_USED_BATCH);
         const { SecretIdLastUsedRows } = await call(ownSdk, "GetSecurityLastUsed", { SecretIdList: batch });
-        for (const row of readableRows("GetSecurityLastUsed", SecretIdLastUsedRows, rowSchemas.lastUsed, "SecretIdLastUsedRows")) {
-          rows.push({ secretId: row.SecretId, lastUsedAt: row.LastSecretUsedDate ?? null,
-            lastUsedDay: row.LastUsedDate == null ? null : parseCamDay(row.LastUsedDate) });
+        for (const row of readableRows(
+          "GetSecurityLastUsed",
+          SecretIdLastUsedRows,
+          rowSchemas.lastUsed,
+          "SecretIdLastUsedRows"
+        )) {
+          rows.push({
+            secretId: row.SecretId,
+            lastUsedAt: row.LastSecretUsedDate ?? null,
+            lastUsedDay: row.LastUsedDate == null ? null : parseCamDay(row.LastUsedDate),
+          });
         }
       }
       return rows;
     },
     async listUsers(): Promise<CamUser[]> {
       const { Data } = await call(ownSdk, "ListUsers", {});
-      return readableRows("ListUsers", Data, rowSchemas.user, "Data").map((user) => ({ uin: user.Uin, name: user.Name,
-        ...(user.Uid == null ? {} : { uid: user.Uid }), ...(user.Remark == null ? {} : { remark: user.Remark }) }));
+      return readableRows("ListUsers", Data, rowSchemas.user, "Data").map((user) => ({
+        uin: user.Uin,
+        name: user.Name,
+        ...(user.Uid == null ? {} : { uid: user.Uid }),
+        ...(user.Remark == null ? {} : { remark: user.Remark }),
+      }));
     },
     async getUserAppId(): Promise<CallerIdentity> {
       return identity(await call(ownSdk, "GetUserAppId", {}));
@@ -176,8 +217,12 @@ export function createCamClient(settings: CamAccountSettings, deps: CamClientDep
 }
 
 function toAccessKey(key: CamResponse<"ListAccessKeys">["AccessKeys"][number]): AccessKey {
-  return { accessKeyId: key.AccessKeyId, status: key.Status, createdAt: key.CreateTime,
-    ...(key.Description == null ? {} : { description: key.Description }) };
+  return {
+    accessKeyId: key.AccessKeyId,
+    status: key.Status,
+    createdAt: key.CreateTime,
+    ...(key.Description == null ? {} : { description: key.Description }),
+  };
 }
 
 function identity(response: CamResponse<"GetUserAppId">): CallerIdentity {
@@ -185,8 +230,13 @@ function identity(response: CamResponse<"GetUserAppId">): CallerIdentity {
 }
 
 function stsIdentity(response: CamResponse<"GetCallerIdentity">): StsIdentity {
-  return { accountId: response.AccountId, userId: response.UserId, principalId: response.PrincipalId,
-    type: response.Type, arn: response.Arn };
+  return {
+    accountId: response.AccountId,
+    userId: response.UserId,
+    principalId: response.PrincipalId,
+    type: response.Type,
+    arn: response.Arn,
+  };
 }
 
 function requestIdOf(body: unknown): string | undefined {

@@ -23,9 +23,7 @@ export function sdkEndpoint(url: string = DEFAULT_CAM_ENDPOINT, service: Tencent
   const port = Number(parsed.port || (protocol === "http://" ? 80 : 443));
   const host = parsed.hostname;
   if (host.split(".")[0] === service && parsed.port === "") return { endpoint: host, protocol };
-  const agent = protocol === "http://"
-    ? new DialingHttpAgent(host, port)
-    : new DialingHttpsAgent(host, port);
+  const agent = protocol === "http://" ? new DialingHttpAgent(host, port) : new DialingHttpsAgent(host, port);
   return { endpoint: `${service}.tencentcloudapi.com`, protocol, agent };
 }
 
@@ -48,7 +46,10 @@ export function defaultStsEndpoint(camEndpoint: string | undefined): string {
 const KEEP_ALIVE = { keepAlive: true, timeout: 4_000, maxSockets: 64 } as const;
 
 class DialingHttpAgent extends HttpAgent {
-  constructor(private readonly host: string, private readonly port: number) {
+  constructor(
+    private readonly host: string,
+    private readonly port: number
+  ) {
     super(KEEP_ALIVE);
   }
   createConnection(): ReturnType<typeof netConnect> {
@@ -57,7 +58,10 @@ class DialingHttpAgent extends HttpAgent {
 }
 
 class DialingHttpsAgent extends HttpsAgent {
-  constructor(private readonly host: string, private readonly port: number) {
+  constructor(
+    private readonly host: string,
+    private readonly port: number
+  ) {
     super(KEEP_ALIVE);
   }
   createConnection(): ReturnType<typeof tlsConnect> {

@@ -20,7 +20,8 @@ export class CamError extends Error {
   readonly requestId: string | undefined;
 
   constructor(kind: CamErrorKind, context: CamErrorContext, code: string, detail: string, requestId?: string) {
-    const where = `${context.action} account=${context.account}` +
+    const where =
+      `${context.action} account=${context.account}` +
       (context.targetUin === undefined ? "" : ` uin=${context.targetUin}`);
     super(`CAM ${where} failed: ${code}: ${detail}${requestId ? ` (RequestId ${requestId})` : ""}`);
     this.kind = kind;
@@ -42,26 +43,38 @@ export class CamError extends Error {
  * The reason is what a caller may assume; codes not listed here fall to the prefix rules in `kindOfCode`.
  */
 export const DOCUMENTED_CODES: Readonly<Record<string, { kind: CamErrorKind; why: string }>> = {
-  "ResourceNotFound.SecretNotExist": { kind: "notFound",
-    why: "the key does not exist for that user; for Update and Delete the client answers \"gone\" instead" },
+  "ResourceNotFound.SecretNotExist": {
+    kind: "notFound",
+    why: 'the key does not exist for that user; for Update and Delete the client answers "gone" instead',
+  },
   "InvalidParameter.UserNotExist": { kind: "notFound", why: "the user does not exist: nothing to rotate" },
   "OperationDenied.AccessKeyOverLimit": { kind: "overLimit", why: "two keys already: make room, then create" },
-  "OperationDenied.UinNotMatch": { kind: "invalid",
-    why: "the key is not that user's: the same request fails again. For Update and Delete the client lists the keys, and a key not listed is \"gone\"" },
+  "OperationDenied.UinNotMatch": {
+    kind: "invalid",
+    why: 'the key is not that user\'s: the same request fails again. For Update and Delete the client lists the keys, and a key not listed is "gone"',
+  },
   "OperationDenied.SubUin": { kind: "invalid", why: "a sub-user may not touch the main account's keys, ever" },
-  "FailedOperation.Accesskey": { kind: "unknown",
-    why: "\"error while operating the access key\" says neither why nor whether it lasts: retried only within the job's bounded attempts, never in-process. For Update and Delete a key not listed is \"gone\"" },
-  "FailedOperation": { kind: "unknown",
-    why: "an unexplained refusal: bounded job attempts, never in-process retries, and never read as success" },
-  "InvalidParameter.ParamError": { kind: "invalid",
-    why: "our request is malformed: sending it again cannot help, and the failure must reach an operator" },
+  "FailedOperation.Accesskey": {
+    kind: "unknown",
+    why: '"error while operating the access key" says neither why nor whether it lasts: retried only within the job\'s bounded attempts, never in-process. For Update and Delete a key not listed is "gone"',
+  },
+  FailedOperation: {
+    kind: "unknown",
+    why: "an unexplained refusal: bounded job attempts, never in-process retries, and never read as success",
+  },
+  "InvalidParameter.ParamError": {
+    kind: "invalid",
+    why: "our request is malformed: sending it again cannot help, and the failure must reach an operator",
+  },
   "InternalError.SystemError": { kind: "transient", why: "CAM's own failure: the same request may succeed later" },
   "InternalError.UnknownError": { kind: "transient", why: "CAM's own failure: the same request may succeed later" },
-  "RequestLimitExceeded": { kind: "throttled", why: "over the per-second limit: back off, then send again" },
+  RequestLimitExceeded: { kind: "throttled", why: "over the per-second limit: back off, then send again" },
   "RequestLimitExceeded.UinLimitExceeded": { kind: "throttled", why: "the account's limit: as RequestLimitExceeded" },
   "RequestLimitExceeded.IPLimitExceeded": { kind: "throttled", why: "our address's limit: as RequestLimitExceeded" },
-  "RequestLimitExceeded.GlobalRegionUinLimitExceeded": { kind: "throttled",
-    why: "the account's limit across regions: as RequestLimitExceeded" },
+  "RequestLimitExceeded.GlobalRegionUinLimitExceeded": {
+    kind: "throttled",
+    why: "the account's limit across regions: as RequestLimitExceeded",
+  },
 };
 
 /**
@@ -81,9 +94,16 @@ export function kindOfCode(code: string): CamErrorKind {
   if (code.startsWith("AuthFailure")) return "auth";
   if (code.startsWith("InternalError") || code.startsWith("ServiceUnavailable") || code === "ResourceUnavailable")
     return "transient";
-  if (code.startsWith("InvalidParameter") || code.startsWith("MissingParameter") || code.startsWith("UnknownParameter") ||
-    code === "InvalidAction" || code === "NoSuchVersion" || code === "RequestSizeLimitExceeded" ||
-    code.startsWith("OperationDenied")) return "invalid";
+  if (
+    code.startsWith("InvalidParameter") ||
+    code.startsWith("MissingParameter") ||
+    code.startsWith("UnknownParameter") ||
+    code === "InvalidAction" ||
+    code === "NoSuchVersion" ||
+    code === "RequestSizeLimitExceeded" ||
+    code.startsWith("OperationDenied")
+  )
+    return "invalid";
   return "unknown";
 }
 

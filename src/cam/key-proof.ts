@@ -5,7 +5,11 @@ import { isCamError } from "./errors.js";
 import type { CamApi, CamCredentials, StsIdentity } from "./types.js";
 
 /** The only answers that mean "this key is not valid (yet)": worth asking again until the deadline. */
-export const NOT_VALID_YET = ["AuthFailure.SecretIdNotFound", "AuthFailure.SignatureFailure", "AuthFailure.InvalidSecretId"];
+export const NOT_VALID_YET = [
+  "AuthFailure.SecretIdNotFound",
+  "AuthFailure.SignatureFailure",
+  "AuthFailure.InvalidSecretId",
+];
 /** CAM checked the signature, then refused the action for lack of permission: the key authenticates. */
 export const AUTHORIZATION_REFUSED = ["AuthFailure.UnauthorizedOperation", "UnauthorizedOperation"];
 /** X-TC-Timestamp is more than 5 minutes from CAM's clock: our clock is wrong, not the key. */
@@ -16,7 +20,8 @@ export type KeyProof = { elapsedMs: number; attempts: number } & (
   | { kind: "accepted"; code: string }
   | { kind: "clockSkew"; problem: string }
   | { kind: "neverValid"; problem: string }
-  | { kind: "unavailable"; problem: string });
+  | { kind: "unavailable"; problem: string }
+);
 
 export interface ProofTiming {
   timeoutMs: number;
@@ -61,9 +66,10 @@ export async function proveKey(cam: CamApi, credentials: CamCredentials, timing:
 export function identityMismatch(identity: StsIdentity, uin: number, ownerUin: string | null): string | null {
   const sameUser = identity.userId === String(uin);
   const sameOwner = ownerUin === null || identity.accountId === ownerUin;
-  return sameUser && sameOwner ? null
+  return sameUser && sameOwner
+    ? null
     : `it authenticates as uin ${identity.userId} of account ${identity.accountId} (${identity.type}), not uin ${uin}` +
-      (ownerUin === null ? "" : ` of account ${ownerUin}`);
+        (ownerUin === null ? "" : ` of account ${ownerUin}`);
 }
 
 /** The owner account of the client's own credentials, or null when STS refuses to say (no permission). */

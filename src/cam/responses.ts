@@ -8,7 +8,10 @@ import { CAM_TIME, parseCamDay, parseCamTime } from "./time-text.js";
 
 const status = z.enum(["Active", "Inactive"]);
 /** CreateTime, read as epoch ms; the shape check leaves parseCamTime nothing it cannot read. */
-const createTime = z.string().regex(CAM_TIME).transform((text) => parseCamTime(text) as number);
+const createTime = z
+  .string()
+  .regex(CAM_TIME)
+  .transform((text) => parseCamTime(text) as number);
 const accessKeyId = z.string().min(1).max(128);
 const uinText = z.union([z.string().min(1), z.number()]).transform(String);
 
@@ -16,7 +19,10 @@ const uinText = z.union([z.string().min(1), z.number()]).transform(String);
  * A list the SDK models mark optional: missing or null reads as empty. The rows stay unparsed here, so that
  * each list decides whether one odd row fails the whole answer (see `rowsOf`).
  */
-const optionalList = z.array(z.unknown()).nullish().transform((rows) => rows ?? []);
+const optionalList = z
+  .array(z.unknown())
+  .nullish()
+  .transform((rows) => rows ?? []);
 
 const accessKey = z.object({
   AccessKeyId: accessKeyId,
@@ -30,13 +36,17 @@ export const rowSchemas = {
   /** ListAccessKeys is all-or-nothing: the two-key rule, orphans and retirement need the user's full key list. */
   accessKey,
   /** A row skipped here only removes evidence of use, and a key without a row counts as used (key-removal.ts). */
-  lastUsed: z.object({
-    SecretId: accessKeyId,
-    LastUsedDate: z.string().nullish(),
-    LastSecretUsedDate: z.number().nullish(),
-  }).refine((row) => row.LastSecretUsedDate != null || row.LastUsedDate == null || parseCamDay(row.LastUsedDate) !== null,
-    // The exact time, when given, decides alone; without it an unreadable day is no evidence either way.
-    { path: ["LastUsedDate"], message: "not a YYYY-MM-DD day, and no LastSecretUsedDate" }),
+  lastUsed: z
+    .object({
+      SecretId: accessKeyId,
+      LastUsedDate: z.string().nullish(),
+      LastSecretUsedDate: z.number().nullish(),
+    })
+    .refine(
+      (row) => row.LastSecretUsedDate != null || row.LastUsedDate == null || parseCamDay(row.LastUsedDate) !== null,
+      // The exact time, when given, decides alone; without it an unreadable day is no evidence either way.
+      { path: ["LastUsedDate"], message: "not a YYYY-MM-DD day, and no LastSecretUsedDate" }
+    ),
   /** Tencent's own example has a row with `Uin: 0`: such a row names nobody we could rotate, so it is skipped. */
   user: z.object({
     Uin: z.number().int().positive(),
@@ -52,7 +62,12 @@ export const responseSchemas = {
     // A missing field is not documented: it stays malformed, an answer of unknown meaning.
     AccessKey: accessKey.extend({ SecretAccessKey: z.string().min(1) }).nullable(),
   }),
-  ListAccessKeys: z.object({ AccessKeys: z.array(accessKey).nullish().transform((keys) => keys ?? []) }),
+  ListAccessKeys: z.object({
+    AccessKeys: z
+      .array(accessKey)
+      .nullish()
+      .transform((keys) => keys ?? []),
+  }),
   UpdateAccessKey: z.object({}),
   DeleteAccessKey: z.object({}),
   GetSecurityLastUsed: z.object({ SecretIdLastUsedRows: optionalList }),
@@ -75,8 +90,10 @@ export const responseSchemas = {
 export type CamResponse<A extends CamAction> = z.output<(typeof responseSchemas)[A]>;
 
 /** Parses a response, or describes what is wrong with it by field path only. */
-export function parseResponse<A extends CamAction>(action: A, body: unknown):
-  { ok: true; value: CamResponse<A> } | { ok: false; problem: string } {
+export function parseResponse<A extends CamAction>(
+  action: A,
+  body: unknown
+): { ok: true; value: CamResponse<A> } | { ok: false; problem: string } {
   const result = responseSchemas[action].safeParse(body);
   if (result.success) return { ok: true, value: result.data as CamResponse<A> };
   return { ok: false, problem: describeIssues(result.error) };
@@ -103,6 +120,8 @@ export function rowsOf<T>(list: unknown[], schema: z.ZodType<T>, field: string):
 function describeIssues(error: z.ZodError, prefix?: string): string {
   return error.issues
     .slice(0, 3)
-    .map((issue) => `${[prefix, ...issue.path].filter((part) => part !== undefined).join(".") || "(root)"}: ${issue.code}`)
+    .map(
+      (issue) => `${[prefix, ...issue.path].filter((part) => part !== undefined).join(".") || "(root)"}: ${issue.code}`
+    )
     .join("; ");
 }

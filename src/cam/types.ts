@@ -77,7 +77,12 @@ export interface CamCredentials {
  */
 export class CamDeferral extends Error {
   override readonly name: string = "CamDeferral";
-  constructor(readonly account: string, readonly action: CamAction, readonly retryAfterMs: number, message: string) {
+  constructor(
+    readonly account: string,
+    readonly action: CamAction,
+    readonly retryAfterMs: number,
+    message: string
+  ) {
     super(message);
   }
 }

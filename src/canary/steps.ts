@@ -45,7 +45,10 @@ export function policyLine(action: CamAction): string {
 }
 
 class StepFailed extends Error {
-  constructor(message: string, readonly missingPermission?: string) {
+  constructor(
+    message: string,
+    readonly missingPermission?: string
+  ) {
     super(message);
   }
 }
@@ -54,16 +57,31 @@ export async function runCanary(input: CanaryInput): Promise<CanaryReport> {
   const { cam, uin } = input;
   const clock = input.clock ?? Date.now;
   const steps: CanaryStep[] = [];
-  const report: CanaryReport = { account: cam.account, uin, ok: false, steps, authenticatedAfterMs: null, lastUse: null };
+  const report: CanaryReport = {
+    account: cam.account,
+    uin,
+    ok: false,
+    steps,
+    authenticatedAfterMs: null,
+    lastUse: null,
+  };
 
   /** Runs one step; a CAM refusal for lack of permission becomes a failed step naming the missing line. */
-  async function step<T>(name: string, action: CamAction | null, run: () => Promise<{ value: T; detail: string }>,
-    ifFailed?: () => string): Promise<T | undefined> {
+  async function step<T>(
+    name: string,
+    action: CamAction | null,
+    run: () => Promise<{ value: T; detail: string }>,
+    ifFailed?: () => string
+  ): Promise<T | undefined> {
     const started = clock();
     const record = (status: StepStatus, detail: string, missingPermission?: string) => {
-      const entry: CanaryStep = { step: name, status, ms: clock() - started,
+      const entry: CanaryStep = {
+        step: name,
+        status,
+        ms: clock() - started,
         detail: status === "failed" && ifFailed ? `${detail}; ${ifFailed()}` : detail,
-        ...(missingPermission === undefined ? {} : { missingPermission }) };
+        ...(missingPermission === undefined ? {} : { missingPermission }),
+      };
       steps.push(entry);
       input.onStep?.(entry);
     };
@@ -92,12 +110,19 @@ export async function runCanary(input: CanaryInput): Promise<CanaryReport> {
   await step("credentials", null, async () => {
     try {
       const me = await cam.callerIdentity();
-      return { value: me, detail: `STS: signed in as uin ${me.userId} of account ${me.accountId} (${me.type}, ${me.arn})` };
+      return {
+        value: me,
+        detail: `STS: signed in as uin ${me.userId} of account ${me.accountId} (${me.type}, ${me.arn})`,
+      };
     } catch (error) {
       // A refusal for lack of permission still proves the signature: the credentials work, whose they are is unknown.
       if (!isCamError(error) || !AUTHORIZATION_REFUSED.includes(error.code)) throw error;
-      return { value: undefined, detail: `the credentials work, but STS answered ${error.code}: ` +
-        `add "${policyLine("GetCallerIdentity")}" to see whose they are (the rotator then skips the owner-account check)` };
+      return {
+        value: undefined,
+        detail:
+          `the credentials work, but STS answered ${error.code}: ` +
+          `add "${policyLine("GetCallerIdentity")}" to see whose they are (the rotator then skips the owner-account check)`,
+      };
     }
   });
   await step("ListUsers", "ListUsers", async () => {
@@ -113,7 +138,9 @@ export async function runCanary(input: CanaryInput): Promise<CanaryReport> {
   const keys = await step("ListAccessKeys", "ListAccessKeys", async () => {
     const listed = await cam.listAccessKeys(uin);
     if (listed.length >= 2) {
-      throw new StepFailed(`the canary already holds two keys (${listed.map((key) => key.accessKeyId).join(", ")}); delete one, it must be disposable`);
+      throw new StepFailed(
+        `the canary already holds two keys (${listed.map((key) => key.accessKeyId).join(", ")}); delete one, it must be disposable`
+      );
     }
     return { value: listed, detail: `${listed.length} key${listed.length === 1 ? "" : "s"}: room for one more` };
   });
@@ -137,7 +164,11 @@ export async function runCanary(input: CanaryInput): Promise<CanaryReport> {
   }
   const newKey = created;
   await step("authenticate", "GetCallerIdentity", async () => {
-    const proof = await proveKey(cam, newKey, { timeoutMs: input.verifyTimeoutMs, clock, sleep: input.sleep ?? defaultSleep });
+    const proof = await proveKey(cam, newKey, {
+      timeoutMs: input.verifyTimeoutMs,
+      clock,
+      sleep: input.sleep ?? defaultSleep,
+    });
     return { value: proof, detail: describeProof(proof, uin, createdAt, clock, report) };
   });
   await step("GetSecurityLastUsed", "GetSecurityLastUsed", async () => {
@@ -147,23 +178,39 @@ export async function runCanary(input: CanaryInput): Promise<CanaryReport> {
     const lastUsedDate = row?.lastUsedDay == null ? null : new Date(row.lastUsedDay).toISOString().slice(0, 10);
     const lastSecretUsedDate = row?.lastUsedAt ?? null;
     report.lastUse = { reported: row !== undefined, lastUsedDate, lastSecretUsedDate };
-    const detail = row === undefined ? "no row for the new key (CAM reports nothing for it yet)"
-      : `new key: LastUsedDate ${lastUsedDate ?? "null"}, LastSecretUsedDate ${lastSecretUsedDate === null ? "null"
-        : `${new Date(lastSecretUsedDate).toISOString()} (${Math.round((clock() - lastSecretUsedDate) / 1000)} s ago)`}`;
+    const detail =
+      row === undefined
+        ? "no row for the new key (CAM reports nothing for it yet)"
+        : `new key: LastUsedDate ${lastUsedDate ?? "null"}, LastSecretUsedDate ${
+            lastSecretUsedDate === null
+              ? "null"
+              : `${new Date(lastSecretUsedDate).toISOString()} (${Math.round((clock() - lastSecretUsedDate) / 1000)} s ago)`
+          }`;
     return { value: undefined, detail: `${detail}; it signed its proof just before` };
   });
   const deactivated = await step("UpdateAccessKey", "UpdateAccessKey", async () => {
     await cam.updateAccessKey(uin, newKey.secretId, "Inactive");
     return { value: true, detail: `new key ${newKey.secretId} set Inactive` };
   });
-  await step("DeleteAccessKey", "DeleteAccessKey", async () => {
-    await cam.deleteAccessKey(uin, newKey.secretId);
-    return { value: true, detail: `new key ${newKey.secretId} deleted` };
-  }, () => `new key ${newKey.secretId} is still there${deactivated ? " (Inactive)" : ""}: delete it by hand`);
+  await step(
+    "DeleteAccessKey",
+    "DeleteAccessKey",
+    async () => {
+      await cam.deleteAccessKey(uin, newKey.secretId);
+      return { value: true, detail: `new key ${newKey.secretId} deleted` };
+    },
+    () => `new key ${newKey.secretId} is still there${deactivated ? " (Inactive)" : ""}: delete it by hand`
+  );
   return finish(report);
 }
 
-function describeProof(proof: KeyProof, uin: number, createdAt: number, clock: () => number, report: CanaryReport): string {
+function describeProof(
+  proof: KeyProof,
+  uin: number,
+  createdAt: number,
+  clock: () => number,
+  report: CanaryReport
+): string {
   const after = `${clock() - createdAt} ms after CreateAccessKey, ${proof.attempts} attempt${proof.attempts === 1 ? "" : "s"}`;
   switch (proof.kind) {
     case "identified": {
@@ -178,7 +225,9 @@ function describeProof(proof: KeyProof, uin: number, createdAt: number, clock: (
     case "clockSkew":
       throw new StepFailed(`this host's clock is wrong: CAM answered ${proof.problem}; fix the clock (NTP)`);
     case "neverValid":
-      throw new StepFailed(`the new key never authenticated in ${after}: ${proof.problem}; raise rotation.verifyTimeout`);
+      throw new StepFailed(
+        `the new key never authenticated in ${after}: ${proof.problem}; raise rotation.verifyTimeout`
+      );
     case "unavailable":
       throw new StepFailed(`could not prove the new key, CAM unavailable: ${proof.problem}`);
     default: {

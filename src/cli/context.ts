@@ -29,7 +29,9 @@ export async function checkUin(runtime: Runtime, account: AccountConfig, uin: nu
     throw new UsageError(`UIN ${uin} is not a user of account ${account.name} (ListUsers does not return it)`);
   }
   if (!account.users.includes(uin)) {
-    throw new UsageError(`UIN ${uin} is not in accounts[${JSON.stringify(account.name)}].users; configured: ${account.users.join(", ")}`);
+    throw new UsageError(
+      `UIN ${uin} is not in accounts[${JSON.stringify(account.name)}].users; configured: ${account.users.join(", ")}`
+    );
   }
 }
 
@@ -54,5 +56,8 @@ export async function withRuntime<T>(config: Config, use: (runtime: Runtime) => 
  */
 export async function auditAction(engine: RotationEngine, action: OperatorAction): Promise<void> {
   const entry = await engine.recordOperatorAction(action);
-  createLogger({ name: "cam-rotator-audit" }, process.stderr).info({ audit: entry }, `operator action: ${action.action}`);
+  createLogger({ name: "cam-rotator-audit" }, process.stderr).info(
+    { audit: entry },
+    `operator action: ${action.action}`
+  );
 }

@@ -11,7 +11,10 @@ export class UsageError extends Error {
 /** The operation ran and did not succeed; the message says what to look at. */
 export class OperationFailed extends Error {
   override readonly name = "OperationFailed";
-  constructor(message: string, readonly exitCode: ExitCode = EXIT.failed) {
+  constructor(
+    message: string,
+    readonly exitCode: ExitCode = EXIT.failed
+  ) {
     super(message);
   }
 }

@@ -25,13 +25,19 @@ const probeClient = (config: Config, account: string, deps: CamClientDeps): CamA
 export function probesFor(config: Config): Probe[] {
   let gate: CallGate = unlimited;
   return [
-    { item: "redis", run: async () => {
-      const ms = await probeRedis(config.redis.url);
-      // Keyed by each account's owner UIN, as the daemon's calls are (learning it is one more GetUserAppId).
-      gate = createOwnerKeyedGate(config, connectRedis(config.redis.url, "cam-rotator-check-config"),
-        (account, deps) => probeClient(config, account, deps)).gate;
-      return `${displayRedisUrl(config.redis.url)} answered PING in ${Math.round(ms)} ms`;
-    } },
+    {
+      item: "redis",
+      run: async () => {
+        const ms = await probeRedis(config.redis.url);
+        // Keyed by each account's owner UIN, as the daemon's calls are (learning it is one more GetUserAppId).
+        gate = createOwnerKeyedGate(
+          config,
+          connectRedis(config.redis.url, "cam-rotator-check-config"),
+          (account, deps) => probeClient(config, account, deps)
+        ).gate;
+        return `${displayRedisUrl(config.redis.url)} answered PING in ${Math.round(ms)} ms`;
+      },
+    },
     { item: "vault", run: () => probeVault(config) },
     ...config.accounts.flatMap((account, index) => accountProbes(config, account, index, () => gate)),
   ];
@@ -44,8 +50,10 @@ async function probeVault(config: Config): Promise<string> {
     const first = config.accounts[0]!;
     const ref = { account: first.name, uin: Array.isArray(first.users) ? first.users[0]! : 1 };
     const view = await vault.describe(ref);
-    const where = config.vault.type === "file" ? config.vault.path
-      : `${config.vault.region}${config.vault.endpoint ? ` at ${config.vault.endpoint}` : ""}`;
+    const where =
+      config.vault.type === "file"
+        ? config.vault.path
+        : `${config.vault.region}${config.vault.endpoint ? ` at ${config.vault.endpoint}` : ""}`;
     return `${config.vault.type} ${where} answered (${ref.account}/${ref.uin}: ${view.current ? `current ${view.current.accessKeyId}` : "no secret yet"})`;
   } finally {
     await vault.close();
@@ -73,7 +81,8 @@ function accountProbes(config: Config, account: AccountConfig, index: number, ga
         if (account.users === "all") return `ListUsers: ${users.length} sub-users will be swept`;
         const known = new Set(users.map((user) => user.uin));
         const missing = account.users.filter((uin) => !known.has(uin));
-        if (missing.length > 0) throw new Error(`accounts[${index}].users: ListUsers does not return ${missing.join(", ")}`);
+        if (missing.length > 0)
+          throw new Error(`accounts[${index}].users: ListUsers does not return ${missing.join(", ")}`);
         return `ListUsers: all ${account.users.length} configured UINs exist`;
       },
     },

@@ -19,8 +19,10 @@ import { EXIT, EXIT_CODE_HELP, type ExitCode } from "./exit-codes.js";
 export function buildProgram(version: string): Command {
   const program = new Command()
     .name("cam-rotator")
-    .description("Rotates Tencent Cloud CAM access keys into a vault, safely under crashes and rate limits.\n" +
-      "Every command except cam-sim reads its config from --config FILE or $CAM_ROTATOR_CONFIG.")
+    .description(
+      "Rotates Tencent Cloud CAM access keys into a vault, safely under crashes and rate limits.\n" +
+        "Every command except cam-sim reads its config from --config FILE or $CAM_ROTATOR_CONFIG."
+    )
     .version(version)
     .showHelpAfterError("(run cam-rotator <command> --help for usage)")
     .exitOverride();

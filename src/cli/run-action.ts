@@ -20,7 +20,10 @@ export function runAction<Args extends unknown[]>(action: Action<Args>): (...arg
 }
 
 /** Prints the error for a human and returns the exit code it stands for. */
-export function reportError(error: unknown, write: (text: string) => void = (text) => process.stderr.write(text)): ExitCode {
+export function reportError(
+  error: unknown,
+  write: (text: string) => void = (text) => process.stderr.write(text)
+): ExitCode {
   if (error instanceof ConfigError) {
     write(`cam-rotator: ${error.message}\n`);
     return EXIT.usage;

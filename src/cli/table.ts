@@ -9,11 +9,15 @@ export interface Column<Row> {
 export function formatTable<Row>(rows: readonly Row[], columns: readonly Column<Row>[]): string {
   const cells = rows.map((row) => columns.map((column) => cellText(column.value(row))));
   const widths = columns.map((column, index) =>
-    Math.max(column.header.length, ...cells.map((line) => line[index]!.length)));
-  const render = (line: string[]) => line
-    .map((text, index) => (columns[index]!.align === "right" ? text.padStart(widths[index]!) : text.padEnd(widths[index]!)))
-    .join("  ")
-    .trimEnd();
+    Math.max(column.header.length, ...cells.map((line) => line[index]!.length))
+  );
+  const render = (line: string[]) =>
+    line
+      .map((text, index) =>
+        columns[index]!.align === "right" ? text.padStart(widths[index]!) : text.padEnd(widths[index]!)
+      )
+      .join("  ")
+      .trimEnd();
   return [render(columns.map((column) => column.header)), ...cells.map(render)].join("\n");
 }
 

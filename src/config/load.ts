@@ -37,7 +37,11 @@ export function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.en
 export function parseConfig(raw: unknown, source: string, env: NodeJS.ProcessEnv = process.env): Config {
   const withOverrides = applyEnvOverrides(raw, env);
   const result = configSchema.safeParse(withOverrides);
-  if (!result.success) throw new ConfigError(source, result.error.issues.map((issue) => describeIssue(issue, withOverrides)));
+  if (!result.success)
+    throw new ConfigError(
+      source,
+      result.error.issues.map((issue) => describeIssue(issue, withOverrides))
+    );
   return result.data;
 }
 
@@ -74,8 +78,10 @@ function shown(path: readonly PropertyKey[], value: unknown): string {
 }
 
 export function formatPath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((text, part) =>
-    typeof part === "number" ? `${text}[${part}]` : text ? `${text}.${String(part)}` : String(part), "");
+  return path.reduce<string>(
+    (text, part) => (typeof part === "number" ? `${text}[${part}]` : text ? `${text}.${String(part)}` : String(part)),
+    ""
+  );
 }
 
 function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
@@ -88,10 +94,17 @@ function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
 }
 
 /** Reads an account's CAM credentials from the environment variables its config names. */
-export function resolveCredentials(account: AccountConfig, index: number, env: NodeJS.ProcessEnv = process.env): CamCredentials {
+export function resolveCredentials(
+  account: AccountConfig,
+  index: number,
+  env: NodeJS.ProcessEnv = process.env
+): CamCredentials {
   const missing = (["secretIdEnv", "secretKeyEnv"] as const)
     .filter((field) => !env[account.credentials[field]])
-    .map((field) => `accounts[${index}].credentials.${field}: environment variable ${account.credentials[field]} is not set`);
+    .map(
+      (field) =>
+        `accounts[${index}].credentials.${field}: environment variable ${account.credentials[field]} is not set`
+    );
   if (missing.length > 0) throw new ConfigError("environment", missing);
   return { secretId: env[account.credentials.secretIdEnv]!, secretKey: env[account.credentials.secretKeyEnv]! };
 }

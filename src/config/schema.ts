@@ -9,15 +9,18 @@ import { DAY_MS, parseDuration } from "./duration.js";
 /** Node timers overflow past 2^31 - 1 ms (about 24.8 days) and would fire at once. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
-const durationAtLeast = (minMs: number) => z.union([z.string(), z.number()]).transform((value, ctx) => {
-  const ms = parseDuration(value);
-  if (ms === null || ms < minMs || ms > MAX_TIMER_MS) {
-    ctx.addIssue({ code: "custom",
-      message: `expected a duration from ${shownMs(minMs)} to 24d, such as 250ms, 30s, 5m, 12h or 7d` });
-    return z.NEVER;
-  }
-  return ms;
-});
+const durationAtLeast = (minMs: number) =>
+  z.union([z.string(), z.number()]).transform((value, ctx) => {
+    const ms = parseDuration(value);
+    if (ms === null || ms < minMs || ms > MAX_TIMER_MS) {
+      ctx.addIssue({
+        code: "custom",
+        message: `expected a duration from ${shownMs(minMs)} to 24d, such as 250ms, 30s, 5m, 12h or 7d`,
+      });
+      return z.NEVER;
+    }
+    return ms;
+  });
 const shownMs = (ms: number) => (ms % 1_000 === 0 ? `${ms / 1_000}s` : `${ms}ms`);
 
 // Floors: each duration's smallest value that still lets its mechanism work. They stop a slip (a 0, a unit
@@ -50,10 +53,14 @@ const lastUsedLag = durationAtLeast(0);
 /** LastUsedDate is a day late and in an unstated zone; Tencent's example shows 3 days to LastSecretUsedDate. */
 export const DEFAULT_LAST_USED_LAG_MS = 3 * DAY_MS;
 
-const positiveInt = z.number({ error: "expected a positive integer" }).int("expected a positive integer")
+const positiveInt = z
+  .number({ error: "expected a positive integer" })
+  .int("expected a positive integer")
   .positive("expected a positive integer");
 
-const uin = z.number({ error: "expected a UIN (positive integer)" }).int("expected a UIN (positive integer)")
+const uin = z
+  .number({ error: "expected a UIN (positive integer)" })
+  .int("expected a UIN (positive integer)")
   .positive("expected a UIN (positive integer)");
 
 // Upper case only: a pasted secret (mixed case) fails here instead of being used, or printed, as a name.
@@ -62,15 +69,27 @@ const envName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, "expected an environment 
 const cronExpression = z.string().refine((value) => validateCron(value), "expected a cron expression (5 or 6 fields)");
 
 const timezone = z.string().refine((value) => {
-  try { new Intl.DateTimeFormat("en-US", { timeZone: value }); return true; } catch { return false; }
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: value });
+    return true;
+  } catch {
+    return false;
+  }
 }, "expected an IANA time zone such as UTC or Asia/Shanghai");
 
 const rateLimits = z.strictObject(
-  Object.fromEntries(CAM_ACTIONS.map((action) => [action, positiveInt.optional()])) as Record<CamAction, z.ZodOptional<typeof positiveInt>>,
+  Object.fromEntries(CAM_ACTIONS.map((action) => [action, positiveInt.optional()])) as Record<
+    CamAction,
+    z.ZodOptional<typeof positiveInt>
+  >
 );
 
-const accountName = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/,
-  "expected a lower-case name of letters, digits, - and _ (it appears in job ids and secret names)");
+const accountName = z
+  .string()
+  .regex(
+    /^[a-z0-9][a-z0-9_-]{0,62}$/,
+    "expected a lower-case name of letters, digits, - and _ (it appears in job ids and secret names)"
+  );
 
 export const accountSchema = z.strictObject({
   name: accountName,
@@ -78,16 +97,18 @@ export const accountSchema = z.strictObject({
   /** STS (GetCallerIdentity, which proves new keys); default beside `endpoint` (src/cam/endpoint.ts). */
   stsEndpoint: z.url({ protocol: /^https?$/, error: "expected an http(s) URL" }).optional(),
   credentials: z.strictObject({ secretIdEnv: envName, secretKeyEnv: envName }),
-  users: z.union([z.literal("all"), z.array(uin).min(1, "expected at least one UIN, or \"all\"")]),
+  users: z.union([z.literal("all"), z.array(uin).min(1, 'expected at least one UIN, or "all"')]),
   schedule: cronExpression,
   timezone: timezone.default("UTC"),
   maxKeyAgeDays: positiveInt,
-  retire: z.strictObject({
-    deactivateAfter: retireAfter,
-    deleteAfter: retireAfter,
-    /** How late GetSecurityLastUsed may report a use (src/jobs/last-use-lag.ts); 3 days covers Tencent's example. */
-    lastUsedLag: lastUsedLag.default(DEFAULT_LAST_USED_LAG_MS),
-  }).prefault({ deactivateAfter: "7d", deleteAfter: "7d" }),
+  retire: z
+    .strictObject({
+      deactivateAfter: retireAfter,
+      deleteAfter: retireAfter,
+      /** How late GetSecurityLastUsed may report a use (src/jobs/last-use-lag.ts); 3 days covers Tencent's example. */
+      lastUsedLag: lastUsedLag.default(DEFAULT_LAST_USED_LAG_MS),
+    })
+    .prefault({ deactivateAfter: "7d", deleteAfter: "7d" }),
   overLimit: z.enum(["auto", "flag-only"]).default("auto"),
   /**
    * Keys a user held when the rotator first rotated them, which the vault never held (src/jobs/preexisting.ts).
@@ -99,77 +120,103 @@ export const accountSchema = z.strictObject({
 });
 
 /** Requests per second per pool of the vault's quota (AWS: 50 each per region, not adjustable). */
-const vaultRateLimits = z.strictObject(
-  Object.fromEntries(VAULT_POOLS.map((pool) => [pool, positiveInt.default(DEFAULT_VAULT_RATE_LIMITS[pool])])) as
-    Record<VaultPool, z.ZodDefault<typeof positiveInt>>,
-).prefault({});
+const vaultRateLimits = z
+  .strictObject(
+    Object.fromEntries(
+      VAULT_POOLS.map((pool) => [pool, positiveInt.default(DEFAULT_VAULT_RATE_LIMITS[pool])])
+    ) as Record<VaultPool, z.ZodDefault<typeof positiveInt>>
+  )
+  .prefault({});
 
-const vaultSchema = z.discriminatedUnion("type", [
-  z.strictObject({
-    type: z.literal("aws-secrets-manager"),
-    region: z.string().min(1),
-    endpoint: z.url({ protocol: /^https?$/, error: "expected an http(s) URL" }).optional(),
-    kmsKeyId: z.string().min(1).optional(),
-    nameTemplate: z.string().includes("{account}").includes("{uin}").default("tencentcloud/cam/{account}/{uin}"),
-    rateLimits: vaultRateLimits,
-  }),
-  z.strictObject({ type: z.literal("file"), path: z.string().min(1) }),
-], { error: "expected type aws-secrets-manager or file" });
+const vaultSchema = z.discriminatedUnion(
+  "type",
+  [
+    z.strictObject({
+      type: z.literal("aws-secrets-manager"),
+      region: z.string().min(1),
+      endpoint: z.url({ protocol: /^https?$/, error: "expected an http(s) URL" }).optional(),
+      kmsKeyId: z.string().min(1).optional(),
+      nameTemplate: z.string().includes("{account}").includes("{uin}").default("tencentcloud/cam/{account}/{uin}"),
+      rateLimits: vaultRateLimits,
+    }),
+    z.strictObject({ type: z.literal("file"), path: z.string().min(1) }),
+  ],
+  { error: "expected type aws-secrets-manager or file" }
+);
 
-const keyPrefix = z.string().regex(/^[A-Za-z0-9{}_-]+$/, "expected letters, digits, -, _ and {} (a hash tag for Cluster)");
+const keyPrefix = z
+  .string()
+  .regex(/^[A-Za-z0-9{}_-]+$/, "expected letters, digits, -, _ and {} (a hash tag for Cluster)");
 
 // A section left out is parsed as `{}` (prefault), so each default is written once, on its field.
 export const configSchema = z.strictObject({
-  redis: z.strictObject({
-    url: z.string().regex(/^rediss?:\/\//, "expected a redis:// or rediss:// URL").default("redis://127.0.0.1:6379"),
-    prefix: keyPrefix.default("cam-rotator"),
-    /** Refuse to start a worker (or approve/dismiss) without CAM_ROTATOR_RECORD_KEY; false only for throwaway setups. */
-    requireRecordKey: z.boolean().default(true),
-  }).prefault({}),
+  redis: z
+    .strictObject({
+      url: z
+        .string()
+        .regex(/^rediss?:\/\//, "expected a redis:// or rediss:// URL")
+        .default("redis://127.0.0.1:6379"),
+      prefix: keyPrefix.default("cam-rotator"),
+      /** Refuse to start a worker (or approve/dismiss) without CAM_ROTATOR_RECORD_KEY; false only for throwaway setups. */
+      requireRecordKey: z.boolean().default(true),
+    })
+    .prefault({}),
   vault: vaultSchema,
-  accounts: z.array(accountSchema).min(1, "expected at least one account").superRefine((accounts, ctx) => {
-    const seen = new Set<string>();
-    accounts.forEach((account, index) => {
-      if (seen.has(account.name)) ctx.addIssue({ code: "custom", path: [index, "name"], message: "duplicate account name" });
-      seen.add(account.name);
-    });
-  }),
-  worker: z.strictObject({
-    concurrency: positiveInt.default(8),
-    /** How long SIGTERM waits for active jobs before handing them back. */
-    shutdownTimeout: shutdownTimeout.default(30_000),
-  }).prefault({}),
-  limiter: z.strictObject({
-    /**
-     * Jitter allowance per rolling second: N + 1 admissions span at least 1 s + this, so a call may reach CAM
-     * this much later than the first of its window without breaking the bound. Costs margin / (1 s + margin)
-     * of throughput; 20 ms keeps 98%.
-     */
-    safetyMargin: safetyMargin.default(20),
-    /** A job waits in-process for a slot up to this; a longer wait moves it to delayed. */
-    maxWait: maxWait.default(2_000),
-    /** Back-off for an account and action after CAM answers RequestLimitExceeded. */
-    penalty: penalty.default(1_000),
-    /**
-     * The limiter's keys start with this, not with redis.prefix: CAM's quota belongs to the Tencent owner, so every
-     * deployment on this Redis that rotates the same owner must count in the same windows, whatever its prefix.
-     */
-    namespace: keyPrefix.default("cam-rotator"),
-  }).prefault({}),
-  rotation: z.strictObject({
-    /** How long the new key may take to authenticate (propagation) before the rotation is undone. */
-    verifyTimeout: verifyTimeout.default(60_000),
-    /** How often a parked rotation looks again at its flagged key. */
-    parkRecheck: parkRecheck.default(600_000),
-    /** Attempts for transient failures, with exponential backoff and jitter. */
-    attempts: positiveInt.default(8),
-    /** Failed jobs kept for inspection. */
-    keepFailed: positiveInt.default(1_000),
-  }).prefault({}),
-  http: z.strictObject({
-    host: z.string().default("127.0.0.1"),
-    port: z.number().int().min(0).max(65_535).default(9464),
-  }).prefault({}),
+  accounts: z
+    .array(accountSchema)
+    .min(1, "expected at least one account")
+    .superRefine((accounts, ctx) => {
+      const seen = new Set<string>();
+      accounts.forEach((account, index) => {
+        if (seen.has(account.name))
+          ctx.addIssue({ code: "custom", path: [index, "name"], message: "duplicate account name" });
+        seen.add(account.name);
+      });
+    }),
+  worker: z
+    .strictObject({
+      concurrency: positiveInt.default(8),
+      /** How long SIGTERM waits for active jobs before handing them back. */
+      shutdownTimeout: shutdownTimeout.default(30_000),
+    })
+    .prefault({}),
+  limiter: z
+    .strictObject({
+      /**
+       * Jitter allowance per rolling second: N + 1 admissions span at least 1 s + this, so a call may reach CAM
+       * this much later than the first of its window without breaking the bound. Costs margin / (1 s + margin)
+       * of throughput; 20 ms keeps 98%.
+       */
+      safetyMargin: safetyMargin.default(20),
+      /** A job waits in-process for a slot up to this; a longer wait moves it to delayed. */
+      maxWait: maxWait.default(2_000),
+      /** Back-off for an account and action after CAM answers RequestLimitExceeded. */
+      penalty: penalty.default(1_000),
+      /**
+       * The limiter's keys start with this, not with redis.prefix: CAM's quota belongs to the Tencent owner, so every
+       * deployment on this Redis that rotates the same owner must count in the same windows, whatever its prefix.
+       */
+      namespace: keyPrefix.default("cam-rotator"),
+    })
+    .prefault({}),
+  rotation: z
+    .strictObject({
+      /** How long the new key may take to authenticate (propagation) before the rotation is undone. */
+      verifyTimeout: verifyTimeout.default(60_000),
+      /** How often a parked rotation looks again at its flagged key. */
+      parkRecheck: parkRecheck.default(600_000),
+      /** Attempts for transient failures, with exponential backoff and jitter. */
+      attempts: positiveInt.default(8),
+      /** Failed jobs kept for inspection. */
+      keepFailed: positiveInt.default(1_000),
+    })
+    .prefault({}),
+  http: z
+    .strictObject({
+      host: z.string().default("127.0.0.1"),
+      port: z.number().int().min(0).max(65_535).default(9464),
+    })
+    .prefault({}),
   /** Notifications to webhooks and chat robots (src/notify); none when absent. */
   notify: notifySchema.optional(),
 });

@@ -24,21 +24,31 @@ export async function measureClockSkew(endpoint: string, now: () => number = Dat
 }
 
 /** Measures each account's endpoint once; a skew past the warning line is logged, every measurement reported. */
-export async function checkClockSkew(accounts: AccountConfig[], log: Logger,
-  report: (account: string, skewSec: number) => void): Promise<void> {
-  await Promise.all(accounts.map(async (account) => {
-    const endpoint = account.endpoint ?? DEFAULT_CAM_ENDPOINT;
-    try {
-      const skewSec = await measureClockSkew(endpoint);
-      report(account.name, skewSec);
-      if (Math.abs(skewSec) > CLOCK_SKEW_WARN_SEC) {
-        log.warn({ account: account.name, endpoint, skewSec, limitSec: 300 },
-          `this host's clock is ${Math.abs(skewSec)} s ${skewSec > 0 ? "ahead of" : "behind"} CAM's: past 300 s every call fails with AuthFailure.SignatureExpire; fix the clock (NTP)`);
-      } else {
-        log.debug({ account: account.name, endpoint, skewSec }, "clock skew against CAM checked");
+export async function checkClockSkew(
+  accounts: AccountConfig[],
+  log: Logger,
+  report: (account: string, skewSec: number) => void
+): Promise<void> {
+  await Promise.all(
+    accounts.map(async (account) => {
+      const endpoint = account.endpoint ?? DEFAULT_CAM_ENDPOINT;
+      try {
+        const skewSec = await measureClockSkew(endpoint);
+        report(account.name, skewSec);
+        if (Math.abs(skewSec) > CLOCK_SKEW_WARN_SEC) {
+          log.warn(
+            { account: account.name, endpoint, skewSec, limitSec: 300 },
+            `this host's clock is ${Math.abs(skewSec)} s ${skewSec > 0 ? "ahead of" : "behind"} CAM's: past 300 s every call fails with AuthFailure.SignatureExpire; fix the clock (NTP)`
+          );
+        } else {
+          log.debug({ account: account.name, endpoint, skewSec }, "clock skew against CAM checked");
+        }
+      } catch (error) {
+        log.warn(
+          { account: account.name, endpoint, err: String(error) },
+          "could not check the clock against CAM's Date header"
+        );
       }
-    } catch (error) {
-      log.warn({ account: account.name, endpoint, err: String(error) }, "could not check the clock against CAM's Date header");
-    }
-  }));
+    })
+  );
 }

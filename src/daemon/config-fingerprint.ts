@@ -18,15 +18,28 @@ export interface ConfigFingerprint {
 }
 
 export function configFingerprint(config: Config, host: string = hostname()): ConfigFingerprint {
-  const vault = config.vault.type === "file"
-    ? { type: "file", host, path: resolve(config.vault.path) }
-    : { type: config.vault.type, region: config.vault.region, endpoint: endpointIdentity(config.vault.endpoint),
-      nameTemplate: config.vault.nameTemplate };
-  const accounts = [...config.accounts].sort((a, b) => a.name.localeCompare(b.name)).map((account) => ({
-    name: account.name, endpoint: account.endpoint ?? "default", users: account.users, schedule: account.schedule,
-    timezone: account.timezone, maxKeyAgeDays: account.maxKeyAgeDays, retire: account.retire, overLimit: account.overLimit,
-    rateLimits: account.rateLimits ?? {},
-  }));
+  const vault =
+    config.vault.type === "file"
+      ? { type: "file", host, path: resolve(config.vault.path) }
+      : {
+          type: config.vault.type,
+          region: config.vault.region,
+          endpoint: endpointIdentity(config.vault.endpoint),
+          nameTemplate: config.vault.nameTemplate,
+        };
+  const accounts = [...config.accounts]
+    .sort((a, b) => a.name.localeCompare(b.name))
+    .map((account) => ({
+      name: account.name,
+      endpoint: account.endpoint ?? "default",
+      users: account.users,
+      schedule: account.schedule,
+      timezone: account.timezone,
+      maxKeyAgeDays: account.maxKeyAgeDays,
+      retire: account.retire,
+      overLimit: account.overLimit,
+      rateLimits: account.rateLimits ?? {},
+    }));
   const sections = { vault: digest(vault), accounts: digest(accounts), rotation: digest(config.rotation) };
   return { hash: digest(sections), sections };
 }
@@ -44,7 +57,10 @@ function digest(value: unknown): string {
 function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
   if (value !== null && typeof value === "object") {
-    return `{${Object.keys(value).sort().map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`).join(",")}}`;
+    return `{${Object.keys(value)
+      .sort()
+      .map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`)
+      .join(",")}}`;
   }
   return JSON.stringify(value) ?? "null";
 }

@@ -6,8 +6,12 @@ import type { Redis } from "ioredis";
 import { createRedisGate, type LimiterEvent, type RedisGate } from "../cam/limiter/redis-gate.js";
 import { accountRateLimits, type Config } from "../config/index.js";
 
-export function createConfiguredGate(config: Config, redis: Redis, observe?: (event: LimiterEvent) => void,
-  limiterIdOf?: (account: string) => string | Promise<string>): RedisGate {
+export function createConfiguredGate(
+  config: Config,
+  redis: Redis,
+  observe?: (event: LimiterEvent) => void,
+  limiterIdOf?: (account: string) => string | Promise<string>
+): RedisGate {
   return createRedisGate({
     redis,
     prefix: config.limiter.namespace,

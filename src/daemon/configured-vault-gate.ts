@@ -2,12 +2,20 @@
 // `vault.rateLimits`, and the limiter section's wait, penalty and margin. The file vault has no quota. Its
 // rotation turns join the accounts' turns: a rotation starts when both its account and the vault have room.
 import type { Redis } from "ioredis";
-import { createVaultQuotaGate, vaultQuotaScope, type VaultLimiterEvent, type VaultQuotaGate } from "../cam/limiter/vault-quota-gate.js";
+import {
+  createVaultQuotaGate,
+  vaultQuotaScope,
+  type VaultLimiterEvent,
+  type VaultQuotaGate,
+} from "../cam/limiter/vault-quota-gate.js";
 import type { Config } from "../config/index.js";
 import { TURN_SLEEP_MAX_MS, type RotationTurns } from "../jobs/turns.js";
 
-export function createConfiguredVaultGate(config: Config, redis: Redis,
-  observe?: (event: VaultLimiterEvent) => void): VaultQuotaGate | undefined {
+export function createConfiguredVaultGate(
+  config: Config,
+  redis: Redis,
+  observe?: (event: VaultLimiterEvent) => void
+): VaultQuotaGate | undefined {
   const vault = config.vault;
   if (vault.type !== "aws-secrets-manager") return undefined;
   return createVaultQuotaGate({

@@ -57,7 +57,9 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
   assertCredentials(config, options.env);
   assertRecordKey(config, options.env);
   if (!recordKeyFrom(options.env ?? process.env))
-    log.warn("no record key (redis.requireRecordKey: false): approvals and progress records in Redis are not authenticated");
+    log.warn(
+      "no record key (redis.requireRecordKey: false): approvals and progress records in Redis are not authenticated"
+    );
   for (const [index, account] of config.accounts.entries()) {
     const warning = lagWarning(account.retire);
     if (warning) log.warn({ account: account.name }, `accounts[${index}].${warning}`);
@@ -70,14 +72,22 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
   // Not ready before the first fleet check, nor while it refuses (config drift).
   const ready = async () => {
     const redis = need(runtime).redis;
-    return !shuttingDown && fleet !== undefined && fleet.refusal() === null && redis.status === "ready" && (await redis.ping()) === "PONG";
+    return (
+      !shuttingDown &&
+      fleet !== undefined &&
+      fleet.refusal() === null &&
+      redis.status === "ready" &&
+      (await redis.ping()) === "PONG"
+    );
   };
   const metrics = createMetrics({
     queueCounts: () => need(runtime).engine.queueCounts(),
     flags: () => need(runtime).engine.listFlags(),
     oldestKeyAgeSeconds: () => need(keyAges).read(),
     ready,
-    maxKeyAgeSeconds: Object.fromEntries(config.accounts.map((account) => [account.name, account.maxKeyAgeDays * 86_400])),
+    maxKeyAgeSeconds: Object.fromEntries(
+      config.accounts.map((account) => [account.name, account.maxKeyAgeDays * 86_400])
+    ),
     configDrift: () => fleet?.disagreeing() ?? 0,
     preexistingKeysInUse: preexistingInUseReader(() => need(runtime), recordKeyFrom(options.env ?? process.env)),
   });
@@ -85,11 +95,20 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
   const notifier = notifications?.notifier;
   try {
     runtime = await openRuntime(config, {
-      log, role: "worker", ...(options.env ? { env: options.env } : {}),
-      observeCamCall: notifier ? (call) => { metrics.camCall(call); notifier.camCall(call); } : metrics.camCall,
+      log,
+      role: "worker",
+      ...(options.env ? { env: options.env } : {}),
+      observeCamCall: notifier
+        ? (call) => {
+            metrics.camCall(call);
+            notifier.camCall(call);
+          }
+        : metrics.camCall,
       observeLimiter: metrics.limiter,
       engineObserver: notifier
-        ? combineObservers([metrics.engineObserver, notifier.observer], (error) => log.warn({ err: error }, "an engine observer failed"))
+        ? combineObservers([metrics.engineObserver, notifier.observer], (error) =>
+            log.warn({ err: error }, "an engine observer failed")
+          )
         : metrics.engineObserver,
     });
   } catch (error) {
@@ -112,7 +131,10 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
   if (options.http ?? true) {
     try {
       http = await startHttpServer({
-        host: config.http.host, port: config.http.port, registry: metrics.registry, log,
+        host: config.http.host,
+        port: config.http.port,
+        registry: metrics.registry,
+        log,
         ready,
         blockedBy: () => fleet?.refusal() ?? null,
       });
@@ -126,7 +148,11 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
   // Started paused: it takes its first job only once the fleet check found every live config equal to this one.
   const worker: EngineWorker = engine.startWorker({ concurrency: config.worker.concurrency, paused: true });
   const guard = createFleetGuard({
-    redis, prefix: config.redis.prefix, fingerprint: configFingerprint(config), log, ...options.fleet,
+    redis,
+    prefix: config.redis.prefix,
+    fingerprint: configFingerprint(config),
+    log,
+    ...options.fleet,
     onChange: (refusal) => (refusal || shuttingDown ? worker.pause() : worker.resume()),
   });
   try {
@@ -142,7 +168,11 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
   // In the background: a slow or unreachable CAM must not hold up start-up; the check only warns.
   void checkClockSkew(config.accounts, log, metrics.clockSkew);
   keyAges = startKeyAgeSampler({
-    redis, prefix: config.redis.prefix, accounts: config.accounts.map((account) => account.name), planner: engine, log,
+    redis,
+    prefix: config.redis.prefix,
+    accounts: config.accounts.map((account) => account.name),
+    planner: engine,
+    log,
   });
 
   let schedules: Schedules | null = null;
@@ -153,12 +183,20 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
       error: (message, err) => log.error({ source: "node-cron", err: err ?? message }, String(message)),
       debug: (message) => log.debug({ source: "node-cron" }, String(message)),
     });
-    const coordinator = createRedisRunCoordinator({ redis, prefix: config.redis.prefix, owner: `${hostname()}:${process.pid}:${randomUUID()}` });
+    const coordinator = createRedisRunCoordinator({
+      redis,
+      prefix: config.redis.prefix,
+      owner: `${hostname()}:${process.pid}:${randomUUID()}`,
+    });
     // Registered globally as node-cron intends; each task also names it, so daemons sharing a process (tests)
     // keep their own Redis.
     cron.setRunCoordinator(coordinator);
     schedules = startSchedules({
-      accounts: config.accounts, engine, coordinator, log, refusal: guard.refusal,
+      accounts: config.accounts,
+      engine,
+      coordinator,
+      log,
+      refusal: guard.refusal,
       onFire: (account, slot, outcome) => {
         metrics.scheduleFired(account, outcome);
         options.onFire?.(account, slot, outcome);
@@ -168,14 +206,25 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
 
   notifications?.start(engine, { schedules: options.schedules ?? true });
 
-  log.info({ accounts: config.accounts.map((account) => account.name), concurrency: config.worker.concurrency,
-    http: http?.url ?? null, nextRuns: schedules?.nextRuns() ?? {}, fingerprint: configFingerprint(config).hash,
-    refusing: guard.refusal() }, "worker ready");
+  log.info(
+    {
+      accounts: config.accounts.map((account) => account.name),
+      concurrency: config.worker.concurrency,
+      http: http?.url ?? null,
+      nextRuns: schedules?.nextRuns() ?? {},
+      fingerprint: configFingerprint(config).hash,
+      refusing: guard.refusal(),
+    },
+    "worker ready"
+  );
 
   let stopping: Promise<void> | null = null;
   const ownRuntime = runtime;
   return {
-    runtime: ownRuntime, metrics, http, fleet: guard,
+    runtime: ownRuntime,
+    metrics,
+    http,
+    fleet: guard,
     shutdown(reason) {
       stopping ??= (async () => {
         shuttingDown = true;

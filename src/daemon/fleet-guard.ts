@@ -47,7 +47,12 @@ export function createFleetGuard(options: FleetGuardOptions): FleetGuard {
   const intervalMs = options.intervalMs ?? Math.ceil(ttlMs / 3);
   const membersKey = `${options.prefix}:fleet:members`;
   const memberKey = (id: string) => `${options.prefix}:fleet:member:${id}`;
-  const me: Member = { ...fingerprint, id: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`, host: hostname(), pid: process.pid };
+  const me: Member = {
+    ...fingerprint,
+    id: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
+    host: hostname(),
+    pid: process.pid,
+  };
   let verdict: { refusal: string | null; disagreeing: number } | undefined;
   let timer: NodeJS.Timeout | undefined;
   let checking: Promise<void> | undefined;
@@ -58,15 +63,18 @@ export function createFleetGuard(options: FleetGuardOptions): FleetGuard {
     const values = ids.length > 0 ? await redis.mget(ids.map(memberKey)) : [];
     const gone = ids.filter((_, index) => values[index] === null);
     if (gone.length > 0) await redis.srem(membersKey, ...gone);
-    const differing = values.flatMap((value) => (value === null ? [] : [parseMember(value)]))
+    const differing = values
+      .flatMap((value) => (value === null ? [] : [parseMember(value)]))
       .filter((other) => other === undefined || other.hash !== me.hash);
     const refusal = differing.length === 0 ? null : describe(differing);
     if (verdict !== undefined && verdict.refusal === refusal) return;
     const first = verdict === undefined;
     verdict = { refusal, disagreeing: differing.length };
     if (refusal) {
-      log.error({ alert: "config-drift", fingerprint: me.hash, others: differing.map((other) => other?.id ?? "unreadable") },
-        `refusing to act: ${refusal}`);
+      log.error(
+        { alert: "config-drift", fingerprint: me.hash, others: differing.map((other) => other?.id ?? "unreadable") },
+        `refusing to act: ${refusal}`
+      );
     } else if (!first) {
       log.info({ fingerprint: me.hash }, "the fleet's configs agree again: taking jobs and firing schedules");
     }
@@ -74,15 +82,23 @@ export function createFleetGuard(options: FleetGuardOptions): FleetGuard {
   }
 
   function describe(differing: Array<Member | undefined>): string {
-    const others = differing.map((other) => other === undefined ? "a daemon whose fingerprint is unreadable"
-      : `${other.host} pid ${other.pid} (fingerprint ${other.hash}, differs in ${differingSections(me, other).join(", ") || "sections this version does not know"})`);
-    return `config differs from ${differing.length} live daemon(s) sharing prefix "${options.prefix}": ${others.join("; ")}; ` +
-      `this daemon's fingerprint is ${me.hash}`;
+    const others = differing.map((other) =>
+      other === undefined
+        ? "a daemon whose fingerprint is unreadable"
+        : `${other.host} pid ${other.pid} (fingerprint ${other.hash}, differs in ${differingSections(me, other).join(", ") || "sections this version does not know"})`
+    );
+    return (
+      `config differs from ${differing.length} live daemon(s) sharing prefix "${options.prefix}": ${others.join("; ")}; ` +
+      `this daemon's fingerprint is ${me.hash}`
+    );
   }
 
   const tick = () => {
-    checking ??= check().catch((error: unknown) => log.warn({ err: error }, "fleet config check failed; keeping the last verdict"))
-      .finally(() => { checking = undefined; });
+    checking ??= check()
+      .catch((error: unknown) => log.warn({ err: error }, "fleet config check failed; keeping the last verdict"))
+      .finally(() => {
+        checking = undefined;
+      });
   };
 
   return {
@@ -96,7 +112,12 @@ export function createFleetGuard(options: FleetGuardOptions): FleetGuard {
     async stop() {
       clearInterval(timer);
       await checking;
-      await redis.multi().del(memberKey(me.id)).srem(membersKey, me.id).exec().catch(() => undefined);
+      await redis
+        .multi()
+        .del(memberKey(me.id))
+        .srem(membersKey, me.id)
+        .exec()
+        .catch(() => undefined);
     },
   };
 }
@@ -104,7 +125,7 @@ export function createFleetGuard(options: FleetGuardOptions): FleetGuard {
 function parseMember(text: string): Member | undefined {
   try {
     const parsed = JSON.parse(text) as Partial<Member>;
-    return typeof parsed.hash === "string" && typeof parsed.sections === "object" ? parsed as Member : undefined;
+    return typeof parsed.hash === "string" && typeof parsed.sections === "object" ? (parsed as Member) : undefined;
   } catch {
     return undefined;
   }

@@ -39,7 +39,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
         if (blocked) return send(503, `not ready: ${blocked}\n`);
         return void options.ready().then(
           (ready) => send(ready ? 200 : 503, ready ? "ready\n" : "not ready: redis unreachable\n"),
-          () => send(503, "not ready: redis unreachable\n"));
+          () => send(503, "not ready: redis unreachable\n")
+        );
       }
       case "/metrics":
         return void options.registry.metrics().then(
@@ -47,7 +48,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
           (error: unknown) => {
             options.log.error({ err: error }, "metrics collection failed");
             send(500, "metrics collection failed\n");
-          });
+          }
+        );
       default:
         return send(404, "not found: try /healthz, /readyz or /metrics\n");
     }
@@ -66,9 +68,10 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   return {
     url: `http://${host}:${port}`,
     port,
-    close: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }

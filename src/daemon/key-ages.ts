@@ -59,17 +59,23 @@ export function startKeyAgeSampler(options: KeyAgeSamplerOptions): KeyAgeSampler
   }
 
   const timers: NodeJS.Timeout[] = [];
-  const run = () => void sample().catch((error: unknown) => options.log.warn({ err: error }, "key age sampling failed"));
+  const run = () =>
+    void sample().catch((error: unknown) => options.log.warn({ err: error }, "key age sampling failed"));
   timers.push(setTimeout(run, options.firstSampleMs ?? 10_000).unref());
   timers.push(setInterval(run, intervalMs).unref());
 
   return {
     async read(now = Date.now()) {
       const stored = await options.redis.hgetall(hashKey);
-      return Object.fromEntries(options.accounts.map((account) => {
-        const created = Number(stored[account]);
-        return [account, Number.isFinite(created) && stored[account] !== undefined ? Math.max(0, (now - created) / 1000) : null];
-      }));
+      return Object.fromEntries(
+        options.accounts.map((account) => {
+          const created = Number(stored[account]);
+          return [
+            account,
+            Number.isFinite(created) && stored[account] !== undefined ? Math.max(0, (now - created) / 1000) : null,
+          ];
+        })
+      );
     },
     sample,
     stop: () => timers.forEach((timer) => clearTimeout(timer)),

@@ -72,8 +72,10 @@ export function assertCredentials(config: Config, env: NodeJS.ProcessEnv = proce
  */
 export function assertRecordKey(config: Config, env: NodeJS.ProcessEnv = process.env): void {
   if (!recordKeyFrom(env) && config.redis.requireRecordKey)
-    throw new ConfigError("environment", [`${RECORD_KEY_ENV}: environment variable is not set; it authenticates approvals and ` +
-      `progress records in Redis (the same value on every daemon and admin host). Set redis.requireRecordKey: false to run without it`]);
+    throw new ConfigError("environment", [
+      `${RECORD_KEY_ENV}: environment variable is not set; it authenticates approvals and ` +
+        `progress records in Redis (the same value on every daemon and admin host). Set redis.requireRecordKey: false to run without it`,
+    ]);
 }
 
 /** The record key, or null when unset; a malformed one is a ConfigError naming the variable, never its value. */
@@ -92,7 +94,8 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
   redis.on("error", (error: Error) => options.log.warn({ err: error }, "redis connection error"));
   const observe = options.observeCamCall ? { observe: options.observeCamCall } : {};
   const warn = (warning: object) => options.log.warn(warning, "skipped a CAM list row that names no rotatable entry");
-  const clientFor = (name: string, deps: CamClientDeps) => accountCamClient(config, name, { ...deps, ...observe, warn }, { env });
+  const clientFor = (name: string, deps: CamClientDeps) =>
+    accountCamClient(config, name, { ...deps, ...observe, warn }, { env });
   // The baselines' gates come without rotation turns or owners: their rows measure their limiter alone.
   const { gate: seamGate, wrapCam, tuning, ...engineSeams } = options.seams ?? {};
   const keyed = seamGate ? undefined : createOwnerKeyedGate(config, redis, clientFor, options.observeLimiter);
@@ -112,12 +115,24 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
   const vault = await createVault(config.vault, vaultGate ? { quota: vaultGate } : {});
   const turns = keyed && vaultGate ? withVaultTurns(keyed.gate, vaultGate) : keyed?.gate;
   const engine = createRotationEngine({
-    config, connection: redis, vault, camFor, log: options.log, recordKey, ...(turns ? { turns } : {}),
+    config,
+    connection: redis,
+    vault,
+    camFor,
+    log: options.log,
+    recordKey,
+    ...(turns ? { turns } : {}),
     ...(options.engineObserver ? { observer: options.engineObserver } : {}),
-    ...(tuning ? { tuning } : {}), seams: engineSeams,
+    ...(tuning ? { tuning } : {}),
+    seams: engineSeams,
   });
   return {
-    config, redis, vault, engine, camFor, owners: keyed?.owners,
+    config,
+    redis,
+    vault,
+    engine,
+    camFor,
+    owners: keyed?.owners,
     async close() {
       await engine.close();
       await vault.close();

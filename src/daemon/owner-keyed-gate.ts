@@ -9,9 +9,12 @@ import { createConfiguredGate } from "./configured-gate.js";
 import { createOwnerDirectory, type OwnerDirectory } from "./owners.js";
 import type { Redis } from "ioredis";
 
-export function createOwnerKeyedGate(config: Config, redis: Redis,
+export function createOwnerKeyedGate(
+  config: Config,
+  redis: Redis,
   clientFor: (account: string, deps: CamClientDeps) => CamApi,
-  observe?: (event: LimiterEvent) => void): { gate: RedisGate; owners: OwnerDirectory } {
+  observe?: (event: LimiterEvent) => void
+): { gate: RedisGate; owners: OwnerDirectory } {
   // Account names cannot contain ":", so these never meet an "owner-<uin>" key.
   const learningGate = createConfiguredGate(config, redis, observe, (account) => `account:${account}`);
   // STS GetCallerIdentity needs no CAM permission (its AccountId is the owner), so a policy without

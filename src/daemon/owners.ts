@@ -22,13 +22,16 @@ export interface OwnerDirectory {
 }
 
 /** `ownerOf` asks CAM (GetUserAppId, through a gate keyed by the account name: the owner is not known yet). */
-export function createOwnerDirectory(ownerOf: (account: string) => Promise<string>,
-  sleep: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms))): OwnerDirectory {
+export function createOwnerDirectory(
+  ownerOf: (account: string) => Promise<string>,
+  sleep: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
+): OwnerDirectory {
   const learned = new Map<string, Promise<string>>();
 
   async function ask(account: string): Promise<string> {
     const owner = await ownerOf(account);
-    if (!/^[1-9][0-9]{0,19}$/.test(owner)) throw new Error(`GetUserAppId answered OwnerUin ${JSON.stringify(owner.slice(0, 40))}, not a UIN`);
+    if (!/^[1-9][0-9]{0,19}$/.test(owner))
+      throw new Error(`GetUserAppId answered OwnerUin ${JSON.stringify(owner.slice(0, 40))}, not a UIN`);
     return owner;
   }
 
@@ -65,7 +68,9 @@ export function createOwnerDirectory(ownerOf: (account: string) => Promise<strin
         const entry = `accounts[${index}] (${JSON.stringify(accounts[index]!.name)})`;
         if (result.status === "rejected") {
           const reason = result.reason instanceof Error ? result.reason.message : String(result.reason);
-          problems.push(`${entry}: cannot learn its owner UIN (GetUserAppId with its own credentials), which keys its rate limits: ${reason}`);
+          problems.push(
+            `${entry}: cannot learn its owner UIN (GetUserAppId with its own credentials), which keys its rate limits: ${reason}`
+          );
           return;
         }
         const first = firstWithOwner.get(result.value);
@@ -73,8 +78,10 @@ export function createOwnerDirectory(ownerOf: (account: string) => Promise<strin
           firstWithOwner.set(result.value, index);
           return;
         }
-        problems.push(`${entry}: same Tencent account (owner UIN ${result.value}) as accounts[${first}] ` +
-          `(${JSON.stringify(accounts[first]!.name)}); CAM's rate limits are per owner, so give each owner one entry`);
+        problems.push(
+          `${entry}: same Tencent account (owner UIN ${result.value}) as accounts[${first}] ` +
+            `(${JSON.stringify(accounts[first]!.name)}); CAM's rate limits are per owner, so give each owner one entry`
+        );
       });
       if (problems.length > 0) throw new ConfigError("accounts", problems);
     },

@@ -4,8 +4,12 @@
 import { countByAccount, findLegacyKeys, legacySources } from "../jobs/legacy.js";
 import type { Runtime } from "./open-runtime.js";
 
-export function preexistingInUseReader(runtime: () => Runtime, recordKey: Buffer | null, maxAgeMs = 15 * 60_000,
-  clock: () => number = Date.now): () => Promise<Record<string, number>> {
+export function preexistingInUseReader(
+  runtime: () => Runtime,
+  recordKey: Buffer | null,
+  maxAgeMs = 15 * 60_000,
+  clock: () => number = Date.now
+): () => Promise<Record<string, number>> {
   let last: { at: number; counts: Record<string, number> } | undefined;
   let inFlight: Promise<Record<string, number>> | undefined;
   return async () => {
@@ -16,7 +20,9 @@ export function preexistingInUseReader(runtime: () => Runtime, recordKey: Buffer
       const keys = await findLegacyKeys(legacySources(redis, config.redis.prefix, recordKey, camFor), accounts);
       last = { at: clock(), counts: countByAccount(keys, accounts) };
       return last.counts;
-    })().finally(() => { inFlight = undefined; });
+    })().finally(() => {
+      inFlight = undefined;
+    });
     return inFlight;
   };
 }

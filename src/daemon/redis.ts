@@ -13,12 +13,17 @@ export function connectRedis(url: string, name: string): Redis {
 /** PINGs once with a deadline; resolves the round trip in ms, rejects with a message naming the URL. */
 export async function probeRedis(url: string, timeoutMs = 3_000): Promise<number> {
   const probe = new Redis(url, {
-    lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: timeoutMs, retryStrategy: () => null,
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    connectTimeout: timeoutMs,
+    retryStrategy: () => null,
     enableOfflineQueue: false,
   });
   // With retries off, commands fail with "Connection is closed"; the socket's own error says why.
   let socketError: unknown;
-  probe.on("error", (error) => { socketError ??= error; });
+  probe.on("error", (error) => {
+    socketError ??= error;
+  });
   const started = performance.now();
   try {
     await withTimeout(probe.connect(), timeoutMs);
@@ -38,6 +43,8 @@ function reasonOf(error: unknown): string {
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms); });
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

@@ -34,30 +34,37 @@ export function startSchedules(options: ScheduleOptions): Schedules {
   const { log } = options;
   const tasks = new Map<string, ScheduledTask>();
   for (const account of options.accounts) {
-    const task = cron.schedule(account.schedule, async (context) => {
-      // context.date is the slot (whole second), identical on every replica whatever its timer drift.
-      const slot = context.date.getTime();
-      const refusal = options.refusal?.();
-      if (refusal) {
-        log.warn({ account: account.name, slot }, `schedule slot skipped: ${refusal}`);
-        options.onFire?.(account.name, slot, "refused");
-        return;
+    const task = cron.schedule(
+      account.schedule,
+      async (context) => {
+        // context.date is the slot (whole second), identical on every replica whatever its timer drift.
+        const slot = context.date.getTime();
+        const refusal = options.refusal?.();
+        if (refusal) {
+          log.warn({ account: account.name, slot }, `schedule slot skipped: ${refusal}`);
+          options.onFire?.(account.name, slot, "refused");
+          return;
+        }
+        try {
+          const { jobId, added } = await options.engine.enqueueSweep(account.name, slot);
+          log.info(
+            { account: account.name, slot, jobId, added },
+            added ? "sweep enqueued" : "sweep already enqueued for this slot"
+          );
+          options.onFire?.(account.name, slot, added ? "enqueued" : "duplicate");
+        } catch (error) {
+          log.error({ account: account.name, slot, err: error }, "could not enqueue the sweep");
+          options.onFire?.(account.name, slot, "error");
+        }
+      },
+      {
+        name: taskName(account.name),
+        timezone: account.timezone,
+        noOverlap: true,
+        distributed: true,
+        runCoordinator: options.coordinator,
       }
-      try {
-        const { jobId, added } = await options.engine.enqueueSweep(account.name, slot);
-        log.info({ account: account.name, slot, jobId, added }, added ? "sweep enqueued" : "sweep already enqueued for this slot");
-        options.onFire?.(account.name, slot, added ? "enqueued" : "duplicate");
-      } catch (error) {
-        log.error({ account: account.name, slot, err: error }, "could not enqueue the sweep");
-        options.onFire?.(account.name, slot, "error");
-      }
-    }, {
-      name: taskName(account.name),
-      timezone: account.timezone,
-      noOverlap: true,
-      distributed: true,
-      runCoordinator: options.coordinator,
-    });
+    );
     task.on("execution:skipped", (context) => {
       const slot = context.date.getTime();
       if (context.reason === "coordinator-error") {
@@ -68,13 +75,19 @@ export function startSchedules(options: ScheduleOptions): Schedules {
         options.onFire?.(account.name, slot, "not-elected");
       }
     });
-    task.on("execution:missed", (context) => log.warn({ account: account.name, slot: context.date.getTime() }, "schedule slot missed"));
+    task.on("execution:missed", (context) =>
+      log.warn({ account: account.name, slot: context.date.getTime() }, "schedule slot missed")
+    );
     tasks.set(account.name, task);
   }
   return {
     nextRuns: () => Object.fromEntries([...tasks].map(([name, task]) => [name, task.getNextRun()])),
     async stop() {
-      await Promise.all([...tasks.values()].map(async (task) => { await task.destroy(); }));
+      await Promise.all(
+        [...tasks.values()].map(async (task) => {
+          await task.destroy();
+        })
+      );
     },
   };
 }

@@ -3,7 +3,11 @@
 import type { Logger } from "../log.js";
 
 /** Resolves once a signal-started shutdown has finished: true when it went cleanly, false when it failed. */
-export function onShutdownSignals(options: { log: Logger; deadlineMs: number; shutdown: (reason: string) => Promise<void> }): Promise<boolean> {
+export function onShutdownSignals(options: {
+  log: Logger;
+  deadlineMs: number;
+  shutdown: (reason: string) => Promise<void>;
+}): Promise<boolean> {
   return new Promise((resolve) => {
     let started = false;
     const handle = (signal: NodeJS.Signals) => {
@@ -17,10 +21,13 @@ export function onShutdownSignals(options: { log: Logger; deadlineMs: number; sh
         options.log.error({ deadlineMs: options.deadlineMs }, "shutdown overran its deadline; exiting");
         process.exit(1);
       }, options.deadlineMs + 10_000).unref();
-      options.shutdown(signal).then(() => resolve(true), (error: unknown) => {
-        options.log.error({ err: error }, "shutdown failed");
-        resolve(false);
-      });
+      options.shutdown(signal).then(
+        () => resolve(true),
+        (error: unknown) => {
+          options.log.error({ err: error }, "shutdown failed");
+          resolve(false);
+        }
+      );
     };
     process.on("SIGTERM", handle);
     process.on("SIGINT", handle);

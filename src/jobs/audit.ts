@@ -7,8 +7,8 @@ import type { EventLog, RotationEvent } from "./events.js";
 /** Roughly this many audit entries are kept (XADD MAXLEN ~): years of operator actions. */
 export const AUDIT_STREAM_MAX = 1_000_000;
 
-export type OperatorActionName = "pause" | "resume" | "retry-failed" | "approve-removal" | "dismiss-flag" | "rotate" | "sweep"
-  | "vault-adopt";
+export type OperatorActionName =
+  "pause" | "resume" | "retry-failed" | "approve-removal" | "dismiss-flag" | "rotate" | "sweep" | "vault-adopt";
 
 export interface OperatorAction {
   action: OperatorActionName;
@@ -37,10 +37,16 @@ export function currentOperator(): Operator {
 }
 
 /** Appends the action to both streams; returns the event as stored in the audit stream. */
-export async function recordOperatorAction(streams: { events: EventLog; audit: EventLog }, action: OperatorAction,
-  operator: Operator = currentOperator()): Promise<Omit<RotationEvent, "id" | "time">> {
+export async function recordOperatorAction(
+  streams: { events: EventLog; audit: EventLog },
+  action: OperatorAction,
+  operator: Operator = currentOperator()
+): Promise<Omit<RotationEvent, "id" | "time">> {
   const entry = {
-    account: action.account ?? "", uin: action.uin ?? 0, step: "operator", type: `operator-${action.action}`,
+    account: action.account ?? "",
+    uin: action.uin ?? 0,
+    step: "operator",
+    type: `operator-${action.action}`,
     ...(action.keyId ? { keyId: action.keyId } : {}),
     detail: `by ${operator.user}@${operator.host} (pid ${operator.pid})${action.detail ? `: ${action.detail}` : ""}`,
   };

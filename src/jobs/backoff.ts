@@ -12,7 +12,11 @@ export interface BackoffSettings {
 export const DEFAULT_BACKOFF: BackoffSettings = { baseMs: 2_000, maxMs: 300_000 };
 
 /** Delay before retry number `attemptsMade` (1-based): half fixed, half random, doubling each time. */
-export function backoffDelay(attemptsMade: number, settings: BackoffSettings, random: () => number = Math.random): number {
+export function backoffDelay(
+  attemptsMade: number,
+  settings: BackoffSettings,
+  random: () => number = Math.random
+): number {
   const exponent = Math.max(0, attemptsMade - 1);
   const ceiling = Math.min(settings.maxMs, settings.baseMs * 2 ** Math.min(exponent, 30));
   return Math.round(ceiling / 2 + random() * (ceiling / 2));

@@ -27,7 +27,11 @@ export async function currentKeyAge(vault: Vault, ref: SecretRef, now: number): 
 }
 
 /** The age of key `keyId` from the times its vault version holds. */
-export function keyAgeOf(keyId: string, times: Partial<Pick<SecretPayload, "RotatedAt" | "CreateTime">>, now: number): KeyAge {
+export function keyAgeOf(
+  keyId: string,
+  times: Partial<Pick<SecretPayload, "RotatedAt" | "CreateTime">>,
+  now: number
+): KeyAge {
   const since = rotatedAtOf(times) ?? createdAtOf(times);
   return keyAgeSince(keyId, since, now);
 }

@@ -16,7 +16,11 @@ export interface BulkEnqueueDeps {
   clock: () => number;
   /** Attempts, backoff and failed-job retention, as enqueueRotation uses them. */
   jobOptions: () => JobsOptions;
-  enqueueOne(request: { account: string; uin: number; reason: "schedule" | "manual" }): Promise<{ jobId: string; added: boolean }>;
+  enqueueOne(request: {
+    account: string;
+    uin: number;
+    reason: "schedule" | "manual";
+  }): Promise<{ jobId: string; added: boolean }>;
 }
 
 export interface BulkEnqueued {
@@ -26,49 +30,75 @@ export interface BulkEnqueued {
   added: boolean;
 }
 
-export async function enqueueRotationsInBulk(deps: BulkEnqueueDeps,
+export async function enqueueRotationsInBulk(
+  deps: BulkEnqueueDeps,
   request: { account: string; uins: readonly number[]; reason: "schedule" | "manual" },
-  onProgress?: (done: number, total: number) => void): Promise<BulkEnqueued[]> {
+  onProgress?: (done: number, total: number) => void
+): Promise<BulkEnqueued[]> {
   const chunks: number[][] = [];
-  for (let start = 0; start < request.uins.length; start += CHUNK) chunks.push(request.uins.slice(start, start + CHUNK));
+  for (let start = 0; start < request.uins.length; start += CHUNK)
+    chunks.push(request.uins.slice(start, start + CHUNK));
   const done: BulkEnqueued[][] = [];
   let handled = 0;
   let next = 0;
   // A few chunks in flight: Redis works on one while this process packs the next.
-  await Promise.all(Array.from({ length: Math.min(CHUNKS_IN_FLIGHT, chunks.length) }, async () => {
-    while (next < chunks.length) {
-      const index = next++;
-      done[index] = await enqueueChunk(deps, request, chunks[index]!);
-      handled += chunks[index]!.length;
-      onProgress?.(handled, request.uins.length);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: Math.min(CHUNKS_IN_FLIGHT, chunks.length) }, async () => {
+      while (next < chunks.length) {
+        const index = next++;
+        done[index] = await enqueueChunk(deps, request, chunks[index]!);
+        handled += chunks[index]!.length;
+        onProgress?.(handled, request.uins.length);
+      }
+    })
+  );
   return done.flat();
 }
 
-async function enqueueChunk(deps: BulkEnqueueDeps, request: { account: string; reason: "schedule" | "manual" },
-  uins: readonly number[]): Promise<BulkEnqueued[]> {
+async function enqueueChunk(
+  deps: BulkEnqueueDeps,
+  request: { account: string; reason: "schedule" | "manual" },
+  uins: readonly number[]
+): Promise<BulkEnqueued[]> {
   const results: BulkEnqueued[] = [];
   const jobs = uins.map((uin) => {
-    const data: RotateJobData = { account: request.account, uin, reason: request.reason, force: false,
-      requestedAt: deps.clock(), requestId: randomUUID() };
-    return { name: "rotate", data, opts: { ...deps.jobOptions(), jobId: jobIds.rotate(request.account, uin), removeOnComplete: true } };
+    const data: RotateJobData = {
+      account: request.account,
+      uin,
+      reason: request.reason,
+      force: false,
+      requestedAt: deps.clock(),
+      requestId: randomUUID(),
+    };
+    return {
+      name: "rotate",
+      data,
+      opts: { ...deps.jobOptions(), jobId: jobIds.rotate(request.account, uin), removeOnComplete: true },
+    };
   });
   await deps.queue.addBulk(jobs);
-  const stored = await storedRequests(deps.queue, deps.redis, jobs.map((job) => job.opts.jobId));
+  const stored = await storedRequests(
+    deps.queue,
+    deps.redis,
+    jobs.map((job) => job.opts.jobId)
+  );
   for (const [index, job] of jobs.entries()) {
     const { uin, requestId } = job.data;
     const found = stored[index]!;
     if (found.requestId === requestId) results.push({ uin, jobId: job.opts.jobId, added: true });
-    else if (found.failed) results.push({ uin, ...(await deps.enqueueOne({ account: request.account, uin, reason: request.reason })) });
+    else if (found.failed)
+      results.push({ uin, ...(await deps.enqueueOne({ account: request.account, uin, reason: request.reason })) });
     else results.push({ uin, jobId: job.opts.jobId, added: false });
   }
   return results;
 }
 
 /** Per job id, in one round trip: the requestId of the job stored under it, and whether that job failed for good. */
-async function storedRequests(queue: Queue, redis: Redis, ids: readonly string[]):
-  Promise<Array<{ requestId: string | undefined; failed: boolean }>> {
+async function storedRequests(
+  queue: Queue,
+  redis: Redis,
+  ids: readonly string[]
+): Promise<Array<{ requestId: string | undefined; failed: boolean }>> {
   const pipeline = redis.pipeline();
   for (const id of ids) {
     pipeline.hget(queue.toKey(id), "data");
@@ -94,7 +124,12 @@ function requestIdOf(data: unknown): string | undefined {
 }
 
 /** Which of `uins` have a rotate job that exists and has not failed for good (completed jobs are removed). */
-export async function queuedRotations(queue: Queue, redis: Redis, account: string, uins: readonly number[]): Promise<Set<number>> {
+export async function queuedRotations(
+  queue: Queue,
+  redis: Redis,
+  account: string,
+  uins: readonly number[]
+): Promise<Set<number>> {
   const queued = new Set<number>();
   for (let start = 0; start < uins.length; start += CHUNK) {
     const chunk = uins.slice(start, start + CHUNK);

@@ -30,11 +30,26 @@ export interface EventLog {
 }
 
 /** `maxLength`: the cap (default EVENT_STREAM_MAX); the audit stream keeps far more. */
-export function createEventLog(redis: Redis, streamKey: string, clock: () => number, maxLength = EVENT_STREAM_MAX): EventLog {
+export function createEventLog(
+  redis: Redis,
+  streamKey: string,
+  clock: () => number,
+  maxLength = EVENT_STREAM_MAX
+): EventLog {
   return {
     async append(event) {
-      const fields = ["time", String(clock()), "account", event.account, "uin", String(event.uin), "step", event.step,
-        "type", event.type];
+      const fields = [
+        "time",
+        String(clock()),
+        "account",
+        event.account,
+        "uin",
+        String(event.uin),
+        "step",
+        event.step,
+        "type",
+        event.type,
+      ];
       if (event.keyId !== undefined) fields.push("keyId", event.keyId);
       if (event.detail !== undefined) fields.push("detail", event.detail);
       return (await redis.xadd(streamKey, "MAXLEN", "~", String(maxLength), "*", ...fields)) ?? "";
@@ -45,7 +60,9 @@ export function createEventLog(redis: Redis, streamKey: string, clock: () => num
         return (await redis.xrange(streamKey, `(${options.after}`, "+", "COUNT", count)).map(toEvent);
       }
       if (options.fromTime !== undefined) {
-        return (await redis.xrange(streamKey, String(Math.max(0, Math.floor(options.fromTime))), "+", "COUNT", count)).map(toEvent);
+        return (
+          await redis.xrange(streamKey, String(Math.max(0, Math.floor(options.fromTime))), "+", "COUNT", count)
+        ).map(toEvent);
       }
       return (await redis.xrevrange(streamKey, "+", "-", "COUNT", count)).map(toEvent).reverse();
     },
@@ -55,7 +72,12 @@ export function createEventLog(redis: Redis, streamKey: string, clock: () => num
   };
 }
 
-async function* followStream(redis: Redis, streamKey: string, signal: AbortSignal, after?: string): AsyncIterable<RotationEvent> {
+async function* followStream(
+  redis: Redis,
+  streamKey: string,
+  signal: AbortSignal,
+  after?: string
+): AsyncIterable<RotationEvent> {
   // XREAD BLOCK holds its connection, so following uses a connection of its own.
   const reader = redis.duplicate();
   const stop = () => reader.disconnect();

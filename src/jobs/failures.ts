@@ -8,7 +8,10 @@ import { isVaultError, VaultDeferral } from "../vault/port.js";
 /** A failure the engine itself decides on (a step's guard, an undone attempt). */
 export class RotationError extends Error {
   override readonly name = "RotationError";
-  constructor(readonly kind: "transient" | "permanent", message: string) {
+  constructor(
+    readonly kind: "transient" | "permanent",
+    message: string
+  ) {
     super(message);
   }
 }
@@ -16,7 +19,10 @@ export class RotationError extends Error {
 /** Thrown by make-room when the rotation has to wait for an operator or for the key to go away. */
 export class RotationParked extends Error {
   override readonly name = "RotationParked";
-  constructor(readonly flaggedKeyId: string, readonly reason: string) {
+  constructor(
+    readonly flaggedKeyId: string,
+    readonly reason: string
+  ) {
     super(`rotation parked: key ${flaggedKeyId} must be removed first (${reason})`);
   }
 }
@@ -28,8 +34,10 @@ export type Failure =
   | { kind: "permanent"; reason: string };
 
 export function classifyFailure(error: unknown): Failure {
-  if (error instanceof CamDeferral || error instanceof VaultDeferral) return { kind: "deferred", retryAfterMs: error.retryAfterMs };
-  if (error instanceof RotationParked) return { kind: "parked", flaggedKeyId: error.flaggedKeyId, reason: error.reason };
+  if (error instanceof CamDeferral || error instanceof VaultDeferral)
+    return { kind: "deferred", retryAfterMs: error.retryAfterMs };
+  if (error instanceof RotationParked)
+    return { kind: "parked", flaggedKeyId: error.flaggedKeyId, reason: error.reason };
   if (error instanceof RotationError) return { kind: error.kind, reason: error.message };
   if (isCamError(error)) {
     switch (error.kind) {

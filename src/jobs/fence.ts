@@ -12,7 +12,10 @@ import { HAND_OFF_DEADLINE_MS } from "./rotate/hand-off.js";
 /** The run no longer owns its job: it must stop before the write it was about to make. */
 export class JobLockLost extends Error {
   override readonly name = "JobLockLost";
-  constructor(readonly jobId: string, readonly operation: string) {
+  constructor(
+    readonly jobId: string,
+    readonly operation: string
+  ) {
     super(`job ${jobId} lost its lock before ${operation}: another worker owns it now`);
   }
 }
@@ -31,8 +34,11 @@ const NO_ANSWER = Symbol("no answer");
  * `queueQualifiedName` is BullMQ's `<prefix>:<queue>`; the lock is `<prefix>:<queue>:<jobId>:lock` and holds the
  * token of the worker that took the job. Without a token (the processor called outside a worker) nothing is fenced.
  */
-export function createJobFence(redis: Redis, job: { id?: string | undefined; queueQualifiedName: string },
-  token: string | undefined): JobFence {
+export function createJobFence(
+  redis: Redis,
+  job: { id?: string | undefined; queueQualifiedName: string },
+  token: string | undefined
+): JobFence {
   const jobId = job.id ?? "";
   const lockKey = `${job.queueQualifiedName}:${jobId}:lock`;
   return {
@@ -44,7 +50,12 @@ export function createJobFence(redis: Redis, job: { id?: string | undefined; que
       else {
         read.catch(() => undefined); // a late failure after the deadline has no one to tell
         let timer: NodeJS.Timeout | undefined;
-        holder = await Promise.race([read, new Promise<typeof NO_ANSWER>((resolve) => { timer = setTimeout(() => resolve(NO_ANSWER), deadlineMs); })]);
+        holder = await Promise.race([
+          read,
+          new Promise<typeof NO_ANSWER>((resolve) => {
+            timer = setTimeout(() => resolve(NO_ANSWER), deadlineMs);
+          }),
+        ]);
         clearTimeout(timer);
       }
       if (holder !== NO_ANSWER && holder !== token) throw new JobLockLost(jobId, operation);
@@ -53,8 +64,12 @@ export function createJobFence(redis: Redis, job: { id?: string | undefined; que
 }
 
 /** `call`, after the fence has seen the lock still ours (or, with `deadlineMs`, Redis did not answer in time). */
-function behind<A extends unknown[], R>(fence: JobFence, operation: string, call: (...args: A) => Promise<R>,
-  deadlineMs?: number) {
+function behind<A extends unknown[], R>(
+  fence: JobFence,
+  operation: string,
+  call: (...args: A) => Promise<R>,
+  deadlineMs?: number
+) {
   return async (...args: A): Promise<R> => {
     await fence.assertOwned(operation, deadlineMs);
     return call(...args);
@@ -68,8 +83,11 @@ export function fencedCam(cam: CamApi, fence: JobFence): CamApi {
     account: cam.account,
     createAccessKey: behind(fence, "CreateAccessKey", (targetUin) => cam.createAccessKey(targetUin)),
     updateAccessKey: behind(fence, "UpdateAccessKey", (targetUin, accessKeyId, status) =>
-      cam.updateAccessKey(targetUin, accessKeyId, status)),
-    deleteAccessKey: behind(fence, "DeleteAccessKey", (targetUin, accessKeyId) => cam.deleteAccessKey(targetUin, accessKeyId)),
+      cam.updateAccessKey(targetUin, accessKeyId, status)
+    ),
+    deleteAccessKey: behind(fence, "DeleteAccessKey", (targetUin, accessKeyId) =>
+      cam.deleteAccessKey(targetUin, accessKeyId)
+    ),
   };
 }
 
@@ -85,8 +103,12 @@ export function fencedVault(vault: Vault, fence: JobFence): Vault {
     // The new secret lives only in memory until it is staged (P1, issue 15 item 6), so a silent Redis may delay
     // the stage by the hand-off deadline at most. Staging unfenced then is safe: it only adds a pending version
     // under a deterministic token; promote, discard and every CAM write stay strictly fenced.
-    stagePending: behind(fence, "vault stagePending", (ref, token, value, hint) => vault.stagePending(ref, token, value, hint),
-      HAND_OFF_DEADLINE_MS),
+    stagePending: behind(
+      fence,
+      "vault stagePending",
+      (ref, token, value, hint) => vault.stagePending(ref, token, value, hint),
+      HAND_OFF_DEADLINE_MS
+    ),
     promote: behind(fence, "vault promote", (ref, versionId, hint) => vault.promote(ref, versionId, hint)),
     discardPending: behind(fence, "vault discardPending", (ref, versionId) => vault.discardPending(ref, versionId)),
     close: () => vault.close(),

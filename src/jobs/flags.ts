@@ -27,25 +27,37 @@ export interface FlagStore {
  * it is ignored: get() reports it to `rejected` (an alert) and answers null, so a forged approval never licenses
  * a removal; list() leaves it out; raise() writes a genuine flag over it. Without a signer nothing is checked.
  */
-export function createFlagStore(redis: Redis, keys: EngineKeys, signer: RecordSigner | null = null,
-  rejected: RejectedRecord = () => undefined): FlagStore {
+export function createFlagStore(
+  redis: Redis,
+  keys: EngineKeys,
+  signer: RecordSigner | null = null,
+  rejected: RejectedRecord = () => undefined
+): FlagStore {
   const scopeOf = (accessKeyId: string) => `${keys.flags}/${accessKeyId}`;
   const serialize = (flag: FlaggedKey) =>
     JSON.stringify(signer ? { ...flag, [MAC_FIELD]: signer.sign(scopeOf(flag.accessKeyId), macFields(flag)) } : flag);
-  const read = (accessKeyId: string, text: string | null) => parseFlag(text, (fields, mac) =>
-    !signer || signer.verify(scopeOf(accessKeyId), fields, mac));
+  const read = (accessKeyId: string, text: string | null) =>
+    parseFlag(text, (fields, mac) => !signer || signer.verify(scopeOf(accessKeyId), fields, mac));
   const get = async (accessKeyId: string) => {
     const parsed = read(accessKeyId, await redis.hget(keys.flags, accessKeyId));
-    if (parsed?.authentic === false) rejected({ kind: "flag", scope: scopeOf(accessKeyId), keyId: accessKeyId,
-      why: "its MAC does not match or is missing" });
+    if (parsed?.authentic === false)
+      rejected({
+        kind: "flag",
+        scope: scopeOf(accessKeyId),
+        keyId: accessKeyId,
+        why: "its MAC does not match or is missing",
+      });
     return parsed?.authentic ? parsed.flag : null;
   };
   return {
     get,
     async list() {
       const entries = Object.entries(await redis.hgetall(keys.flags));
-      return entries.map(([id, text]) => read(id, text)).filter((parsed) => parsed?.authentic === true)
-        .map((parsed) => parsed!.flag).sort((a, b) => a.flaggedAt - b.flaggedAt);
+      return entries
+        .map(([id, text]) => read(id, text))
+        .filter((parsed) => parsed?.authentic === true)
+        .map((parsed) => parsed!.flag)
+        .sort((a, b) => a.flaggedAt - b.flaggedAt);
     },
     async raise(fields) {
       const flag: FlaggedKey = { ...fields, status: "pending" };
@@ -76,9 +88,13 @@ export function createFlagStore(redis: Redis, keys: EngineKeys, signer: RecordSi
       const [flags, dismissed] = await Promise.all([redis.hvals(keys.flags), redis.hgetall(keys.dismissed)]);
       // Forged entries too: this is for clearing entries of keys that are gone.
       return [
-        ...flags.map((text) => parseFlag(text, () => true)?.flag).filter((flag) => flag !== undefined && userOf(flag) === user)
+        ...flags
+          .map((text) => parseFlag(text, () => true)?.flag)
+          .filter((flag) => flag !== undefined && userOf(flag) === user)
           .map((flag) => flag!.accessKeyId),
-        ...Object.entries(dismissed).filter(([, owner]) => owner === user).map(([id]) => id),
+        ...Object.entries(dismissed)
+          .filter(([, owner]) => owner === user)
+          .map(([id]) => id),
       ];
     },
     async clear(accessKeyId) {
@@ -93,11 +109,17 @@ function userOf(flag: { account: string; uin: number }): string {
 
 /** Every field, whoever adds it, as text: the MAC covers the whole stored flag. */
 function macFields(flag: object): Record<string, string> {
-  return Object.fromEntries(Object.entries(flag).filter(([name]) => name !== MAC_FIELD).map(([name, value]) => [name, JSON.stringify(value)]));
+  return Object.fromEntries(
+    Object.entries(flag)
+      .filter(([name]) => name !== MAC_FIELD)
+      .map(([name, value]) => [name, JSON.stringify(value)])
+  );
 }
 
-function parseFlag(text: string | null, authentic: (fields: Record<string, string>, mac: string | undefined) => boolean):
-  { flag: FlaggedKey; authentic: boolean } | undefined {
+function parseFlag(
+  text: string | null,
+  authentic: (fields: Record<string, string>, mac: string | undefined) => boolean
+): { flag: FlaggedKey; authentic: boolean } | undefined {
   if (!text) return undefined;
   try {
     const { [MAC_FIELD]: mac, ...flag } = JSON.parse(text) as FlaggedKey & { [MAC_FIELD]?: unknown };

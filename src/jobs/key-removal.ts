@@ -6,8 +6,13 @@ import { DAY_MS } from "../config/index.js";
  * Deactivates (if Active) and deletes a key. A key already gone counts as removed (the CAM client answers
  * "gone" whichever code CAM used to say so), so a retry is free.
  */
-export async function removeKey(cam: CamApi, uin: number, key: Pick<AccessKey, "accessKeyId" | "status">): Promise<KeyChange> {
-  if (key.status === "Active" && await cam.updateAccessKey(uin, key.accessKeyId, "Inactive") === "gone") return "gone";
+export async function removeKey(
+  cam: CamApi,
+  uin: number,
+  key: Pick<AccessKey, "accessKeyId" | "status">
+): Promise<KeyChange> {
+  if (key.status === "Active" && (await cam.updateAccessKey(uin, key.accessKeyId, "Inactive")) === "gone")
+    return "gone";
   return cam.deleteAccessKey(uin, key.accessKeyId);
 }
 

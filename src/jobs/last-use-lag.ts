@@ -16,9 +16,15 @@ export function untilReported(now: number, lagMs: number, until: number): number
  * Why a retirement setting shorter than the lag is not what it says, or null when it is safe. check-config and
  * daemon start-up print this.
  */
-export function lagWarning(retire: { deactivateAfter: number; deleteAfter: number; lastUsedLag: number }): string | null {
+export function lagWarning(retire: {
+  deactivateAfter: number;
+  deleteAfter: number;
+  lastUsedLag: number;
+}): string | null {
   const short = (["deactivateAfter", "deleteAfter"] as const).filter((phase) => retire[phase] < retire.lastUsedLag);
   if (short.length === 0) return null;
-  return `${short.map((phase) => `retire.${phase} (${retire[phase]} ms)`).join(" and ")} ${short.length === 1 ? "is" : "are"} shorter than retire.lastUsedLag ` +
-    `(${retire.lastUsedLag} ms): GetSecurityLastUsed cannot show a use that recent yet, so that phase waits for the lag`;
+  return (
+    `${short.map((phase) => `retire.${phase} (${retire[phase]} ms)`).join(" and ")} ${short.length === 1 ? "is" : "are"} shorter than retire.lastUsedLag ` +
+    `(${retire.lastUsedLag} ms): GetSecurityLastUsed cannot show a use that recent yet, so that phase waits for the lag`
+  );
 }

@@ -30,15 +30,26 @@ export interface LegacySources {
 }
 
 /** Sources on the engine's Redis prefix; `recordKey` as the daemons have it (null: records are not checked). */
-export function legacySources(redis: Redis, prefix: string, recordKey: Buffer | null, camFor: (account: string) => CamApi): LegacySources {
+export function legacySources(
+  redis: Redis,
+  prefix: string,
+  recordKey: Buffer | null,
+  camFor: (account: string) => CamApi
+): LegacySources {
   const keys = engineKeys(prefix);
-  return { redis, keys, progress: createProgressStore(redis, keys, recordKey ? createRecordSigner(recordKey) : null), camFor };
+  return {
+    redis,
+    keys,
+    progress: createProgressStore(redis, keys, recordKey ? createRecordSigner(recordKey) : null),
+    camFor,
+  };
 }
 
 /** Pre-existing keys still in use, for the named accounts, by account, uin and key id. */
 export async function findLegacyKeys(sources: LegacySources, accounts: readonly string[]): Promise<LegacyKey[]> {
   const wanted = new Set(accounts);
-  const users = (await sources.redis.smembers(sources.keys.preexisting)).map(parseUser)
+  const users = (await sources.redis.smembers(sources.keys.preexisting))
+    .map(parseUser)
     .filter((user): user is { account: string; uin: number } => user !== null && wanted.has(user.account))
     .sort((a, b) => a.account.localeCompare(b.account) || a.uin - b.uin);
   const found: LegacyKey[] = [];
@@ -50,8 +61,15 @@ export async function findLegacyKeys(sources: LegacySources, accounts: readonly 
     for (const key of present.sort((a, b) => a.accessKeyId.localeCompare(b.accessKeyId))) {
       const lastUse = await lastUseOf(cam, key.accessKeyId);
       if (!usedSince(lastUse, preexisting.since)) continue;
-      found.push({ account, uin, accessKeyId: key.accessKeyId, status: key.status, since: preexisting.since,
-        lastUsedAt: lastUse?.lastUsedAt ?? null, lastUsedDay: lastUse?.lastUsedDay ?? null });
+      found.push({
+        account,
+        uin,
+        accessKeyId: key.accessKeyId,
+        status: key.status,
+        since: preexisting.since,
+        lastUsedAt: lastUse?.lastUsedAt ?? null,
+        lastUsedDay: lastUse?.lastUsedDay ?? null,
+      });
     }
   }
   return found;

@@ -66,14 +66,29 @@ export interface ProgressRecord {
 }
 
 const GUARD_FIELDS = ["knownKeyIds", "createStartedAt"];
-const ATTEMPT_FIELDS = ["attemptId", "attemptStart", "vaultIdentity", ...GUARD_FIELDS, "newKeyId", "versionId", "oldKeyId", "promotedAt"];
+const ATTEMPT_FIELDS = [
+  "attemptId",
+  "attemptStart",
+  "vaultIdentity",
+  ...GUARD_FIELDS,
+  "newKeyId",
+  "versionId",
+  "oldKeyId",
+  "promotedAt",
+];
 
-type AttemptUpdate = Partial<Pick<AttemptRecord, "newKeyId" | "versionId" | "oldKeyId" | "promotedAt" | "vaultIdentity">> & { step?: string };
+type AttemptUpdate = Partial<
+  Pick<AttemptRecord, "newKeyId" | "versionId" | "oldKeyId" | "promotedAt" | "vaultIdentity">
+> & { step?: string };
 
 export interface ProgressStore {
   load(account: string, uin: number): Promise<ProgressRecord>;
   /** Starts a new attempt, forgetting any earlier one. */
-  beginAttempt(account: string, uin: number, attempt: Pick<AttemptRecord, "attemptId" | "attemptStart" | "vaultIdentity">): Promise<void>;
+  beginAttempt(
+    account: string,
+    uin: number,
+    attempt: Pick<AttemptRecord, "attemptId" | "attemptStart" | "vaultIdentity">
+  ): Promise<void>;
   /** Notes the keys held when the rotator takes the user over; a no-op once noted. */
   noteTakeover(account: string, uin: number, keyIds: string[]): Promise<void>;
   update(account: string, uin: number, fields: AttemptUpdate): Promise<void>;
@@ -100,8 +115,12 @@ export interface ProgressStore {
  * checked. Writes read, change and replace the whole hash; one rotation per user (P6) means one writer per
  * record, and writes from this process are queued per record.
  */
-export function createProgressStore(redis: Redis, keys: EngineKeys, signer: RecordSigner | null = null,
-  rejected: RejectedRecord = () => undefined): ProgressStore {
+export function createProgressStore(
+  redis: Redis,
+  keys: EngineKeys,
+  signer: RecordSigner | null = null,
+  rejected: RejectedRecord = () => undefined
+): ProgressStore {
   const queued = new Map<string, Promise<unknown>>();
   /** Per record, the step a run entered that no write has carried yet. */
   const uncarried = new Map<string, string>();
@@ -124,7 +143,13 @@ export function createProgressStore(redis: Redis, keys: EngineKeys, signer: Reco
       if (remember) known.set(key, { fields: { ...fields }, mac: mac! });
       return fields;
     }
-    rejected({ kind: "progress", scope: key, account, uin, why: mac === undefined ? "it carries no MAC" : "its MAC does not match" });
+    rejected({
+      kind: "progress",
+      scope: key,
+      account,
+      uin,
+      why: mac === undefined ? "it carries no MAC" : "its MAC does not match",
+    });
     return {};
   }
 
@@ -137,7 +162,15 @@ export function createProgressStore(redis: Redis, keys: EngineKeys, signer: Reco
     if (Object.keys(fields).length === 0) return false;
     const mac = signer.sign(key, fields);
     known.delete(key);
-    if (!(await replaceIfUnchanged(redis, key, { ...seen.fields, [MAC_FIELD]: seen.mac }, { ...fields, [MAC_FIELD]: mac }))) return false;
+    if (
+      !(await replaceIfUnchanged(
+        redis,
+        key,
+        { ...seen.fields, [MAC_FIELD]: seen.mac },
+        { ...fields, [MAC_FIELD]: mac }
+      ))
+    )
+      return false;
     known.set(key, { fields, mac });
     return true;
   }
@@ -163,7 +196,11 @@ export function createProgressStore(redis: Redis, keys: EngineKeys, signer: Reco
     };
     const next = (queued.get(key) ?? Promise.resolve()).then(write, write);
     queued.set(key, next);
-    void next.finally(() => { if (queued.get(key) === next) queued.delete(key); }).catch(() => undefined);
+    void next
+      .finally(() => {
+        if (queued.get(key) === next) queued.delete(key);
+      })
+      .catch(() => undefined);
     return next;
   }
   const drop = (fields: Record<string, string>, names: string[]) => names.forEach((name) => delete fields[name]);
@@ -172,41 +209,64 @@ export function createProgressStore(redis: Redis, keys: EngineKeys, signer: Reco
     async load(account, uin) {
       return parseProgress(await trusted(account, uin));
     },
-    beginAttempt: (account, uin, attempt) => rewrite(account, uin, (fields) => {
-      drop(fields, ATTEMPT_FIELDS);
-      Object.assign(fields, { attemptId: attempt.attemptId, attemptStart: String(attempt.attemptStart),
-        ...(attempt.vaultIdentity ? { vaultIdentity: attempt.vaultIdentity } : {}),
-        step: "inspect" });
-    }),
-    noteTakeover: (account, uin, keyIds) => rewrite(account, uin, (fields) => {
-      fields.heldAtTakeover ??= keyIds.join(",");
-    }),
-    update: (account, uin, update) => rewrite(account, uin, (fields) => {
-      for (const [name, value] of Object.entries(update)) if (value !== undefined) fields[name] = String(value);
-    }),
-    stepBegins: (account, uin, step) => { uncarried.set(keys.progress(account, uin), step); },
+    beginAttempt: (account, uin, attempt) =>
+      rewrite(account, uin, (fields) => {
+        drop(fields, ATTEMPT_FIELDS);
+        Object.assign(fields, {
+          attemptId: attempt.attemptId,
+          attemptStart: String(attempt.attemptStart),
+          ...(attempt.vaultIdentity ? { vaultIdentity: attempt.vaultIdentity } : {}),
+          step: "inspect",
+        });
+      }),
+    noteTakeover: (account, uin, keyIds) =>
+      rewrite(account, uin, (fields) => {
+        fields.heldAtTakeover ??= keyIds.join(",");
+      }),
+    update: (account, uin, update) =>
+      rewrite(account, uin, (fields) => {
+        for (const [name, value] of Object.entries(update)) if (value !== undefined) fields[name] = String(value);
+      }),
+    stepBegins: (account, uin, step) => {
+      uncarried.set(keys.progress(account, uin), step);
+    },
     stepEnds: async (account, uin) => {
       if (uncarried.has(keys.progress(account, uin))) await rewrite(account, uin, () => undefined);
     },
-    guardCreate: (account, uin, guard) => rewrite(account, uin, (fields) => {
-      Object.assign(fields, { knownKeyIds: guard.knownKeyIds.join(","), createStartedAt: String(guard.startedAt), step: "create" });
-    }),
-    recordCreated: (account, uin, newKeyId) => rewrite(account, uin, (fields) => {
-      drop(fields, GUARD_FIELDS);
-      fields.newKeyId = newKeyId;
-    }),
-    forgetNewKey: (account, uin) => rewrite(account, uin, (fields) => drop(fields, ["newKeyId", "versionId", ...GUARD_FIELDS])),
+    guardCreate: (account, uin, guard) =>
+      rewrite(account, uin, (fields) => {
+        Object.assign(fields, {
+          knownKeyIds: guard.knownKeyIds.join(","),
+          createStartedAt: String(guard.startedAt),
+          step: "create",
+        });
+      }),
+    recordCreated: (account, uin, newKeyId) =>
+      rewrite(account, uin, (fields) => {
+        drop(fields, GUARD_FIELDS);
+        fields.newKeyId = newKeyId;
+      }),
+    forgetNewKey: (account, uin) =>
+      rewrite(account, uin, (fields) => drop(fields, ["newKeyId", "versionId", ...GUARD_FIELDS])),
     finish: async (account, uin, last) => {
       await rewrite(account, uin, (fields) => {
         drop(fields, ATTEMPT_FIELDS);
-        Object.assign(fields, { lastRunId: last.runId, lastNewKeyId: last.newKeyId, lastPreviousKeyId: last.previousKeyId ?? "",
-          lastRotatedAt: String(last.rotatedAt) });
+        Object.assign(fields, {
+          lastRunId: last.runId,
+          lastNewKeyId: last.newKeyId,
+          lastPreviousKeyId: last.previousKeyId ?? "",
+          lastRotatedAt: String(last.rotatedAt),
+        });
       });
       known.delete(keys.progress(account, uin));
     },
     recordPreexisting: async (account, uin, preexisting) => {
-      await rewrite(account, uin, (fields) => Object.assign(fields, { preexistingKeyIds: preexisting.keyIds.join(","),
-        preexistingSince: String(preexisting.since) }));
+      await rewrite(account, uin, (fields) =>
+        Object.assign(fields, {
+          preexistingKeyIds: preexisting.keyIds.join(","),
+          preexistingSince: String(preexisting.since),
+        })
+      );
       // The index lets `legacy` and the in-use gauge find these users without scanning every record.
       await redis.sadd(keys.preexisting, `${account}/${uin}`);
     },
@@ -221,21 +281,32 @@ export function parseProgress(hash: Record<string, string>): ProgressRecord {
       attemptId: hash.attemptId,
       attemptStart: Number(hash.attemptStart ?? 0),
       ...(hash.vaultIdentity ? { vaultIdentity: hash.vaultIdentity } : {}),
-      ...(hash.createStartedAt ? { createGuard: { knownKeyIds: hash.knownKeyIds ? hash.knownKeyIds.split(",") : [],
-        startedAt: Number(hash.createStartedAt) } } : {}),
+      ...(hash.createStartedAt
+        ? {
+            createGuard: {
+              knownKeyIds: hash.knownKeyIds ? hash.knownKeyIds.split(",") : [],
+              startedAt: Number(hash.createStartedAt),
+            },
+          }
+        : {}),
       ...(hash.newKeyId ? { newKeyId: hash.newKeyId } : {}),
       ...(hash.versionId ? { versionId: hash.versionId } : {}),
       ...(hash.oldKeyId ? { oldKeyId: hash.oldKeyId } : {}),
       ...(hash.promotedAt ? { promotedAt: Number(hash.promotedAt) } : {}),
     };
   }
-  if (hash.heldAtTakeover !== undefined) record.heldAtTakeover = hash.heldAtTakeover ? hash.heldAtTakeover.split(",") : [];
+  if (hash.heldAtTakeover !== undefined)
+    record.heldAtTakeover = hash.heldAtTakeover ? hash.heldAtTakeover.split(",") : [];
   if (hash.preexistingKeyIds && hash.preexistingSince) {
     record.preexisting = { keyIds: hash.preexistingKeyIds.split(","), since: Number(hash.preexistingSince) };
   }
   if (hash.lastRunId && hash.lastNewKeyId) {
-    record.last = { runId: hash.lastRunId, newKeyId: hash.lastNewKeyId,
-      previousKeyId: hash.lastPreviousKeyId || null, rotatedAt: Number(hash.lastRotatedAt ?? 0) };
+    record.last = {
+      runId: hash.lastRunId,
+      newKeyId: hash.lastNewKeyId,
+      previousKeyId: hash.lastPreviousKeyId || null,
+      rotatedAt: Number(hash.lastRotatedAt ?? 0),
+    };
   }
   return record;
 }

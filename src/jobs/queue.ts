@@ -5,8 +5,16 @@ export const QUEUE_NAME = "rotations";
 export type JobName = "rotate" | "retire" | "sweep";
 
 /** The rotate steps, in protocol order (docs/design.md, "The rotation protocol"). Logs, events, progress and the step hooks name them. */
-export const ROTATE_STEPS = ["inspect", "reconcile", "makeRoom", "create", "stage", "verify", "promote",
-  "scheduleRetirement"] as const;
+export const ROTATE_STEPS = [
+  "inspect",
+  "reconcile",
+  "makeRoom",
+  "create",
+  "stage",
+  "verify",
+  "promote",
+  "scheduleRetirement",
+] as const;
 
 export type RotateStep = (typeof ROTATE_STEPS)[number];
 

@@ -16,8 +16,14 @@ export interface RecordSigner {
 }
 
 /** What a store does with a record that fails its MAC: it ignores the record and reports it here (an alert). */
-export type RejectedRecord = (record: { kind: "progress" | "flag"; scope: string; why: string; account?: string; uin?: number;
-  keyId?: string }) => void;
+export type RejectedRecord = (record: {
+  kind: "progress" | "flag";
+  scope: string;
+  why: string;
+  account?: string;
+  uin?: number;
+  keyId?: string;
+}) => void;
 
 /** The record key from the environment: null when unset; an error naming the variable (never its value) when malformed. */
 export function loadRecordKey(env: NodeJS.ProcessEnv = process.env): Buffer | null {
@@ -25,8 +31,10 @@ export function loadRecordKey(env: NodeJS.ProcessEnv = process.env): Buffer | nu
   if (text === undefined || text === "") return null;
   const key = /^[A-Za-z0-9+/]+={0,2}$/.test(text.trim()) ? Buffer.from(text.trim(), "base64") : Buffer.alloc(0);
   if (key.length < MIN_KEY_BYTES)
-    throw new Error(`${RECORD_KEY_ENV}: expected at least ${MIN_KEY_BYTES} random bytes in base64 (e.g. \`openssl rand -base64 32\`); ` +
-      `the value set is not (not shown)`);
+    throw new Error(
+      `${RECORD_KEY_ENV}: expected at least ${MIN_KEY_BYTES} random bytes in base64 (e.g. \`openssl rand -base64 32\`); ` +
+        `the value set is not (not shown)`
+    );
   return key;
 }
 
@@ -46,7 +54,8 @@ export function createRecordSigner(key: Buffer): RecordSigner {
 
 /** Field order must not matter, and no two different records may serialize alike: JSON of sorted pairs. */
 function canonical(scope: string, fields: Record<string, string>): string {
-  const pairs = Object.entries(fields).filter(([name]) => name !== MAC_FIELD)
+  const pairs = Object.entries(fields)
+    .filter(([name]) => name !== MAC_FIELD)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   return JSON.stringify([scope, pairs]);
 }

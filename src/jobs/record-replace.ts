@@ -21,13 +21,19 @@ return 1`;
 type WithReplace = Redis & { camRotatorReplaceIfUnchanged(key: string, ...args: string[]): Promise<number> };
 
 /** Replaces the hash at `key` by `next` if it holds exactly `expected`; false (nothing written) otherwise. */
-export async function replaceIfUnchanged(redis: Redis, key: string, expected: Record<string, string>,
-  next: Record<string, string>): Promise<boolean> {
+export async function replaceIfUnchanged(
+  redis: Redis,
+  key: string,
+  expected: Record<string, string>,
+  next: Record<string, string>
+): Promise<boolean> {
   const scripted = redis as WithReplace;
   // ioredis sends EVALSHA, and the script itself only when Redis lacks it (after a restart).
   if (typeof scripted.camRotatorReplaceIfUnchanged !== "function") {
     redis.defineCommand("camRotatorReplaceIfUnchanged", { numberOfKeys: 1, lua: REPLACE_IF_UNCHANGED });
   }
   const old = Object.entries(expected).flat();
-  return (await scripted.camRotatorReplaceIfUnchanged(key, String(old.length), ...old, ...Object.entries(next).flat())) === 1;
+  return (
+    (await scripted.camRotatorReplaceIfUnchanged(key, String(old.length), ...old, ...Object.entries(next).flat())) === 1
+  );
 }

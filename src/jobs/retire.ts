@@ -38,8 +38,15 @@ export type RetireResult =
 
 export async function retireKey(deps: RetireDeps, data: RetireJobData): Promise<RetireResult> {
   const { account, uin, accessKeyId, phase } = data;
-  const note = (type: string, detail?: string) => deps.events.append({ account, uin, step: `retire-${phase}`, type,
-    keyId: accessKeyId, ...(detail === undefined ? {} : { detail }) });
+  const note = (type: string, detail?: string) =>
+    deps.events.append({
+      account,
+      uin,
+      step: `retire-${phase}`,
+      type,
+      keyId: accessKeyId,
+      ...(detail === undefined ? {} : { detail }),
+    });
   const key = (await deps.cam.listAccessKeys(uin)).find((candidate) => candidate.accessKeyId === accessKeyId);
   if (!key) {
     await note("retire-skipped", "the key no longer exists");
@@ -55,7 +62,10 @@ export async function retireKey(deps: RetireDeps, data: RetireJobData): Promise<
   const waitFor = async (until: number, what: string): Promise<RetireResult | null> => {
     const recheckMs = untilReported(deps.clock(), lag, until);
     if (recheckMs === 0) return null;
-    await note("retire-waiting", `GetSecurityLastUsed shows uses ${lag} ms late; waiting ${recheckMs} ms to see ${what}`);
+    await note(
+      "retire-waiting",
+      `GetSecurityLastUsed shows uses ${lag} ms late; waiting ${recheckMs} ms to see ${what}`
+    );
     return { kind: "waiting", recheckMs };
   };
   /** A use since the key stopped being current, as far as CAM reports: someone still holds it. */
@@ -63,24 +73,34 @@ export async function retireKey(deps: RetireDeps, data: RetireJobData): Promise<
     const lastUse = await lastUseOf(deps.cam, accessKeyId);
     if (!usedSince(lastUse, data.retiredAt)) return null;
     const lastUsedAt = lastUse?.lastUsedAt ?? null;
-    deps.log.warn({ account, uin, keyId: accessKeyId, lastUsedAt, phase }, `retired key still in use; holding its ${phase === "deactivate" ? "deactivation" : "deletion"}`);
-    await note("retire-held", `used after it stopped being current${lastUsedAt ? ` (last at ${new Date(lastUsedAt).toISOString()})` : ""}`);
+    deps.log.warn(
+      { account, uin, keyId: accessKeyId, lastUsedAt, phase },
+      `retired key still in use; holding its ${phase === "deactivate" ? "deactivation" : "deletion"}`
+    );
+    await note(
+      "retire-held",
+      `used after it stopped being current${lastUsedAt ? ` (last at ${new Date(lastUsedAt).toISOString()})` : ""}`
+    );
     deps.observer?.retirementHeld?.({ account, uin, accessKeyId, lastUsedAt });
     return { kind: "held", recheckMs: deps.rotation.parkRecheck, lastUsedAt };
   };
 
   if (phase === "deactivate") {
     if (key.status === "Active") {
-      const pause = await waitFor(data.retiredAt, "every use since the key stopped being current") ?? await holdIfUsed();
+      const pause =
+        (await waitFor(data.retiredAt, "every use since the key stopped being current")) ?? (await holdIfUsed());
       if (pause) return pause;
-      if (await deactivateKey(deps.cam, uin, accessKeyId) === "gone") {
+      if ((await deactivateKey(deps.cam, uin, accessKeyId)) === "gone") {
         await note("retire-skipped", "the key no longer exists");
         return { kind: "gone" };
       }
       await note("key-deactivated");
     }
     // Already Inactive: deactivated by someone at an unknown time, so the report must reach from now on.
-    await deps.retirements.schedule({ ...data, phase: "delete", deactivatedAt: deps.clock() }, deps.account.retire.deleteAfter);
+    await deps.retirements.schedule(
+      { ...data, phase: "delete", deactivatedAt: deps.clock() },
+      deps.account.retire.deleteAfter
+    );
     return { kind: "deactivated" };
   }
 
@@ -88,7 +108,8 @@ export async function retireKey(deps: RetireDeps, data: RetireJobData): Promise<
     await note("retire-refused", "the key is Active again; someone re-enabled it");
     return { kind: "kept", reason: "the key was re-activated" };
   }
-  const pause = await waitFor(data.deactivatedAt ?? deps.clock(), "every use up to the deactivation") ?? await holdIfUsed();
+  const pause =
+    (await waitFor(data.deactivatedAt ?? deps.clock(), "every use up to the deactivation")) ?? (await holdIfUsed());
   if (pause) return pause;
   await removeKey(deps.cam, uin, key);
   deps.log.info({ account, uin, keyId: accessKeyId }, "retired key deleted");

@@ -49,10 +49,14 @@ export async function planSweep(deps: SweepDeps, options: SweepPlanOptions = {})
   // Secrets written before the planning metadata existed: today's per-user path, for those users only.
   const unindexed = uins.filter((uin) => !decided.has(uin));
   for (const uin of unindexed) {
-    decided.set(uin, options.readValues === false
-      ? { currentKeyId: null, ageDays: null }
-      : await withRetry(deps, () => currentKeyAge(deps.vault, { account: deps.account.name, uin }, now))
-        .catch((error: unknown) => ({ failure: `not planned: ${(error as Error).message}` })));
+    decided.set(
+      uin,
+      options.readValues === false
+        ? { currentKeyId: null, ageDays: null }
+        : await withRetry(deps, () => currentKeyAge(deps.vault, { account: deps.account.name, uin }, now)).catch(
+            (error: unknown) => ({ failure: `not planned: ${(error as Error).message}` })
+          )
+    );
     options.onProgress?.(decided.size, uins.length);
   }
   const due = uins.filter((uin) => {
@@ -63,7 +67,15 @@ export async function planSweep(deps: SweepDeps, options: SweepPlanOptions = {})
   options.onProgress?.(uins.length, uins.length);
   return uins.map((uin) => {
     const age = decided.get(uin)!;
-    if ("failure" in age) return { uin, due: false, reason: age.failure, failure: age.failure, currentKeyId: null, currentKeyAgeDays: null };
+    if ("failure" in age)
+      return {
+        uin,
+        due: false,
+        reason: age.failure,
+        failure: age.failure,
+        currentKeyId: null,
+        currentKeyAgeDays: null,
+      };
     const decision = dueDecision(age, deps.account.maxKeyAgeDays);
     return {
       uin,
@@ -76,8 +88,12 @@ export async function planSweep(deps: SweepDeps, options: SweepPlanOptions = {})
 }
 
 /** Every page of the account's metadata, keeping the wanted users; a page that still fails ends the listing. */
-async function listAccount(deps: SweepDeps, wanted: ReadonlySet<number>, onProgress: SweepPlanOptions["onProgress"],
-  total: number): Promise<{ listed: Map<number, VaultMetadataEntry>; listingFailure?: string }> {
+async function listAccount(
+  deps: SweepDeps,
+  wanted: ReadonlySet<number>,
+  onProgress: SweepPlanOptions["onProgress"],
+  total: number
+): Promise<{ listed: Map<number, VaultMetadataEntry>; listingFailure?: string }> {
   const listed = new Map<number, VaultMetadataEntry>();
   let token: string | undefined;
   do {

@@ -19,7 +19,7 @@ export const TURN_SLEEP_MAX_MS = 250;
  * clock) until which the job should be delayed. A turn the job already holds (from its progress) is reused.
  */
 export async function awaitTurn(turns: RotationTurns, account: string, progress: unknown): Promise<number | undefined> {
-  const turnAt = heldTurn(progress) ?? Date.now() + await turns.reserveRotationTurn(account);
+  const turnAt = heldTurn(progress) ?? Date.now() + (await turns.reserveRotationTurn(account));
   const waitMs = turnAt - Date.now();
   if (waitMs > TURN_SLEEP_MAX_MS) return turnAt;
   if (waitMs > 0) await sleep(waitMs);

@@ -11,8 +11,14 @@ import type { RotateJobData, RotateProgress } from "./queue.js";
 const POLL_MS = 100;
 const DEFAULT_TIMEOUT_MS = 15 * 60_000;
 
-export async function waitForRotation(queue: Queue, outcomes: OutcomeStore, events: EventLog, jobId: string,
-  onProgress?: (step: string) => void, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<RotationOutcome> {
+export async function waitForRotation(
+  queue: Queue,
+  outcomes: OutcomeStore,
+  events: EventLog,
+  jobId: string,
+  onProgress?: (step: string) => void,
+  timeoutMs = DEFAULT_TIMEOUT_MS
+): Promise<RotationOutcome> {
   const deadline = Date.now() + timeoutMs;
   let seen: { timestamp: number; data: RotateJobData } | undefined;
   let lastStep: string | undefined;
@@ -25,7 +31,9 @@ export async function waitForRotation(queue: Queue, outcomes: OutcomeStore, even
   const reportSteps = async () => {
     if (!onProgress || !seen) return;
     const { account, uin } = seen.data;
-    const batch = await events.read(cursor === undefined ? { fromTime: seen.timestamp, count: 1000 } : { after: cursor, count: 1000 });
+    const batch = await events.read(
+      cursor === undefined ? { fromTime: seen.timestamp, count: 1000 } : { after: cursor, count: 1000 }
+    );
     for (const event of batch) {
       cursor = event.id;
       if (event.type === "step-done" && event.account === account && event.uin === uin) report(event.step);
@@ -55,12 +63,19 @@ export async function waitForRotation(queue: Queue, outcomes: OutcomeStore, even
       const stored = await outcomes.load(jobId);
       if (stored && (seen === undefined || stored.jobTimestamp === seen.timestamp)) return stored.outcome;
       if (seen !== undefined) {
-        return { kind: "failed", account: seen.data.account, uin: seen.data.uin, reason: `job ${jobId} was removed before it finished` };
+        return {
+          kind: "failed",
+          account: seen.data.account,
+          uin: seen.data.uin,
+          reason: `job ${jobId} was removed before it finished`,
+        };
       }
       if (!job) throw new Error(`no rotation job ${jobId}`);
     }
     if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${jobId}${lastStep ? ` (last step ${lastStep})` : ""}`);
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${jobId}${lastStep ? ` (last step ${lastStep})` : ""}`
+      );
     }
     await sleep(POLL_MS);
   }

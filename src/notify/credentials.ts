@@ -4,12 +4,19 @@ import { ConfigError } from "../config/errors.js";
 import type { NotifyConfig, NotifyTarget } from "./config.js";
 import type { TargetCredentials } from "./formats/request.js";
 
-export function targetCredentials(target: NotifyTarget, index: number, env: NodeJS.ProcessEnv = process.env): TargetCredentials {
+export function targetCredentials(
+  target: NotifyTarget,
+  index: number,
+  env: NodeJS.ProcessEnv = process.env
+): TargetCredentials {
   const path = `notify.targets[${index}]`;
   const problems: string[] = [];
   const url = env[target.urlEnv];
   if (!url) problems.push(`${path}.urlEnv: environment variable ${target.urlEnv} is not set`);
-  else if (!isHttpUrl(url)) problems.push(`${path}.urlEnv: environment variable ${target.urlEnv} does not hold an http(s) URL (value not shown)`);
+  else if (!isHttpUrl(url))
+    problems.push(
+      `${path}.urlEnv: environment variable ${target.urlEnv} does not hold an http(s) URL (value not shown)`
+    );
   const secretEnv = "secretEnv" in target ? target.secretEnv : undefined;
   const secret = secretEnv ? env[secretEnv] : undefined;
   if (secretEnv && !secret) problems.push(`${path}.secretEnv: environment variable ${secretEnv} is not set`);

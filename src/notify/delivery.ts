@@ -28,43 +28,61 @@ export function startDelivery(options: DeliveryOptions): Delivery {
   const strategy = backoffStrategy({ baseMs: notify.backoff.base, maxMs: notify.backoff.max });
   const workers = notify.targets.map((target, index) => {
     const format = formatOf(target);
-    const worker = new Worker<DeliveryJobData>(notifyQueueName(target.name), async (job: Job<DeliveryJobData>) => {
-      if (job.name !== DELIVERY_JOB) throw new UnrecoverableError(`unknown job name "${job.name}"`);
-      const answer = await sendOnce(format, job.data.event, targetCredentials(target, index, options.env), target.timeout);
-      switch (answer.kind) {
-        case "delivered":
-          log.info({ target: target.name, event: job.data.event.id, attempt: job.attemptsMade + 1 }, "notification delivered");
-          return { detail: answer.detail };
-        case "retry":
-          throw new Error(answer.detail);
-        case "refused":
-          throw new UnrecoverableError(`refused: ${answer.detail}`);
-        default: {
-          const unknown: never = answer;
-          throw new Error(`unknown answer ${JSON.stringify(unknown)}`);
+    const worker = new Worker<DeliveryJobData>(
+      notifyQueueName(target.name),
+      async (job: Job<DeliveryJobData>) => {
+        if (job.name !== DELIVERY_JOB) throw new UnrecoverableError(`unknown job name "${job.name}"`);
+        const answer = await sendOnce(
+          format,
+          job.data.event,
+          targetCredentials(target, index, options.env),
+          target.timeout
+        );
+        switch (answer.kind) {
+          case "delivered":
+            log.info(
+              { target: target.name, event: job.data.event.id, attempt: job.attemptsMade + 1 },
+              "notification delivered"
+            );
+            return { detail: answer.detail };
+          case "retry":
+            throw new Error(answer.detail);
+          case "refused":
+            throw new UnrecoverableError(`refused: ${answer.detail}`);
+          default: {
+            const unknown: never = answer;
+            throw new Error(`unknown answer ${JSON.stringify(unknown)}`);
+          }
         }
+      },
+      {
+        connection: options.connection,
+        prefix: options.prefix,
+        concurrency: 1,
+        limiter: { max: target.rateLimit.max, duration: target.rateLimit.per },
+        settings: { backoffStrategy: strategy },
       }
-    }, {
-      connection: options.connection, prefix: options.prefix, concurrency: 1,
-      limiter: { max: target.rateLimit.max, duration: target.rateLimit.per },
-      settings: { backoffStrategy: strategy },
-    });
+    );
     worker.on("failed", (job, error) => {
       if (!job) return;
       const final = error instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1);
-      log[final ? "error" : "warn"]({ target: target.name, event: job.data.event.id, attempt: job.attemptsMade, reason: error.message },
-        final ? "notification not delivered" : "notification attempt failed; retrying");
+      log[final ? "error" : "warn"](
+        { target: target.name, event: job.data.event.id, attempt: job.attemptsMade, reason: error.message },
+        final ? "notification not delivered" : "notification attempt failed; retrying"
+      );
     });
     worker.on("error", (error) => log.warn({ target: target.name, error: error.message }, "notification worker error"));
     return worker;
   });
   return {
     async close(graceMs) {
-      await Promise.all(workers.map(async (worker) => {
-        const closed = worker.close();
-        const inTime = await Promise.race([closed.then(() => true), sleep(graceMs).then(() => false)]);
-        if (!inTime) await worker.close(true);
-      }));
+      await Promise.all(
+        workers.map(async (worker) => {
+          const closed = worker.close();
+          const inTime = await Promise.race([closed.then(() => true), sleep(graceMs).then(() => false)]);
+          if (!inTime) await worker.close(true);
+        })
+      );
     },
   };
 }

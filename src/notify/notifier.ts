@@ -25,8 +25,13 @@ export interface Notifier {
 /** CAM auth events are one per account per hour; this only saves Redis the repeats in between. */
 const RECENT_IDS_MAX = 1_000;
 
-export function createNotifier(options: { notify: NotifyConfig; connection: Redis; prefix: string; log: Logger;
-  clock?: () => number }): Notifier {
+export function createNotifier(options: {
+  notify: NotifyConfig;
+  connection: Redis;
+  prefix: string;
+  log: Logger;
+  clock?: () => number;
+}): Notifier {
   const { notify, log } = options;
   const events = eventBuilders(notify.runbookUrl, options.clock);
   const publisher = createPublisher(options);
@@ -51,12 +56,16 @@ export function createNotifier(options: { notify: NotifyConfig; connection: Redi
   return {
     observer: {
       keyFlagged: (flag) => safely("key-flagged", () => events.keyFlagged(flag)),
-      rotationFinished: (outcome) => safely("rotation-failed", () => outcome.kind === "failed" ? events.rotationFailed(outcome) : null),
+      rotationFinished: (outcome) =>
+        safely("rotation-failed", () => (outcome.kind === "failed" ? events.rotationFailed(outcome) : null)),
       retirementHeld: (key) => safely("retirement-held", () => events.retirementHeld(key)),
     },
-    camCall: (observation) => safely("cam-auth-failing", () =>
-      observation.code.startsWith("AuthFailure") ? once(events.camAuthFailing(observation)) : null),
-    sweepMissed: (account, slotMs) => safely("sweep-missed", () => events.sweepMissed(account, slotMs, notify.sweepMissedAfter)),
+    camCall: (observation) =>
+      safely("cam-auth-failing", () =>
+        observation.code.startsWith("AuthFailure") ? once(events.camAuthFailing(observation)) : null
+      ),
+    sweepMissed: (account, slotMs) =>
+      safely("sweep-missed", () => events.sweepMissed(account, slotMs, notify.sweepMissedAfter)),
     daemonStarted: () => safely("daemon-started", () => events.daemonStarted(host, process.pid)),
     async daemonStopped(reason) {
       try {

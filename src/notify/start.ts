@@ -27,8 +27,12 @@ export interface DaemonNotifications {
 }
 
 /** `connect` opens a Redis connection (the daemon's connectRedis: notify sits below the daemon and is handed it). */
-export function createDaemonNotifications(config: Config, log: Logger, connect: (url: string, name: string) => Redis,
-  env?: NodeJS.ProcessEnv): DaemonNotifications | null {
+export function createDaemonNotifications(
+  config: Config,
+  log: Logger,
+  connect: (url: string, name: string) => Redis,
+  env?: NodeJS.ProcessEnv
+): DaemonNotifications | null {
   const notify = config.notify;
   if (!notify) return null;
   const connection = connect(config.redis.url, "cam-rotator-notify");
@@ -43,7 +47,9 @@ export function createDaemonNotifications(config: Config, log: Logger, connect: 
       delivery = startDelivery({ notify, connection, prefix, log, ...(env ? { env } : {}) });
       if (options.schedules) {
         watch = startSweepWatch({
-          accounts: config.accounts, toleranceMs: notify.sweepMissedAfter, log,
+          accounts: config.accounts,
+          toleranceMs: notify.sweepMissedAfter,
+          log,
           sweepExists: (account, slot) => engine.sweepExists(account, slot),
           onMissed: (account, slot) => notifier.sweepMissed(account, slot),
         });
@@ -54,7 +60,8 @@ export function createDaemonNotifications(config: Config, log: Logger, connect: 
       watch?.stop();
       const deadline = Date.now() + graceMs;
       await Promise.race([notifier.daemonStopped(reason), sleep(graceMs)]);
-      if (delivery) while (Date.now() < deadline && (await notifier.outstanding().catch(() => 0)) > 0) await sleep(DRAIN_POLL_MS);
+      if (delivery)
+        while (Date.now() < deadline && (await notifier.outstanding().catch(() => 0)) > 0) await sleep(DRAIN_POLL_MS);
       await delivery?.close(Math.max(0, deadline - Date.now()));
       await this.abandon();
     },

@@ -3,7 +3,12 @@
 // tags it as the rotator's, and only when its current value names a key that CAM lists for that very user: a
 // secret holding someone else's key, or no key, is refused. It never runs by itself: an operator asks for it.
 // The value is read only for its SecretId; nothing else of it leaves this file.
-import { DescribeSecretCommand, GetSecretValueCommand, SecretsManagerClient, TagResourceCommand } from "@aws-sdk/client-secrets-manager";
+import {
+  DescribeSecretCommand,
+  GetSecretValueCommand,
+  SecretsManagerClient,
+  TagResourceCommand,
+} from "@aws-sdk/client-secrets-manager";
 import type { AccessKey } from "../cam/types.js";
 import { awsErrorCode } from "./aws-errors.js";
 import { MANAGED_BY_TAG } from "./aws-secrets-manager.js";
@@ -18,9 +23,7 @@ export interface AdoptionTarget {
 }
 
 export type AdoptionDecision =
-  | { action: "adopt"; keyId: string }
-  | { action: "skip"; why: string }
-  | { action: "refuse"; why: string };
+  { action: "adopt"; keyId: string } | { action: "skip"; why: string } | { action: "refuse"; why: string };
 
 export type AdoptionEntry = { uin: number; secret: string } & AdoptionDecision;
 
@@ -32,8 +35,13 @@ export interface Adopter {
   close(): void;
 }
 
-export function createAdopter(target: AdoptionTarget, client = new SecretsManagerClient({ region: target.region,
-  ...(target.endpoint ? { endpoint: target.endpoint } : {}) })): Adopter {
+export function createAdopter(
+  target: AdoptionTarget,
+  client = new SecretsManagerClient({
+    region: target.region,
+    ...(target.endpoint ? { endpoint: target.endpoint } : {}),
+  })
+): Adopter {
   const nameOf = (ref: SecretRef) => renderSecretName(target.nameTemplate ?? DEFAULT_NAME_TEMPLATE, ref);
   return {
     async plan(ref, listKeys) {
@@ -43,28 +51,45 @@ export function createAdopter(target: AdoptionTarget, client = new SecretsManage
       try {
         described = await client.send(new DescribeSecretCommand({ SecretId: secret }));
       } catch (error) {
-        if (awsErrorCode(error) === "ResourceNotFoundException") return entry({ action: "skip", why: "no secret under this name" });
+        if (awsErrorCode(error) === "ResourceNotFoundException")
+          return entry({ action: "skip", why: "no secret under this name" });
         throw error;
       }
       const tags = new Map((described.Tags ?? []).map((tag) => [tag.Key, tag.Value]));
-      if (tags.get(MANAGED_BY_TAG.Key) === MANAGED_BY_TAG.Value) return entry({ action: "skip", why: "already managed by cam-rotator" });
+      if (tags.get(MANAGED_BY_TAG.Key) === MANAGED_BY_TAG.Value)
+        return entry({ action: "skip", why: "already managed by cam-rotator" });
       if (described.DeletedDate) return entry({ action: "refuse", why: "the secret is scheduled for deletion" });
       let text: string | undefined;
       try {
-        text = (await client.send(new GetSecretValueCommand({ SecretId: secret, VersionStage: "AWSCURRENT" }))).SecretString;
+        text = (await client.send(new GetSecretValueCommand({ SecretId: secret, VersionStage: "AWSCURRENT" })))
+          .SecretString;
       } catch (error) {
-        if (awsErrorCode(error) === "ResourceNotFoundException") return entry({ action: "refuse", why: "the secret has no current version" });
+        if (awsErrorCode(error) === "ResourceNotFoundException")
+          return entry({ action: "refuse", why: "the secret has no current version" });
         throw error;
       }
       const keyId = keyIdOf(text ?? "");
-      if (!keyId.ok) return entry({ action: "refuse", why: `its current value does not name an access key (${keyId.problem})` });
+      if (!keyId.ok)
+        return entry({ action: "refuse", why: `its current value does not name an access key (${keyId.problem})` });
       const key = (await listKeys()).find((candidate) => candidate.accessKeyId === keyId.value);
-      if (!key) return entry({ action: "refuse", why: `key ${keyId.value} is not a key of uin ${ref.uin} (ListAccessKeys does not list it)` });
+      if (!key)
+        return entry({
+          action: "refuse",
+          why: `key ${keyId.value} is not a key of uin ${ref.uin} (ListAccessKeys does not list it)`,
+        });
       return entry({ action: "adopt", keyId: keyId.value });
     },
     async adopt(ref) {
-      await client.send(new TagResourceCommand({ SecretId: nameOf(ref), Tags: [MANAGED_BY_TAG,
-        { Key: "cam-account", Value: ref.account }, { Key: "cam-uin", Value: String(ref.uin) }] }));
+      await client.send(
+        new TagResourceCommand({
+          SecretId: nameOf(ref),
+          Tags: [
+            MANAGED_BY_TAG,
+            { Key: "cam-account", Value: ref.account },
+            { Key: "cam-uin", Value: String(ref.uin) },
+          ],
+        })
+      );
     },
     close: () => client.destroy(),
   };

@@ -4,21 +4,54 @@
 import { VaultError, type VaultErrorKind } from "./port.js";
 
 const THROTTLING = new Set([
-  "ThrottlingException", "Throttling", "TooManyRequestsException", "RequestLimitExceeded",
-  "RequestThrottled", "RequestThrottledException", "ProvisionedThroughputExceededException", "SlowDown",
+  "ThrottlingException",
+  "Throttling",
+  "TooManyRequestsException",
+  "RequestLimitExceeded",
+  "RequestThrottled",
+  "RequestThrottledException",
+  "ProvisionedThroughputExceededException",
+  "SlowDown",
 ]);
-const SERVER_SIDE = new Set(["InternalServiceError", "InternalFailure", "ServiceUnavailable", "ServiceUnavailableException"]);
+const SERVER_SIDE = new Set([
+  "InternalServiceError",
+  "InternalFailure",
+  "ServiceUnavailable",
+  "ServiceUnavailableException",
+]);
 const NETWORK_CODES = new Set([
-  "ECONNREFUSED", "ECONNRESET", "ECONNABORTED", "ETIMEDOUT", "EPIPE", "EHOSTUNREACH", "ENETUNREACH",
-  "ENETDOWN", "EAI_AGAIN", "ENOTFOUND", "EADDRNOTAVAIL", "UND_ERR_SOCKET", "UND_ERR_CONNECT_TIMEOUT",
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ECONNABORTED",
+  "ETIMEDOUT",
+  "EPIPE",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ENETDOWN",
+  "EAI_AGAIN",
+  "ENOTFOUND",
+  "EADDRNOTAVAIL",
+  "UND_ERR_SOCKET",
+  "UND_ERR_CONNECT_TIMEOUT",
 ]);
 const TIMEOUT_NAMES = new Set(["TimeoutError", "RequestTimeout", "RequestTimeoutException", "AbortError"]);
 /** Permanent on purpose: retrying cannot fix credentials, permissions or a disabled/invalid KMS key. */
 const PERMANENT = new Set([
-  "AccessDeniedException", "AccessDenied", "UnrecognizedClientException", "InvalidSignatureException",
-  "IncompleteSignature", "MissingAuthenticationToken", "ExpiredTokenException", "InvalidClientTokenId",
-  "CredentialsProviderError", "EncryptionFailure", "DecryptionFailure", "KMSDisabledException",
-  "KMSInvalidStateException", "KMSNotFoundException", "KMSAccessDeniedException",
+  "AccessDeniedException",
+  "AccessDenied",
+  "UnrecognizedClientException",
+  "InvalidSignatureException",
+  "IncompleteSignature",
+  "MissingAuthenticationToken",
+  "ExpiredTokenException",
+  "InvalidClientTokenId",
+  "CredentialsProviderError",
+  "EncryptionFailure",
+  "DecryptionFailure",
+  "KMSDisabledException",
+  "KMSInvalidStateException",
+  "KMSNotFoundException",
+  "KMSAccessDeniedException",
 ]);
 
 export interface AwsErrorFacts {
@@ -39,7 +72,9 @@ export function awsErrorFacts(error: unknown): AwsErrorFacts {
   const status = field(metadata, "httpStatusCode");
   const networkCode = typeof code === "string" && NETWORK_CODES.has(code) ? code : undefined;
   return {
-    code: networkCode ?? (typeof name === "string" && name !== "Error" ? name : typeof code === "string" ? code : "UnknownError"),
+    code:
+      networkCode ??
+      (typeof name === "string" && name !== "Error" ? name : typeof code === "string" ? code : "UnknownError"),
     httpStatus: typeof status === "number" ? status : undefined,
   };
 }
@@ -52,7 +87,8 @@ export function awsErrorCode(error: unknown): string {
 export function classifyAwsError(facts: AwsErrorFacts): VaultErrorKind {
   const { code, httpStatus } = facts;
   if (PERMANENT.has(code)) return "permanent";
-  if (THROTTLING.has(code) || SERVER_SIDE.has(code) || NETWORK_CODES.has(code) || TIMEOUT_NAMES.has(code)) return "transient";
+  if (THROTTLING.has(code) || SERVER_SIDE.has(code) || NETWORK_CODES.has(code) || TIMEOUT_NAMES.has(code))
+    return "transient";
   if (httpStatus === 429 || (httpStatus !== undefined && httpStatus >= 500)) return "transient";
   // No HTTP status at all: the request never got an answer (a socket-level failure the lists above missed).
   if (httpStatus === undefined) return "transient";

@@ -15,16 +15,26 @@ export function accountNamePrefix(template: string, account: string): string {
   return template.slice(0, template.indexOf("{uin}")).replaceAll("{account}", account);
 }
 
-export async function listAwsMetadata(client: SecretsManagerClient, template: string, managedBy: { Key: string; Value: string },
-  account: string, pageToken: string | undefined): Promise<VaultMetadataPage> {
+export async function listAwsMetadata(
+  client: SecretsManagerClient,
+  template: string,
+  managedBy: { Key: string; Value: string },
+  account: string,
+  pageToken: string | undefined
+): Promise<VaultMetadataPage> {
   const prefix = accountNamePrefix(template, account);
   let listed;
   try {
-    listed = await client.send(new ListSecretsCommand({
-      MaxResults: PAGE_SIZE,
-      ...(pageToken ? { NextToken: pageToken } : {}),
-      Filters: [{ Key: "tag-key", Values: [managedBy.Key] }, ...(prefix ? [{ Key: "name" as const, Values: [prefix] }] : [])],
-    }));
+    listed = await client.send(
+      new ListSecretsCommand({
+        MaxResults: PAGE_SIZE,
+        ...(pageToken ? { NextToken: pageToken } : {}),
+        Filters: [
+          { Key: "tag-key", Values: [managedBy.Key] },
+          ...(prefix ? [{ Key: "name" as const, Values: [prefix] }] : []),
+        ],
+      })
+    );
   } catch (error) {
     if (error instanceof VaultQuotaDeferral) throw error;
     throw vaultErrorFromAws("listMetadata", "ListSecrets", `${prefix}*`, error);
@@ -34,11 +44,20 @@ export async function listAwsMetadata(client: SecretsManagerClient, template: st
 }
 
 /** The entry for one listed secret, or undefined when it is not ours, not this account's, or not under its name. */
-function entryOf(secret: SecretListEntry, template: string, managedBy: { Key: string; Value: string },
-  account: string): VaultMetadataEntry | undefined {
+function entryOf(
+  secret: SecretListEntry,
+  template: string,
+  managedBy: { Key: string; Value: string },
+  account: string
+): VaultMetadataEntry | undefined {
   const tags = new Map((secret.Tags ?? []).map((tag) => [tag.Key, tag.Value]));
   const uin = Number(tags.get("cam-uin"));
-  if (tags.get(managedBy.Key) !== managedBy.Value || tags.get("cam-account") !== account || !Number.isSafeInteger(uin) || uin <= 0)
+  if (
+    tags.get(managedBy.Key) !== managedBy.Value ||
+    tags.get("cam-account") !== account ||
+    !Number.isSafeInteger(uin) ||
+    uin <= 0
+  )
     return undefined;
   const name = secret.Name ?? "";
   // The prefix filter is case-insensitive on AWS; only the exact name this user's secret has counts.
@@ -50,7 +69,12 @@ function entryOf(secret: SecretListEntry, template: string, managedBy: { Key: st
   const currentKeyId = tags.get(CURRENT_KEY_TAG);
   const rotatedAtTag = tags.get(ROTATED_AT_TAG);
   const rotatedAt = rotatedAtTag === undefined ? null : planningTime(rotatedAtTag);
-  return { uin, name, hasCurrent, ...(hasCurrent && currentKeyId && rotatedAt !== null ? { planning: { currentKeyId, rotatedAt } } : {}) };
+  return {
+    uin,
+    name,
+    hasCurrent,
+    ...(hasCurrent && currentKeyId && rotatedAt !== null ? { planning: { currentKeyId, rotatedAt } } : {}),
+  };
 }
 
 function safeName(template: string, account: string, uin: number): string | undefined {

@@ -41,17 +41,26 @@ export function paceVaultCalls(client: SecretsManagerClient, gate: VaultQuotaGat
     if (pool) await gate.admit(pool, { patient: String(context.commandName) === "PutSecretValueCommand" });
     return next(args);
   };
-  const penalize: FinalizeRequestMiddleware<ServiceInputTypes, ServiceOutputTypes> = (next, context) => async (args) => {
-    try {
-      return await next(args);
-    } catch (error) {
-      const pool = poolOf(context);
-      if (pool && awsErrorCode(error) === "ThrottlingException") await gate.penalize(pool);
-      throw error;
-    }
-  };
-  client.middlewareStack.addRelativeTo(penalize,
-    { relation: "after", toMiddleware: "retryMiddleware", name: "camRotatorVaultQuotaPenalty", override: true });
-  client.middlewareStack.addRelativeTo(admit,
-    { relation: "after", toMiddleware: "deserializerMiddleware", name: "camRotatorVaultQuotaSlot", override: true });
+  const penalize: FinalizeRequestMiddleware<ServiceInputTypes, ServiceOutputTypes> =
+    (next, context) => async (args) => {
+      try {
+        return await next(args);
+      } catch (error) {
+        const pool = poolOf(context);
+        if (pool && awsErrorCode(error) === "ThrottlingException") await gate.penalize(pool);
+        throw error;
+      }
+    };
+  client.middlewareStack.addRelativeTo(penalize, {
+    relation: "after",
+    toMiddleware: "retryMiddleware",
+    name: "camRotatorVaultQuotaPenalty",
+    override: true,
+  });
+  client.middlewareStack.addRelativeTo(admit, {
+    relation: "after",
+    toMiddleware: "deserializerMiddleware",
+    name: "camRotatorVaultQuotaSlot",
+    override: true,
+  });
 }

@@ -2,8 +2,14 @@
 // AWSCURRENT for the promoted one, AWSPREVIOUS moved by Secrets Manager itself. The version id is the caller's
 // idempotency token. Never calls RotateSecret: the rotator is the rotation function.
 import {
-  CreateSecretCommand, DescribeSecretCommand, GetSecretValueCommand, PutSecretValueCommand, SecretsManagerClient,
-  TagResourceCommand, UpdateSecretVersionStageCommand, type SecretsManagerClientConfig,
+  CreateSecretCommand,
+  DescribeSecretCommand,
+  GetSecretValueCommand,
+  PutSecretValueCommand,
+  SecretsManagerClient,
+  TagResourceCommand,
+  UpdateSecretVersionStageCommand,
+  type SecretsManagerClientConfig,
 } from "@aws-sdk/client-secrets-manager";
 import { VaultQuotaDeferral, type VaultQuotaGate } from "../cam/limiter/vault-quota-gate.js";
 import { awsErrorCode, vaultErrorFromAws } from "./aws-errors.js";
@@ -14,8 +20,15 @@ import { CURRENT_KEY_TAG, ROTATED_AT_TAG } from "./metadata-tags.js";
 import { hasLabel, PLACEHOLDER_VALUE, readStages, realHolder, STAGES, type SecretState } from "./aws-staging.js";
 import { keyIdOf, parsePayload, payloadProblem, samePayload, serializePayload, timesOf } from "./payload.js";
 import {
-  VaultError, type PromoteHint, type SecretPayload, type SecretRef, type UnreadableVersion, type Vault, type VaultDescription,
-  type VaultStage, type VaultVersion,
+  VaultError,
+  type PromoteHint,
+  type SecretPayload,
+  type SecretRef,
+  type UnreadableVersion,
+  type Vault,
+  type VaultDescription,
+  type VaultStage,
+  type VaultVersion,
 } from "./port.js";
 import { DEFAULT_NAME_TEMPLATE, nameTemplateProblem, renderSecretName } from "./secret-name.js";
 import { placeholderToken, tokenProblem } from "./tokens.js";
@@ -58,16 +71,23 @@ export function createAwsSecretsManagerVault(options: AwsSecretsManagerVaultOpti
   const templateProblem = nameTemplateProblem(template);
   if (templateProblem) throw new VaultError("permanent", "configure", template, templateProblem);
   const requestTimeout = options.requestTimeoutMs ?? 10_000;
-  const client = options.client ?? new SecretsManagerClient({
-    region: options.region,
-    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
-    ...(options.credentials ? { credentials: options.credentials } : {}),
-    maxAttempts: options.maxAttempts ?? 3,
-    // Sockets are kept alive between calls where the far end allows it (the SDK's default, stated so it stays):
-    // one connection served 330 calls through a keep-alive proxy; moto answers `Connection: close`, so a new one each.
-    requestHandler: { connectionTimeout: requestTimeout, requestTimeout, throwOnRequestTimeout: true,
-      httpAgent: { keepAlive: true }, httpsAgent: { keepAlive: true } },
-  });
+  const client =
+    options.client ??
+    new SecretsManagerClient({
+      region: options.region,
+      ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+      ...(options.credentials ? { credentials: options.credentials } : {}),
+      maxAttempts: options.maxAttempts ?? 3,
+      // Sockets are kept alive between calls where the far end allows it (the SDK's default, stated so it stays):
+      // one connection served 330 calls through a keep-alive proxy; moto answers `Connection: close`, so a new one each.
+      requestHandler: {
+        connectionTimeout: requestTimeout,
+        requestTimeout,
+        throwOnRequestTimeout: true,
+        httpAgent: { keepAlive: true },
+        httpsAgent: { keepAlive: true },
+      },
+    });
   if (options.quota) paceVaultCalls(client, options.quota);
 
   function nameOf(operation: string, ref: SecretRef): string {
@@ -97,8 +117,9 @@ export function createAwsSecretsManagerVault(options: AwsSecretsManagerVaultOpti
   /** DescribeSecret, plus the checks every operation needs: ours, for this user, not being deleted. */
   async function inspect(operation: string, ref: SecretRef): Promise<Inspected> {
     const name = nameOf(operation, ref);
-    const described = await attempt(operation, "DescribeSecret", name,
-      () => client.send(new DescribeSecretCommand({ SecretId: name })));
+    const described = await attempt(operation, "DescribeSecret", name, () =>
+      client.send(new DescribeSecretCommand({ SecretId: name }))
+    );
     if (!described.ok) {
       if (described.code === "ResourceNotFoundException") return { name, state: undefined };
       throw described.error;
@@ -109,8 +130,10 @@ export function createAwsSecretsManagerVault(options: AwsSecretsManagerVaultOpti
     if (tags.get(MANAGED_BY_TAG.Key) !== MANAGED_BY_TAG.Value)
       throw fail("the secret exists but is not ours: it lacks tag managed-by=cam-rotator");
     if (tags.get("cam-account") !== ref.account || tags.get("cam-uin") !== String(ref.uin))
-      throw fail(`the secret is tagged for cam-account "${tags.get("cam-account")}" cam-uin ${tags.get("cam-uin")}, ` +
-        `not account "${ref.account}" uin ${ref.uin}`);
+      throw fail(
+        `the secret is tagged for cam-account "${tags.get("cam-account")}" cam-uin ${tags.get("cam-uin")}, ` +
+          `not account "${ref.account}" uin ${ref.uin}`
+      );
     if (secret.DeletedDate)
       throw fail("the secret is scheduled for deletion; restore it (RestoreSecret) or remove it for good first");
     const stages = readStages(name, secret.VersionIdsToStages);
@@ -119,13 +142,24 @@ export function createAwsSecretsManagerVault(options: AwsSecretsManagerVaultOpti
   }
 
   /** The payload of a labelled version, read by id and label together (a stage-less read is stale on moto). */
-  async function readLabelled(operation: string, name: string, versionId: string, stage: VaultStage): Promise<SecretPayload> {
+  async function readLabelled(
+    operation: string,
+    name: string,
+    versionId: string,
+    stage: VaultStage
+  ): Promise<SecretPayload> {
     return payloadOf(operation, name, versionId, await readLabelledText(operation, name, versionId, stage));
   }
 
-  async function readLabelledText(operation: string, name: string, versionId: string, stage: VaultStage): Promise<string | undefined> {
-    const read = await attempt(operation, "GetSecretValue", name,
-      () => client.send(new GetSecretValueCommand({ SecretId: name, VersionId: versionId, VersionStage: stage })));
+  async function readLabelledText(
+    operation: string,
+    name: string,
+    versionId: string,
+    stage: VaultStage
+  ): Promise<string | undefined> {
+    const read = await attempt(operation, "GetSecretValue", name, () =>
+      client.send(new GetSecretValueCommand({ SecretId: name, VersionId: versionId, VersionStage: stage }))
+    );
     if (!read.ok) {
       // The label moved between DescribeSecret and this read: another writer is active, so try again later.
       if (read.code === "InvalidRequestException" || read.code === "ResourceNotFoundException")
@@ -138,7 +172,12 @@ export function createAwsSecretsManagerVault(options: AwsSecretsManagerVaultOpti
   function payloadOf(operation: string, name: string, versionId: string, text: string | undefined): SecretPayload {
     const parsed = parsePayload(text ?? "");
     if (!parsed.ok)
-      throw new VaultError("permanent", operation, name, `version ${versionId} does not hold a secret document (${parsed.problem})`);
+      throw new VaultError(
+        "permanent",
+        operation,
+        name,
+        `version ${versionId} does not hold a secret document (${parsed.problem})`
+      );
     return parsed.value;
   }
 
@@ -146,9 +185,14 @@ export function createAwsSecretsManagerVault(options: AwsSecretsManagerVaultOpti
    * Any version with this id, labelled or not. Read by VersionId alone: an unlabelled version has no stage to
    * name, and a VersionId pins one exact version, so moto's stale default-version read cannot happen here.
    */
-  async function findVersion(operation: string, name: string, versionId: string): Promise<{ text: string | undefined } | undefined> {
-    const read = await attempt(operation, "GetSecretValue", name,
-      () => client.send(new GetSecretValueCommand({ SecretId: name, VersionId: versionId })));
+  async function findVersion(
+    operation: string,
+    name: string,
+    versionId: string
+  ): Promise<{ text: string | undefined } | undefined> {
+    const read = await attempt(operation, "GetSecretValue", name, () =>
+      client.send(new GetSecretValueCommand({ SecretId: name, VersionId: versionId }))
+    );
     if (read.ok) return { text: read.value.SecretString };
     if (read.code === "ResourceNotFoundException") return undefined;
     throw read.error;
@@ -156,14 +200,22 @@ export function createAwsSecretsManagerVault(options: AwsSecretsManagerVaultOpti
 
   async function createSecret(operation: string, ref: SecretRef, name: string): Promise<SecretState> {
     const placeholderId = placeholderToken(name);
-    const created = await attempt(operation, "CreateSecret", name, () => client.send(new CreateSecretCommand({
-      Name: name,
-      ClientRequestToken: placeholderId,
-      SecretString: PLACEHOLDER_VALUE,
-      Description: `CAM access key of account ${ref.account} user ${ref.uin}, rotated by cam-rotator`,
-      ...(options.kmsKeyId ? { KmsKeyId: options.kmsKeyId } : {}),
-      Tags: [MANAGED_BY_TAG, { Key: "cam-account", Value: ref.account }, { Key: "cam-uin", Value: String(ref.uin) }],
-    })));
+    const created = await attempt(operation, "CreateSecret", name, () =>
+      client.send(
+        new CreateSecretCommand({
+          Name: name,
+          ClientRequestToken: placeholderId,
+          SecretString: PLACEHOLDER_VALUE,
+          Description: `CAM access key of account ${ref.account} user ${ref.uin}, rotated by cam-rotator`,
+          ...(options.kmsKeyId ? { KmsKeyId: options.kmsKeyId } : {}),
+          Tags: [
+            MANAGED_BY_TAG,
+            { Key: "cam-account", Value: ref.account },
+            { Key: "cam-uin", Value: String(ref.uin) },
+          ],
+        })
+      )
+    );
     if (created.ok) {
       const stages = readStages(name, { [placeholderId]: ["AWSCURRENT"] });
       if (stages.ok) return stages.state;
@@ -172,34 +224,71 @@ export function createAwsSecretsManagerVault(options: AwsSecretsManagerVaultOpti
     }
     // Another worker created it first (or a retry of ours did): read it back, which also checks it is ours.
     const again = await inspect(operation, ref);
-    if (!again.state) throw new VaultError("transient", operation, name, "the secret vanished right after CreateSecret");
+    if (!again.state)
+      throw new VaultError("transient", operation, name, "the secret vanished right after CreateSecret");
     return again.state;
   }
 
   /** A secret of ours without any version (created by other means): give it the placeholder as current. */
   async function putPlaceholder(operation: string, name: string): Promise<void> {
-    await must(operation, "PutSecretValue", name, () => client.send(new PutSecretValueCommand({
-      SecretId: name, ClientRequestToken: placeholderToken(name), SecretString: PLACEHOLDER_VALUE, VersionStages: ["AWSCURRENT"],
-    })));
+    await must(operation, "PutSecretValue", name, () =>
+      client.send(
+        new PutSecretValueCommand({
+          SecretId: name,
+          ClientRequestToken: placeholderToken(name),
+          SecretString: PLACEHOLDER_VALUE,
+          VersionStages: ["AWSCURRENT"],
+        })
+      )
+    );
   }
 
-  function updateStage(operation: string, name: string, stage: VaultStage, moveTo: string | undefined, removeFrom: string | undefined) {
-    return must(operation, "UpdateSecretVersionStage", name, () => client.send(new UpdateSecretVersionStageCommand({
-      SecretId: name,
-      VersionStage: stage,
-      ...(moveTo ? { MoveToVersionId: moveTo } : {}),
-      ...(removeFrom ? { RemoveFromVersionId: removeFrom } : {}),
-    })));
+  function updateStage(
+    operation: string,
+    name: string,
+    stage: VaultStage,
+    moveTo: string | undefined,
+    removeFrom: string | undefined
+  ) {
+    return must(operation, "UpdateSecretVersionStage", name, () =>
+      client.send(
+        new UpdateSecretVersionStageCommand({
+          SecretId: name,
+          VersionStage: stage,
+          ...(moveTo ? { MoveToVersionId: moveTo } : {}),
+          ...(removeFrom ? { RemoveFromVersionId: removeFrom } : {}),
+        })
+      )
+    );
   }
-
 
   /** PutSecretValue as AWSPENDING. AWS refuses a token already used with another value (ResourceExistsException). */
-  async function putPending(operation: string, name: string, token: string, value: SecretPayload): Promise<Attempt<unknown>> {
-    const put = await attempt(operation, "PutSecretValue", name, () => client.send(new PutSecretValueCommand({
-      SecretId: name, ClientRequestToken: token, SecretString: serializePayload(value), VersionStages: ["AWSPENDING"],
-    })));
+  async function putPending(
+    operation: string,
+    name: string,
+    token: string,
+    value: SecretPayload
+  ): Promise<Attempt<unknown>> {
+    const put = await attempt(operation, "PutSecretValue", name, () =>
+      client.send(
+        new PutSecretValueCommand({
+          SecretId: name,
+          ClientRequestToken: token,
+          SecretString: serializePayload(value),
+          VersionStages: ["AWSPENDING"],
+        })
+      )
+    );
     if (put.ok || put.code !== "ResourceExistsException") return put;
-    return { ...put, error: new VaultError("conflict", operation, name, `version ${token} was written concurrently with a different value`) };
+    return {
+      ...put,
+      error: new VaultError(
+        "conflict",
+        operation,
+        name,
+        `version ${token} was written concurrently with a different value`
+      ),
+    };
   }
 
   /**
@@ -208,13 +297,28 @@ export function createAwsSecretsManagerVault(options: AwsSecretsManagerVaultOpti
    * it if the view is stale; then false, and the caller looks for itself. A crash between the moves leaves both
    * labels on `versionId`, which the careful path finishes.
    */
-  async function moveLabelsAsSeen(operation: string, name: string, versionId: string, seenCurrent: string | undefined): Promise<boolean> {
+  async function moveLabelsAsSeen(
+    operation: string,
+    name: string,
+    versionId: string,
+    seenCurrent: string | undefined
+  ): Promise<boolean> {
     const from = seenCurrent ?? placeholderToken(name);
-    const moves: Array<[VaultStage, string | undefined, string]> = [["AWSCURRENT", versionId, from], ["AWSPENDING", undefined, versionId]];
+    const moves: Array<[VaultStage, string | undefined, string]> = [
+      ["AWSCURRENT", versionId, from],
+      ["AWSPENDING", undefined, versionId],
+    ];
     for (const [stage, moveTo, removeFrom] of from === versionId ? moves.slice(1) : moves) {
-      const moved = await attempt(operation, "UpdateSecretVersionStage", name, () => client.send(new UpdateSecretVersionStageCommand({
-        SecretId: name, VersionStage: stage, ...(moveTo ? { MoveToVersionId: moveTo } : {}), RemoveFromVersionId: removeFrom,
-      })));
+      const moved = await attempt(operation, "UpdateSecretVersionStage", name, () =>
+        client.send(
+          new UpdateSecretVersionStageCommand({
+            SecretId: name,
+            VersionStage: stage,
+            ...(moveTo ? { MoveToVersionId: moveTo } : {}),
+            RemoveFromVersionId: removeFrom,
+          })
+        )
+      );
       if (moved.ok) continue;
       if (moved.error.kind === "transient") throw moved.error;
       return false;
@@ -233,7 +337,8 @@ export function createAwsSecretsManagerVault(options: AwsSecretsManagerVaultOpti
     // AWS moves AWSPREVIOUS to the old current by itself.
     if (current !== versionId) await updateStage(operation, name, "AWSCURRENT", versionId, current);
     // A crash between the two calls leaves current+pending on one version; promoting again finishes the job.
-    if (hasLabel(state, versionId, "AWSPENDING")) await updateStage(operation, name, "AWSPENDING", undefined, versionId);
+    if (hasLabel(state, versionId, "AWSPENDING"))
+      await updateStage(operation, name, "AWSPENDING", undefined, versionId);
   }
 
   /**
@@ -248,14 +353,24 @@ export function createAwsSecretsManagerVault(options: AwsSecretsManagerVaultOpti
       const stamped = Date.parse(stored.RotatedAt);
       rotatedAt ??= Number.isFinite(stamped) ? stamped : Date.now();
     }
-    await must(operation, "TagResource", name, () => client.send(new TagResourceCommand({ SecretId: name,
-      Tags: [{ Key: CURRENT_KEY_TAG, Value: accessKeyId }, { Key: ROTATED_AT_TAG, Value: String(rotatedAt) }] })));
+    await must(operation, "TagResource", name, () =>
+      client.send(
+        new TagResourceCommand({
+          SecretId: name,
+          Tags: [
+            { Key: CURRENT_KEY_TAG, Value: accessKeyId },
+            { Key: ROTATED_AT_TAG, Value: String(rotatedAt) },
+          ],
+        })
+      )
+    );
   }
 
   return {
     kind: "aws-secrets-manager",
 
-    identity: (ref) => awsVaultIdentity({ region: options.region, endpoint: options.endpoint, secretName: nameOf("identity", ref) }),
+    identity: (ref) =>
+      awsVaultIdentity({ region: options.region, endpoint: options.endpoint, secretName: nameOf("identity", ref) }),
 
     async readCurrent(ref) {
       const { name, state } = await inspect("readCurrent", ref);
@@ -286,7 +401,7 @@ export function createAwsSecretsManagerVault(options: AwsSecretsManagerVaultOpti
         // further than this block. Only the id counts, so a version in another shape (written by hand) still names its key.
         let accessKeyId = keyIds.get(versionId);
         if (accessKeyId === undefined) {
-          const text = await readLabelledText("describe", name, versionId, stage) ?? "";
+          const text = (await readLabelledText("describe", name, versionId, stage)) ?? "";
           const read = keyIdOf(text);
           if (!read.ok) {
             // Only the current key id matters for rotation: an older version we cannot read is reported, not fatal.
@@ -294,7 +409,12 @@ export function createAwsSecretsManagerVault(options: AwsSecretsManagerVaultOpti
               unreadable.push({ stage, versionId, problem: read.problem });
               return undefined;
             }
-            throw new VaultError("permanent", "describe", name, `version ${versionId} does not hold a secret document (${read.problem})`);
+            throw new VaultError(
+              "permanent",
+              "describe",
+              name,
+              `version ${versionId} does not hold a secret document (${read.problem})`
+            );
           }
           accessKeyId = read.value;
           if (stage === "AWSCURRENT" && options?.currentTimes) currentTimes = timesOf(text);
@@ -305,8 +425,14 @@ export function createAwsSecretsManagerVault(options: AwsSecretsManagerVaultOpti
       const current = await versionFor("AWSCURRENT");
       const pending = await versionFor("AWSPENDING");
       const previous = await versionFor("AWSPREVIOUS");
-      return { exists: true, ...(current && { current }), ...(pending && { pending }), ...(previous && { previous }),
-        ...(unreadable.length > 0 && { unreadable }), ...(currentTimes && { currentTimes }) };
+      return {
+        exists: true,
+        ...(current && { current }),
+        ...(pending && { pending }),
+        ...(previous && { previous }),
+        ...(unreadable.length > 0 && { unreadable }),
+        ...(currentTimes && { currentTimes }),
+      };
     },
 
     async stagePending(ref, token, value, hint) {
@@ -314,7 +440,8 @@ export function createAwsSecretsManagerVault(options: AwsSecretsManagerVaultOpti
       const name = nameOf(operation, ref);
       const problem = tokenProblem(token) ?? payloadProblem(ref, value);
       if (problem) throw new VaultError("permanent", operation, name, problem);
-      if (token === placeholderToken(name)) throw new VaultError("permanent", operation, name, `token ${token} is reserved`);
+      if (token === placeholderToken(name))
+        throw new VaultError("permanent", operation, name, `token ${token} is reserved`);
       // A secret seen with a current version already has versions, so the new one cannot take AWSCURRENT by
       // itself (aws-staging.ts) and the write needs no look first. Anything unexpected: the careful path below.
       if (hint?.seen?.current) {
@@ -331,7 +458,12 @@ export function createAwsSecretsManagerVault(options: AwsSecretsManagerVaultOpti
       if (existing) {
         const parsed = parsePayload(existing.text ?? "");
         if (parsed.ok && samePayload(parsed.value, value)) return { versionId: token };
-        throw new VaultError("conflict", operation, name, `version ${token} already holds a different value; a new value needs a new token`);
+        throw new VaultError(
+          "conflict",
+          operation,
+          name,
+          `version ${token} already holds a different value; a new value needs a new token`
+        );
       }
       const put = await putPending(operation, name, token, value);
       if (!put.ok) throw put.error;

@@ -33,7 +33,8 @@ export function readStages(name: string, versionIdsToStages: Record<string, stri
   for (const stage of STAGES) {
     const ids = [...versions].filter(([, labels]) => labels.includes(stage)).map(([id]) => id);
     // moto can leave a label on two versions; guessing which one is meant could promote or retire the wrong key.
-    if (ids.length > 1) return { ok: false, problem: `label ${stage} is on ${ids.length} versions (${ids.join(", ")})` };
+    if (ids.length > 1)
+      return { ok: false, problem: `label ${stage} is on ${ids.length} versions (${ids.join(", ")})` };
     if (ids[0] !== undefined) holders[stage] = ids[0];
   }
   return { ok: true, state: { name, versions, holders, placeholderId: placeholderToken(name) } };

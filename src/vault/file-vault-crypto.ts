@@ -63,7 +63,10 @@ function decodeKey(text: string, source: string): Buffer {
   const key = Buffer.from(trimmed, "base64");
   // Buffer.from ignores junk; re-encoding tells real base64 from text that merely decodes to something.
   if (key.length !== KEY_BYTES || key.toString("base64").replace(/=+$/, "") !== trimmed.replace(/=+$/, ""))
-    throw new FileVaultFault("permanent", `${source} must be base64 of exactly ${KEY_BYTES} bytes (it decodes to ${key.length})`);
+    throw new FileVaultFault(
+      "permanent",
+      `${source} must be base64 of exactly ${KEY_BYTES} bytes (it decodes to ${key.length})`
+    );
   return key;
 }
 
@@ -91,8 +94,11 @@ export async function loadKey(options: KeySourceOptions): Promise<VaultKey> {
   const existing = await readKeyFile(keyPath);
   if (existing) return existing;
   if (await exists(options.path))
-    throw new FileVaultFault("permanent", `vault file ${options.path} exists but its key file ${keyPath} does not; ` +
-      `restore the key file or set ${KEY_ENV}`);
+    throw new FileVaultFault(
+      "permanent",
+      `vault file ${options.path} exists but its key file ${keyPath} does not; ` +
+        `restore the key file or set ${KEY_ENV}`
+    );
   return createKeyFile(keyPath);
 }
 

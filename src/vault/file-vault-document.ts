@@ -23,23 +23,26 @@ const versionSchema = z.object({
   stages: z.array(stageSchema),
   sealed: sealedSchema,
 });
-const secretSchema = z.object({
-  account: z.string().min(1),
-  uin: z.number().int().positive(),
-  versions: z.array(versionSchema),
-  /** The clear planning index (file-vault-index.ts), set at promote; absent in files written before it existed. */
-  planning: z.object({ currentKeyId: z.string().min(1).max(128), rotatedAt: z.string().min(1).max(64) }).optional(),
-}).superRefine((secret, context) => {
-  const ids = new Set<string>();
-  for (const version of secret.versions) {
-    if (ids.has(version.versionId)) context.addIssue({ code: "custom", message: "duplicate version id", path: ["versions"] });
-    ids.add(version.versionId);
-  }
-  for (const stage of stageSchema.options) {
-    if (secret.versions.filter((version) => version.stages.includes(stage)).length > 1)
-      context.addIssue({ code: "custom", message: `${stage} on several versions`, path: ["versions"] });
-  }
-});
+const secretSchema = z
+  .object({
+    account: z.string().min(1),
+    uin: z.number().int().positive(),
+    versions: z.array(versionSchema),
+    /** The clear planning index (file-vault-index.ts), set at promote; absent in files written before it existed. */
+    planning: z.object({ currentKeyId: z.string().min(1).max(128), rotatedAt: z.string().min(1).max(64) }).optional(),
+  })
+  .superRefine((secret, context) => {
+    const ids = new Set<string>();
+    for (const version of secret.versions) {
+      if (ids.has(version.versionId))
+        context.addIssue({ code: "custom", message: "duplicate version id", path: ["versions"] });
+      ids.add(version.versionId);
+    }
+    for (const stage of stageSchema.options) {
+      if (secret.versions.filter((version) => version.stages.includes(stage)).length > 1)
+        context.addIssue({ code: "custom", message: `${stage} on several versions`, path: ["versions"] });
+    }
+  });
 const documentSchema = z.object({
   format: z.literal(FORMAT),
   formatVersion: z.literal(1),
@@ -65,7 +68,10 @@ export function parseDocument(raw: Buffer, path: string): VaultDocument {
   }
   const result = documentSchema.safeParse(json);
   if (!result.success)
-    throw new FileVaultFault("permanent", `vault file ${path} is corrupted or not a cam-rotator vault: ${describeIssues(result.error)}`);
+    throw new FileVaultFault(
+      "permanent",
+      `vault file ${path} is corrupted or not a cam-rotator vault: ${describeIssues(result.error)}`
+    );
   return result.data;
 }
 

@@ -4,7 +4,10 @@ import type { VaultErrorKind } from "./port.js";
 
 export class FileVaultFault extends Error {
   override readonly name = "FileVaultFault";
-  constructor(readonly kind: VaultErrorKind, detail: string) {
+  constructor(
+    readonly kind: VaultErrorKind,
+    detail: string
+  ) {
     super(detail);
   }
 }
@@ -25,8 +28,11 @@ const EXPLANATIONS: Record<string, string> = {
 export function faultFromFs(what: string, error: unknown): FileVaultFault {
   if (error instanceof FileVaultFault) return error;
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  if (typeof code !== "string") return new FileVaultFault("permanent", `${what}: unexpected ${(error as Error | undefined)?.name ?? "error"}`);
+  if (typeof code !== "string")
+    return new FileVaultFault("permanent", `${what}: unexpected ${(error as Error | undefined)?.name ?? "error"}`);
   const explanation = EXPLANATIONS[code];
-  return new FileVaultFault(TRANSIENT_CODES.has(code) ? "transient" : "permanent",
-    `${what}: ${code}${explanation ? ` (${explanation})` : ""}`);
+  return new FileVaultFault(
+    TRANSIENT_CODES.has(code) ? "transient" : "permanent",
+    `${what}: ${code}${explanation ? ` (${explanation})` : ""}`
+  );
 }

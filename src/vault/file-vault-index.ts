@@ -12,7 +12,8 @@ const PAGE_SIZE = 100;
 
 /** Points the index at the promoted version; true when that changed it. */
 export function indexPlanning(secret: StoredSecret, promoted: Pick<SecretPayload, "SecretId" | "RotatedAt">): boolean {
-  if (secret.planning?.currentKeyId === promoted.SecretId && secret.planning.rotatedAt === promoted.RotatedAt) return false;
+  if (secret.planning?.currentKeyId === promoted.SecretId && secret.planning.rotatedAt === promoted.RotatedAt)
+    return false;
   secret.planning = { currentKeyId: promoted.SecretId, rotatedAt: promoted.RotatedAt };
   return true;
 }
@@ -22,8 +23,12 @@ function entryOf(name: string, secret: StoredSecret): VaultMetadataEntry {
   // An index naming another key than the current version's is stale (a file edited by hand): plan from the value.
   const planning = current && secret.planning?.currentKeyId === current.accessKeyId ? secret.planning : undefined;
   const rotatedAt = planning ? planningTime(planning.rotatedAt) : null;
-  return { uin: secret.uin, name, hasCurrent: current !== undefined,
-    ...(planning && rotatedAt !== null ? { planning: { currentKeyId: planning.currentKeyId, rotatedAt } } : {}) };
+  return {
+    uin: secret.uin,
+    name,
+    hasCurrent: current !== undefined,
+    ...(planning && rotatedAt !== null ? { planning: { currentKeyId: planning.currentKeyId, rotatedAt } } : {}),
+  };
 }
 
 interface Parsed {
@@ -31,7 +36,9 @@ interface Parsed {
   byAccount: Map<string, VaultMetadataEntry[]>;
 }
 
-export function createMetadataLister(path: string): (account: string, pageToken?: string) => Promise<VaultMetadataPage> {
+export function createMetadataLister(
+  path: string
+): (account: string, pageToken?: string) => Promise<VaultMetadataPage> {
   let cached: Parsed | undefined;
 
   async function load(): Promise<Parsed | undefined> {
@@ -45,7 +52,8 @@ export function createMetadataLister(path: string): (account: string, pageToken?
     try {
       const info = await handle.stat();
       const signature = `${info.ino}:${info.size}:${info.mtimeMs}`;
-      if (cached?.signature !== signature) cached = { signature, byAccount: indexOf(parseDocument(await handle.readFile(), path)) };
+      if (cached?.signature !== signature)
+        cached = { signature, byAccount: indexOf(parseDocument(await handle.readFile(), path)) };
       return cached;
     } finally {
       await handle.close();
@@ -54,7 +62,8 @@ export function createMetadataLister(path: string): (account: string, pageToken?
 
   return async (account, pageToken) => {
     const after = pageToken === undefined ? 0 : Number(pageToken);
-    if (!Number.isSafeInteger(after) || after < 0) throw new FileVaultFault("permanent", `page token ${JSON.stringify(pageToken)} is not one this vault gave out`);
+    if (!Number.isSafeInteger(after) || after < 0)
+      throw new FileVaultFault("permanent", `page token ${JSON.stringify(pageToken)} is not one this vault gave out`);
     const all = (await load())?.byAccount.get(account) ?? [];
     const start = firstAfter(all, after);
     const entries = all.slice(start, start + PAGE_SIZE);

@@ -27,20 +27,35 @@ const BOOT_ID = readBootId();
 const STARTED_AT = new Date(Math.round(performance.timeOrigin)).toISOString();
 
 export function newOwner(leaseMs: number): LockOwner {
-  return { token: PROCESS_TOKEN, pid: process.pid, host: hostname(), bootId: BOOT_ID, startedAt: STARTED_AT,
-    nonce: randomBytes(8).toString("hex"), since: new Date().toISOString(), leaseMs };
+  return {
+    token: PROCESS_TOKEN,
+    pid: process.pid,
+    host: hostname(),
+    bootId: BOOT_ID,
+    startedAt: STARTED_AT,
+    nonce: randomBytes(8).toString("hex"),
+    since: new Date().toISOString(),
+    leaseMs,
+  };
 }
 
 /** The owner a lock file names; undefined for a file that is not a lock we wrote (treated as stale). */
 export function parseOwner(text: string): LockOwner | undefined {
   try {
     const value = JSON.parse(text) as Partial<LockOwner>;
-    if (typeof value.pid !== "number" || typeof value.host !== "string" || typeof value.nonce !== "string") return undefined;
-    return { pid: value.pid, host: value.host, nonce: value.nonce, since: String(value.since),
-      token: typeof value.token === "string" ? value.token : "", bootId: typeof value.bootId === "string" ? value.bootId : "",
+    if (typeof value.pid !== "number" || typeof value.host !== "string" || typeof value.nonce !== "string")
+      return undefined;
+    return {
+      pid: value.pid,
+      host: value.host,
+      nonce: value.nonce,
+      since: String(value.since),
+      token: typeof value.token === "string" ? value.token : "",
+      bootId: typeof value.bootId === "string" ? value.bootId : "",
       startedAt: typeof value.startedAt === "string" ? value.startedAt : "",
       // A lock written before leases existed: the default lease, counted from its mtime.
-      leaseMs: typeof value.leaseMs === "number" && value.leaseMs > 0 ? value.leaseMs : DEFAULT_LEASE_MS };
+      leaseMs: typeof value.leaseMs === "number" && value.leaseMs > 0 ? value.leaseMs : DEFAULT_LEASE_MS,
+    };
   } catch {
     return undefined;
   }
@@ -69,9 +84,11 @@ export function isBreakable(owner: LockOwner, renewedAt: number, now: number): b
 
 /** For error messages: who holds the lock and until when, no secrets in it. */
 export function describeOwner(owner: LockOwner, renewedAt: number): string {
-  return `pid ${owner.pid} on ${owner.host} since ${owner.since} (incarnation ${owner.token.slice(0, 8) || "unknown"}, ` +
+  return (
+    `pid ${owner.pid} on ${owner.host} since ${owner.since} (incarnation ${owner.token.slice(0, 8) || "unknown"}, ` +
     `started ${owner.startedAt || "unknown"}${owner.bootId ? `, boot ${owner.bootId}` : ""}; lease until ` +
-    `${new Date(renewedAt + owner.leaseMs).toISOString()})`;
+    `${new Date(renewedAt + owner.leaseMs).toISOString()})`
+  );
 }
 
 function readBootId(): string {

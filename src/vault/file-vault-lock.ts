@@ -8,7 +8,14 @@ import { constants as fsConstants } from "node:fs";
 import { link, open, readFile, rename, stat, unlink, type FileHandle } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import { FileVaultFault } from "./file-vault-fault.js";
-import { DEFAULT_LEASE_MS, describeOwner, isBreakable, newOwner, parseOwner, type LockOwner } from "./file-vault-lock-owner.js";
+import {
+  DEFAULT_LEASE_MS,
+  describeOwner,
+  isBreakable,
+  newOwner,
+  parseOwner,
+  type LockOwner,
+} from "./file-vault-lock-owner.js";
 
 export interface FileLockOptions {
   /** Give up waiting for another holder after this long. */
@@ -25,7 +32,11 @@ export interface HeldLock {
   release(): Promise<void>;
 }
 
-export async function withFileLock<T>(lockPath: string, options: FileLockOptions, body: (lock: HeldLock) => Promise<T>): Promise<T> {
+export async function withFileLock<T>(
+  lockPath: string,
+  options: FileLockOptions,
+  body: (lock: HeldLock) => Promise<T>
+): Promise<T> {
   const lock = await acquire(lockPath, options);
   try {
     return await body(lock);
@@ -62,8 +73,11 @@ async function acquire(lockPath: string, options: FileLockOptions): Promise<Held
         continue;
       }
       if (Date.now() >= deadline)
-        throw new FileVaultFault("transient", `vault file is locked by ${describeOwner(holder, seen.renewedAt)} (lock file ` +
-          `${lockPath}); gave up after ${options.timeoutMs} ms`);
+        throw new FileVaultFault(
+          "transient",
+          `vault file is locked by ${describeOwner(holder, seen.renewedAt)} (lock file ` +
+            `${lockPath}); gave up after ${options.timeoutMs} ms`
+        );
       await sleep(pollMs + Math.random() * pollMs);
     }
   } finally {
@@ -72,19 +86,39 @@ async function acquire(lockPath: string, options: FileLockOptions): Promise<Held
   }
 }
 
-function heldLock(lockPath: string, content: string, owner: LockOwner, handle: FileHandle, acquiredAt: number): HeldLock {
+function heldLock(
+  lockPath: string,
+  content: string,
+  owner: LockOwner,
+  handle: FileHandle,
+  acquiredAt: number
+): HeldLock {
   let renewedAt = acquiredAt;
-  const renewal = setInterval(() => {
-    touch(handle).then((at) => { renewedAt = at; }, () => undefined); // a failed renewal lets the lease lapse: safe
-  }, Math.max(1, Math.floor(owner.leaseMs / 3)));
+  const renewal = setInterval(
+    () => {
+      touch(handle).then(
+        (at) => {
+          renewedAt = at;
+        },
+        () => undefined
+      ); // a failed renewal lets the lease lapse: safe
+    },
+    Math.max(1, Math.floor(owner.leaseMs / 3))
+  );
   renewal.unref();
   return {
     async confirm() {
       if (Date.now() > renewedAt + owner.leaseMs)
-        throw new FileVaultFault("transient", `the lease on the lock ${lockPath} ran out before writing (this process was ` +
-          `stalled for over ${owner.leaseMs} ms, so another may have broken it); nothing was written`);
+        throw new FileVaultFault(
+          "transient",
+          `the lease on the lock ${lockPath} ran out before writing (this process was ` +
+            `stalled for over ${owner.leaseMs} ms, so another may have broken it); nothing was written`
+        );
       if ((await readIfPresent(lockPath)) !== content)
-        throw new FileVaultFault("transient", `lost the lock ${lockPath} before writing (broken as stale by another process); nothing was written`);
+        throw new FileVaultFault(
+          "transient",
+          `lost the lock ${lockPath} before writing (broken as stale by another process); nothing was written`
+        );
     },
     async release() {
       clearInterval(renewal);

@@ -5,8 +5,20 @@
 import { resolve } from "node:path";
 import { KEY_ENV, keyOpens, loadKey, makeKeyCheck, seal, unseal, type VaultKey } from "./file-vault-crypto.js";
 import {
-  addPending, DEFAULT_KEEP_UNLABELLED, discardPendingLabel, findVersion, holder, newDocument, parseDocument,
-  promoteVersion, secretKey, serializeDocument, versionAad, type StoredSecret, type StoredVersion, type VaultDocument,
+  addPending,
+  DEFAULT_KEEP_UNLABELLED,
+  discardPendingLabel,
+  findVersion,
+  holder,
+  newDocument,
+  parseDocument,
+  promoteVersion,
+  secretKey,
+  serializeDocument,
+  versionAad,
+  type StoredSecret,
+  type StoredVersion,
+  type VaultDocument,
 } from "./file-vault-document.js";
 import { faultFromFs, FileVaultFault } from "./file-vault-fault.js";
 import { createMetadataLister, indexPlanning } from "./file-vault-index.js";
@@ -14,7 +26,14 @@ import { withFileLock } from "./file-vault-lock.js";
 import { fileVaultIdentity } from "./identity.js";
 import { ensureParentDir, readIfExists, writeFileAtomic } from "./file-vault-store.js";
 import { parsePayload, payloadProblem, samePayload, serializePayload } from "./payload.js";
-import { VaultError, type SecretPayload, type SecretRef, type Vault, type VaultStage, type VaultVersion } from "./port.js";
+import {
+  VaultError,
+  type SecretPayload,
+  type SecretRef,
+  type Vault,
+  type VaultStage,
+  type VaultVersion,
+} from "./port.js";
 import { tokenProblem } from "./tokens.js";
 
 export interface FileVaultOptions {
@@ -79,25 +98,37 @@ export function createFileVault(options: FileVaultOptions): Vault {
   /** Re-reads the file under the lock, lets `change` edit it, and writes it back only if `change` says so. */
   async function mutate<T>(change: (opened: Opened) => { changed: boolean; result: T }): Promise<T> {
     await ensureParentDir(path);
-    return withFileLock(lockPath, { timeoutMs: options.lockTimeoutMs ?? 10_000,
-      ...(options.lockLeaseMs === undefined ? {} : { leaseMs: options.lockLeaseMs }) }, async (lock) => {
-      const opened = (await open()) ?? (await startNew());
-      const { changed, result } = change(opened);
-      if (changed) {
-        await lock.confirm();
-        await writeFileAtomic(path, serializeDocument(opened.document));
+    return withFileLock(
+      lockPath,
+      {
+        timeoutMs: options.lockTimeoutMs ?? 10_000,
+        ...(options.lockLeaseMs === undefined ? {} : { leaseMs: options.lockLeaseMs }),
+      },
+      async (lock) => {
+        const opened = (await open()) ?? (await startNew());
+        const { changed, result } = change(opened);
+        if (changed) {
+          await lock.confirm();
+          await writeFileAtomic(path, serializeDocument(opened.document));
+        }
+        return result;
       }
-      return result;
-    });
+    );
   }
 
   function decrypt(key: VaultKey, ref: SecretRef, version: StoredVersion): SecretPayload {
     const plaintext = unseal(key.key, version.sealed, versionAad(secretKey(ref), version));
     if (plaintext === undefined)
-      throw new FileVaultFault("permanent", `version ${version.versionId} in vault file ${path} does not decrypt (the file was altered or damaged)`);
+      throw new FileVaultFault(
+        "permanent",
+        `version ${version.versionId} in vault file ${path} does not decrypt (the file was altered or damaged)`
+      );
     const parsed = parsePayload(plaintext);
     if (!parsed.ok)
-      throw new FileVaultFault("permanent", `version ${version.versionId} in vault file ${path} does not hold a secret document (${parsed.problem})`);
+      throw new FileVaultFault(
+        "permanent",
+        `version ${version.versionId} in vault file ${path} does not hold a secret document (${parsed.problem})`
+      );
     return parsed.value;
   }
 
@@ -106,63 +137,94 @@ export function createFileVault(options: FileVaultOptions): Vault {
 
     identity: (ref) => fileVaultIdentity({ path, secretKey: secretKey(ref) }),
 
-    readCurrent: (ref) => run("readCurrent", ref, async () => {
-      const opened = await open();
-      const current = holder(opened?.document.secrets[secretKey(ref)], "AWSCURRENT");
-      if (!opened || !current) return null;
-      return { versionId: current.versionId, value: decrypt(opened.key, ref, current) };
-    }),
+    readCurrent: (ref) =>
+      run("readCurrent", ref, async () => {
+        const opened = await open();
+        const current = holder(opened?.document.secrets[secretKey(ref)], "AWSCURRENT");
+        if (!opened || !current) return null;
+        return { versionId: current.versionId, value: decrypt(opened.key, ref, current) };
+      }),
 
-    readVersion: (ref, versionId) => run("readVersion", ref, async () => {
-      const opened = await open();
-      const version = findVersion(opened?.document.secrets[secretKey(ref)], versionId);
-      return opened && version ? decrypt(opened.key, ref, version) : null;
-    }),
+    readVersion: (ref, versionId) =>
+      run("readVersion", ref, async () => {
+        const opened = await open();
+        const version = findVersion(opened?.document.secrets[secretKey(ref)], versionId);
+        return opened && version ? decrypt(opened.key, ref, version) : null;
+      }),
 
-    describe: (ref) => run("describe", ref, async () => {
-      const secret = (await open())?.document.secrets[secretKey(ref)];
-      if (!secret) return { exists: false };
-      const current = labelled(secret, "AWSCURRENT");
-      const pending = labelled(secret, "AWSPENDING");
-      const previous = labelled(secret, "AWSPREVIOUS");
-      return { exists: true, ...(current && { current }), ...(pending && { pending }), ...(previous && { previous }) };
-    }),
+    describe: (ref) =>
+      run("describe", ref, async () => {
+        const secret = (await open())?.document.secrets[secretKey(ref)];
+        if (!secret) return { exists: false };
+        const current = labelled(secret, "AWSCURRENT");
+        const pending = labelled(secret, "AWSPENDING");
+        const previous = labelled(secret, "AWSPREVIOUS");
+        return {
+          exists: true,
+          ...(current && { current }),
+          ...(pending && { pending }),
+          ...(previous && { previous }),
+        };
+      }),
 
-    stagePending: (ref, token, value) => run("stagePending", ref, async () => {
-      const problem = tokenProblem(token) ?? payloadProblem(ref, value);
-      if (problem) throw new FileVaultFault("permanent", problem);
-      return mutate(({ document, key }) => {
-        const name = secretKey(ref);
-        const secret = document.secrets[name] ??= { account: ref.account, uin: ref.uin, versions: [] };
-        const existing = findVersion(secret, token);
-        if (existing) {
-          if (samePayload(decrypt(key, ref, existing), value)) return { changed: false, result: { versionId: token } };
-          throw new FileVaultFault("conflict", `version ${token} already holds a different value; a new value needs a new token`);
-        }
-        const clear = { versionId: token, accessKeyId: value.SecretId };
-        addPending(secret, {
-          ...clear, createdAt: new Date().toISOString(), sealed: seal(key.key, serializePayload(value), versionAad(name, clear)),
-        }, keepUnlabelled);
-        return { changed: true, result: { versionId: token } };
-      });
-    }),
+    stagePending: (ref, token, value) =>
+      run("stagePending", ref, async () => {
+        const problem = tokenProblem(token) ?? payloadProblem(ref, value);
+        if (problem) throw new FileVaultFault("permanent", problem);
+        return mutate(({ document, key }) => {
+          const name = secretKey(ref);
+          const secret = (document.secrets[name] ??= { account: ref.account, uin: ref.uin, versions: [] });
+          const existing = findVersion(secret, token);
+          if (existing) {
+            if (samePayload(decrypt(key, ref, existing), value))
+              return { changed: false, result: { versionId: token } };
+            throw new FileVaultFault(
+              "conflict",
+              `version ${token} already holds a different value; a new value needs a new token`
+            );
+          }
+          const clear = { versionId: token, accessKeyId: value.SecretId };
+          addPending(
+            secret,
+            {
+              ...clear,
+              createdAt: new Date().toISOString(),
+              sealed: seal(key.key, serializePayload(value), versionAad(name, clear)),
+            },
+            keepUnlabelled
+          );
+          return { changed: true, result: { versionId: token } };
+        });
+      }),
 
-    promote: (ref, versionId) => run("promote", ref, () => mutate(({ document, key }) => {
-      const secret = document.secrets[secretKey(ref)];
-      if (!secret) throw new FileVaultFault("permanent", `the secret does not exist, so version ${versionId} cannot be promoted`);
-      const version = findVersion(secret, versionId);
-      if (!version) throw new FileVaultFault("permanent", `no version ${versionId}`);
-      const promoted = promoteVersion(secret, version, keepUnlabelled);
-      // The value is decrypted only for its RotatedAt, which goes into the clear planning index.
-      const indexed = secret.planning?.currentKeyId !== version.accessKeyId && indexPlanning(secret, decrypt(key, ref, version));
-      return { changed: promoted || indexed, result: undefined };
-    })),
+    promote: (ref, versionId) =>
+      run("promote", ref, () =>
+        mutate(({ document, key }) => {
+          const secret = document.secrets[secretKey(ref)];
+          if (!secret)
+            throw new FileVaultFault(
+              "permanent",
+              `the secret does not exist, so version ${versionId} cannot be promoted`
+            );
+          const version = findVersion(secret, versionId);
+          if (!version) throw new FileVaultFault("permanent", `no version ${versionId}`);
+          const promoted = promoteVersion(secret, version, keepUnlabelled);
+          // The value is decrypted only for its RotatedAt, which goes into the clear planning index.
+          const indexed =
+            secret.planning?.currentKeyId !== version.accessKeyId && indexPlanning(secret, decrypt(key, ref, version));
+          return { changed: promoted || indexed, result: undefined };
+        })
+      ),
 
-    discardPending: (ref, versionId) => run("discardPending", ref, async () => {
-      // Nothing to discard needs no lock, no key and no file.
-      if (!holder((await open())?.document.secrets[secretKey(ref)], "AWSPENDING")) return;
-      await mutate(({ document }) => ({ changed: discardPendingLabel(document.secrets[secretKey(ref)], versionId), result: undefined }));
-    }),
+    discardPending: (ref, versionId) =>
+      run("discardPending", ref, async () => {
+        // Nothing to discard needs no lock, no key and no file.
+        if (!holder((await open())?.document.secrets[secretKey(ref)], "AWSPENDING")) return;
+        await mutate(({ document }) => ({
+          changed: discardPendingLabel(document.secrets[secretKey(ref)], versionId),
+          result: undefined,
+        }));
+      }),
 
     listMetadata: async (account, pageToken) => {
       try {
@@ -187,8 +249,11 @@ function labelled(secret: StoredSecret, stage: VaultStage): VaultVersion | undef
 
 function requireKeyOpens(document: VaultDocument, key: VaultKey, path: string): void {
   if (!keyOpens(key.key, document.keyCheck))
-    throw new FileVaultFault("permanent", `the key from ${key.source} does not open vault file ${path} ` +
-      "(wrong key, or the file was written under another key)");
+    throw new FileVaultFault(
+      "permanent",
+      `the key from ${key.source} does not open vault file ${path} ` +
+        "(wrong key, or the file was written under another key)"
+    );
 }
 
 /**

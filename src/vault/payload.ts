@@ -69,7 +69,8 @@ export function samePayload(a: SecretPayload, b: SecretPayload): boolean {
 export function payloadProblem(ref: SecretRef, value: SecretPayload): string | undefined {
   const result = payloadSchema.safeParse(value);
   if (!result.success) return `payload invalid: ${describeIssues(result.error)}`;
-  if (value.Account !== ref.account) return `payload Account "${value.Account}" does not match account "${ref.account}"`;
+  if (value.Account !== ref.account)
+    return `payload Account "${value.Account}" does not match account "${ref.account}"`;
   if (value.Uin !== ref.uin) return `payload Uin ${value.Uin} does not match uin ${ref.uin}`;
   return undefined;
 }

@@ -133,7 +133,12 @@ export type VaultErrorKind = "transient" | "permanent" | "conflict";
 /** Every adapter failure. Messages name the secret and the operation, never a secret value. */
 export class VaultError extends Error {
   override readonly name = "VaultError";
-  constructor(readonly kind: VaultErrorKind, readonly operation: string, readonly secretName: string, detail: string) {
+  constructor(
+    readonly kind: VaultErrorKind,
+    readonly operation: string,
+    readonly secretName: string,
+    detail: string
+  ) {
     super(`vault ${operation} ${secretName} failed (${kind}): ${detail}`);
   }
 }
@@ -144,7 +149,10 @@ export class VaultError extends Error {
  */
 export class VaultDeferral extends Error {
   override readonly name: string = "VaultDeferral";
-  constructor(readonly retryAfterMs: number, message: string) {
+  constructor(
+    readonly retryAfterMs: number,
+    message: string
+  ) {
     super(message);
   }
 }

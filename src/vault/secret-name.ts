@@ -20,6 +20,8 @@ export function nameTemplateProblem(template: string): string | undefined {
 export function renderSecretName(template: string, ref: SecretRef): string {
   const name = template.replaceAll("{account}", ref.account).replaceAll("{uin}", String(ref.uin));
   if (!NAME_PATTERN.test(name))
-    throw new Error(`secret name "${name}" for account "${ref.account}" uin ${ref.uin} is not a valid Secrets Manager name`);
+    throw new Error(
+      `secret name "${name}" for account "${ref.account}" uin ${ref.uin} is not a valid Secrets Manager name`
+    );
   return name;
 }

@@ -2,8 +2,14 @@
 // pool, answered the way the AWS SDK parses a throttle. The proxy's clock is held still, so "in one second"
 // does not depend on how fast this host sends.
 import { randomUUID } from "node:crypto";
-import { DescribeSecretCommand, GetSecretValueCommand, PutSecretValueCommand, SecretsManagerClient, TagResourceCommand,
-  UpdateSecretVersionStageCommand } from "@aws-sdk/client-secrets-manager";
+import {
+  DescribeSecretCommand,
+  GetSecretValueCommand,
+  PutSecretValueCommand,
+  SecretsManagerClient,
+  TagResourceCommand,
+  UpdateSecretVersionStageCommand,
+} from "@aws-sdk/client-secrets-manager";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { startThrottlingVault, type ThrottlingVault } from "../../bench/throttling-vault.js";
 import { classifyAwsError, awsErrorFacts } from "../../src/vault/aws-errors.js";
@@ -16,10 +22,18 @@ let now = 1_000_000;
 let proxy: ThrottlingVault;
 let client: SecretsManagerClient;
 beforeAll(async () => {
-  proxy = await startThrottlingVault({ targetPort: Number(new URL(inject("motoUrl")).port), limits: { writes: 50, tags: 50 },
-    clock: () => now });
+  proxy = await startThrottlingVault({
+    targetPort: Number(new URL(inject("motoUrl")).port),
+    limits: { writes: 50, tags: 50 },
+    clock: () => now,
+  });
   // One attempt per call: the SDK's own retries would hide what the proxy answered.
-  client = new SecretsManagerClient({ endpoint: proxy.url, region: TEST_REGION, credentials: TEST_CREDENTIALS, maxAttempts: 1 });
+  client = new SecretsManagerClient({
+    endpoint: proxy.url,
+    region: TEST_REGION,
+    credentials: TEST_CREDENTIALS,
+    maxAttempts: 1,
+  });
 });
 afterAll(async () => {
   client.destroy();
@@ -28,14 +42,16 @@ afterAll(async () => {
 
 /** Makes `count` calls at once; resolves to the error name of each ("OK" for an answer moto gave). */
 async function send(count: number, call: () => Promise<unknown>): Promise<string[]> {
-  return Promise.all(Array.from({ length: count }, async () => {
-    try {
-      await call();
-      return "OK";
-    } catch (error) {
-      return (error as Error).name;
-    }
-  }));
+  return Promise.all(
+    Array.from({ length: count }, async () => {
+      try {
+        await call();
+        return "OK";
+      } catch (error) {
+        return (error as Error).name;
+      }
+    })
+  );
 }
 
 const missing = () => `throttle-${randomUUID()}`;
@@ -51,8 +67,14 @@ describe("throttling vault proxy", () => {
     expect(countOf(first, "ThrottlingException")).toBe(0);
     expect(proxy.passed.writes).toHaveLength(50);
     // The pool is shared: a label move is a write too.
-    const stage = () => client.send(new UpdateSecretVersionStageCommand({ SecretId: missing(), VersionStage: "AWSCURRENT",
-      MoveToVersionId: randomUUID() }));
+    const stage = () =>
+      client.send(
+        new UpdateSecretVersionStageCommand({
+          SecretId: missing(),
+          VersionStage: "AWSCURRENT",
+          MoveToVersionId: randomUUID(),
+        })
+      );
     expect(await send(1, stage)).toEqual(["ThrottlingException"]);
     expect(proxy.throttled.writes).toBe(1);
     now += 999;
@@ -79,8 +101,10 @@ describe("throttling vault proxy", () => {
     const tag = () => client.send(new TagResourceCommand({ SecretId: missing(), Tags: [{ Key: "k", Value: "v" }] }));
     expect(countOf(await send(50, tag), "ThrottlingException")).toBe(0);
     expect(await send(1, tag)).toEqual(["ThrottlingException"]);
-    const reads = [...await send(60, () => client.send(new GetSecretValueCommand({ SecretId: missing() }))),
-      ...await send(60, () => client.send(new DescribeSecretCommand({ SecretId: missing() })))];
+    const reads = [
+      ...(await send(60, () => client.send(new GetSecretValueCommand({ SecretId: missing() })))),
+      ...(await send(60, () => client.send(new DescribeSecretCommand({ SecretId: missing() })))),
+    ];
     expect(countOf(reads, "ThrottlingException")).toBe(0);
     expect(countOf(reads, "ResourceNotFoundException")).toBe(120);
     expect(proxy.throttled).toEqual({ writes: 0, tags: 1 });

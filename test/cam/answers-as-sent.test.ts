@@ -7,8 +7,19 @@ import { DOCUMENTED_CODES, type CamErrorKind } from "../../src/cam/errors.js";
 import { GONE_KEY_ANSWERS, type AnswerSwitchesInput } from "../../src/cam/simulator/answer-switches.js";
 import { startCamSimulator, type RunningCamSimulator } from "../../src/cam/simulator/server.js";
 import type { CamAnswerWarning, CamApi } from "../../src/cam/types.js";
-import { camErrorOf, connectRedis, control, DEPLOYER_UIN, EMPTY_UIN, fixtureKeys, fixtureSeed, rawSdk, redisGate, sdkErrorOf,
-  typedClient } from "../support/simulator.js";
+import {
+  camErrorOf,
+  connectRedis,
+  control,
+  DEPLOYER_UIN,
+  EMPTY_UIN,
+  fixtureKeys,
+  fixtureSeed,
+  rawSdk,
+  redisGate,
+  sdkErrorOf,
+  typedClient,
+} from "../support/simulator.js";
 
 const keys = fixtureKeys();
 let sim: RunningCamSimulator;
@@ -36,12 +47,16 @@ beforeEach(() => {
 
 const answers = (switches: AnswerSwitchesInput) => sim.simulator.setAnswers(switches);
 const keysOf = (uin: number) =>
-  sim.simulator.snapshot().accounts.flatMap((account) => account.users).find((user) => user.uin === uin)?.keys ?? [];
+  sim.simulator
+    .snapshot()
+    .accounts.flatMap((account) => account.users)
+    .find((user) => user.uin === uin)?.keys ?? [];
 
 describe("the answer switches", () => {
   it("are set by POST /_sim/answers, shown in the state, and a bad one is refused by path, changing nothing", async () => {
-    expect((await control(sim.url, "POST", "/_sim/answers", { emptyLists: "omitted", listingLagMs: 500 })).json)
-      .toEqual({ answers: { emptyLists: "omitted", listingLagMs: 500 } });
+    expect(
+      (await control(sim.url, "POST", "/_sim/answers", { emptyLists: "omitted", listingLagMs: 500 })).json
+    ).toEqual({ answers: { emptyLists: "omitted", listingLagMs: 500 } });
     const bad = await control(sim.url, "POST", "/_sim/answers", { lastUsedLagSec: -1, goneKeyCode: "Nope" });
     expect(bad.status).toBe(400);
     expect(bad.text).toContain("lastUsedLagSec");
@@ -64,7 +79,9 @@ describe("lists the SDK models mark optional (AccessKeys, SecretIdLastUsedRows, 
   it("a list that is there is read in full either way", async () => {
     for (const emptyLists of [undefined, "omitted"] as const) {
       answers(emptyLists ? { emptyLists } : {});
-      expect((await admin.listAccessKeys(DEPLOYER_UIN)).map((key) => key.accessKeyId)).toEqual([keys.deployer.secretId]);
+      expect((await admin.listAccessKeys(DEPLOYER_UIN)).map((key) => key.accessKeyId)).toEqual([
+        keys.deployer.secretId,
+      ]);
       expect((await admin.listUsers()).map((user) => user.name)).toEqual(["rotator", "deployer", "reporter"]);
     }
   });
@@ -81,8 +98,11 @@ describe("one odd row does not fail a whole list", () => {
     answers({ extraUserRows: oddRows });
     const users = await admin.listUsers();
     expect(users.map((user) => user.name)).toEqual(["rotator", "deployer", "reporter"]);
-    expect(warnings.map((warning) => warning.problem)).toEqual(["Data.3.Uin: too_small", "Data.4.Uin: invalid_type",
-      "Data.5.Name: invalid_type"]);
+    expect(warnings.map((warning) => warning.problem)).toEqual([
+      "Data.3.Uin: too_small",
+      "Data.4.Uin: invalid_type",
+      "Data.5.Name: invalid_type",
+    ]);
     expect(warnings.every((warning) => warning.account === "acct-main" && warning.action === "ListUsers")).toBe(true);
     expect(JSON.stringify(warnings)).not.toContain("ghost");
   });
@@ -105,8 +125,17 @@ describe("fields nobody documents are ignored everywhere", () => {
     await admin.whoAmI({ secretId: created.accessKeyId, secretKey: created.secretAccessKey });
     const [used] = await admin.getSecurityLastUsed([created.accessKeyId]);
     expect(Object.keys(used!).sort()).toEqual(["lastUsedAt", "lastUsedDay", "secretId"]);
-    expect((await admin.listUsers()).map((user) => Object.keys(user).sort())[1]).toEqual(["name", "remark", "uid", "uin"]);
-    expect(await admin.getUserAppId()).toEqual({ uin: expect.any(String), ownerUin: expect.any(String), appId: expect.any(Number) });
+    expect((await admin.listUsers()).map((user) => Object.keys(user).sort())[1]).toEqual([
+      "name",
+      "remark",
+      "uid",
+      "uin",
+    ]);
+    expect(await admin.getUserAppId()).toEqual({
+      uin: expect.any(String),
+      ownerUin: expect.any(String),
+      appId: expect.any(Number),
+    });
     expect(await admin.updateAccessKey(EMPTY_UIN, created.accessKeyId, "Inactive")).toBe("done");
     expect(await admin.deleteAccessKey(EMPTY_UIN, created.accessKeyId)).toBe("done");
     expect(warnings).toEqual([]);
@@ -114,12 +143,16 @@ describe("fields nobody documents are ignored everywhere", () => {
 });
 
 describe("a key that is already gone", () => {
-  it.each(GONE_KEY_ANSWERS)("is \"gone\" for Update and Delete when CAM answers %s", async (goneKeyCode) => {
+  it.each(GONE_KEY_ANSWERS)('is "gone" for Update and Delete when CAM answers %s', async (goneKeyCode) => {
     answers({ goneKeyCode });
     await admin.updateAccessKey(DEPLOYER_UIN, keys.deployer.secretId, "Inactive");
     expect(await admin.deleteAccessKey(DEPLOYER_UIN, keys.deployer.secretId)).toBe("done");
-    const raw = await sdkErrorOf(rawSdk(`127.0.0.1:${sim.port}`, keys.admin)
-      .request("DeleteAccessKey", { TargetUin: DEPLOYER_UIN, AccessKeyId: keys.deployer.secretId }));
+    const raw = await sdkErrorOf(
+      rawSdk(`127.0.0.1:${sim.port}`, keys.admin).request("DeleteAccessKey", {
+        TargetUin: DEPLOYER_UIN,
+        AccessKeyId: keys.deployer.secretId,
+      })
+    );
     expect(raw.code).toBe(goneKeyCode);
     expect(await admin.deleteAccessKey(DEPLOYER_UIN, keys.deployer.secretId)).toBe("gone");
     expect(await admin.updateAccessKey(DEPLOYER_UIN, keys.deployer.secretId, "Inactive")).toBe("gone");
@@ -130,17 +163,25 @@ describe("a key that is already gone", () => {
   });
 
   it.each(["OperationDenied.UinNotMatch", "FailedOperation.Accesskey", "InvalidParameter.ParamError"])(
-    "%s for a key that is still listed is an error, never \"gone\"", async (code) => {
-      sim.simulator.addFaults([{ action: "DeleteAccessKey", fault: "error", code }, { action: "UpdateAccessKey", fault: "error", code }]);
+    '%s for a key that is still listed is an error, never "gone"',
+    async (code) => {
+      sim.simulator.addFaults([
+        { action: "DeleteAccessKey", fault: "error", code },
+        { action: "UpdateAccessKey", fault: "error", code },
+      ]);
       expect(await camErrorOf(admin.deleteAccessKey(DEPLOYER_UIN, keys.deployer.secretId))).toMatchObject({ code });
-      expect(await camErrorOf(admin.updateAccessKey(DEPLOYER_UIN, keys.deployer.secretId, "Inactive"))).toMatchObject({ code });
+      expect(await camErrorOf(admin.updateAccessKey(DEPLOYER_UIN, keys.deployer.secretId, "Inactive"))).toMatchObject({
+        code,
+      });
       expect(keysOf(DEPLOYER_UIN)).toHaveLength(1);
-    });
+    }
+  );
 
   it("an Active key CAM refuses to delete (FailedOperation.Accesskey) stays an error, as the key is still listed", async () => {
     sim.simulator.reset(fixtureSeed(keys, { requireInactiveBeforeDelete: true }));
-    expect(await camErrorOf(admin.deleteAccessKey(DEPLOYER_UIN, keys.deployer.secretId)))
-      .toMatchObject({ code: "FailedOperation.Accesskey" });
+    expect(await camErrorOf(admin.deleteAccessKey(DEPLOYER_UIN, keys.deployer.secretId))).toMatchObject({
+      code: "FailedOperation.Accesskey",
+    });
   });
 });
 
@@ -202,14 +243,19 @@ describe("time lags (the simulator's side; the engine's side is test/jobs/cam-la
     expect((await admin.getSecurityLastUsed([keys.deployer.secretId]))[0]!.lastUsedAt).toBe(first);
   });
 
-  it.each([0, 800])("a new key shows up in ListAccessKeys %i ms late; the two-key rule holds at once", async (listingLagMs) => {
-    answers({ listingLagMs });
-    const created = await admin.createAccessKey(EMPTY_UIN);
-    const listedAtOnce = (await admin.listAccessKeys(EMPTY_UIN)).map((key) => key.accessKeyId);
-    expect(listedAtOnce).toEqual(listingLagMs === 0 ? [created.accessKeyId] : []);
-    await admin.createAccessKey(EMPTY_UIN);
-    expect(await camErrorOf(admin.createAccessKey(EMPTY_UIN))).toMatchObject({ code: "OperationDenied.AccessKeyOverLimit" });
-    await pause(listingLagMs + 100);
-    expect((await admin.listAccessKeys(EMPTY_UIN)).map((key) => key.accessKeyId)).toContain(created.accessKeyId);
-  });
+  it.each([0, 800])(
+    "a new key shows up in ListAccessKeys %i ms late; the two-key rule holds at once",
+    async (listingLagMs) => {
+      answers({ listingLagMs });
+      const created = await admin.createAccessKey(EMPTY_UIN);
+      const listedAtOnce = (await admin.listAccessKeys(EMPTY_UIN)).map((key) => key.accessKeyId);
+      expect(listedAtOnce).toEqual(listingLagMs === 0 ? [created.accessKeyId] : []);
+      await admin.createAccessKey(EMPTY_UIN);
+      expect(await camErrorOf(admin.createAccessKey(EMPTY_UIN))).toMatchObject({
+        code: "OperationDenied.AccessKeyOverLimit",
+      });
+      await pause(listingLagMs + 100);
+      expect((await admin.listAccessKeys(EMPTY_UIN)).map((key) => key.accessKeyId)).toContain(created.accessKeyId);
+    }
+  );
 });

@@ -5,8 +5,16 @@ import type { Redis } from "ioredis";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { CamErrorKind } from "../../src/cam/errors.js";
 import { startCamSimulator, type RunningCamSimulator } from "../../src/cam/simulator/server.js";
-import { camErrorOf, connectRedis, DEPLOYER_UIN, EMPTY_UIN, fixtureKeys, fixtureSeed, redisGate,
-  typedClient } from "../support/simulator.js";
+import {
+  camErrorOf,
+  connectRedis,
+  DEPLOYER_UIN,
+  EMPTY_UIN,
+  fixtureKeys,
+  fixtureSeed,
+  redisGate,
+  typedClient,
+} from "../support/simulator.js";
 
 const keys = fixtureKeys();
 let sim: RunningCamSimulator;
@@ -24,13 +32,19 @@ beforeEach(() => sim.simulator.reset(fixtureSeed(keys)));
 
 const client = (options: { throttleRetries?: number; requestTimeoutSec?: number } = {}) => {
   const { gate, events } = redisGate(redis);
-  const api = typedClient(sim.url, keys.admin,
+  const api = typedClient(
+    sim.url,
+    keys.admin,
     { gate, ...(options.throttleRetries === undefined ? {} : { throttleRetries: options.throttleRetries }) },
-    options.requestTimeoutSec);
+    options.requestTimeoutSec
+  );
   return { api, events };
 };
 const keysOf = (uin: number) =>
-  sim.simulator.snapshot().accounts.flatMap((account) => account.users).find((user) => user.uin === uin)!.keys;
+  sim.simulator
+    .snapshot()
+    .accounts.flatMap((account) => account.users)
+    .find((user) => user.uin === uin)!.keys;
 const lastLogged = () => sim.simulator.requests().at(-1)!;
 
 describe("Tencent error codes injected as faults", () => {
@@ -47,7 +61,13 @@ describe("Tencent error codes injected as faults", () => {
   ])("%s is %s, with action, account, uin, code and the RequestId the simulator logged", async (code, kind) => {
     sim.simulator.addFaults({ action: "ListAccessKeys", fault: "error", code, times: 1 });
     const error = await camErrorOf(client({ throttleRetries: 0 }).api.listAccessKeys(DEPLOYER_UIN));
-    expect(error).toMatchObject({ kind, code, action: "ListAccessKeys", account: "acct-main", targetUin: DEPLOYER_UIN });
+    expect(error).toMatchObject({
+      kind,
+      code,
+      action: "ListAccessKeys",
+      account: "acct-main",
+      targetUin: DEPLOYER_UIN,
+    });
     expect(error.requestId).toBe(lastLogged().requestId);
     expect(lastLogged()).toMatchObject({ outcome: code, fault: "error" });
     expect(error.retryable).toBe(kind === "transient" || kind === "throttled");
@@ -68,7 +88,10 @@ describe("Tencent error codes injected as faults", () => {
 
     sim.simulator.addFaults({ action: "CreateAccessKey", fault: "error", code: "RequestLimitExceeded", times: 3 });
     const second = client({ throttleRetries: 2 });
-    expect(await camErrorOf(second.api.createAccessKey(EMPTY_UIN))).toMatchObject({ kind: "throttled", code: "RequestLimitExceeded" });
+    expect(await camErrorOf(second.api.createAccessKey(EMPTY_UIN))).toMatchObject({
+      kind: "throttled",
+      code: "RequestLimitExceeded",
+    });
     expect(second.events.filter((event) => event.kind === "penalized")).toHaveLength(2);
     expect(keysOf(EMPTY_UIN)).toHaveLength(1);
   });

@@ -8,20 +8,31 @@ import { camErrorOf, control, EMPTY_UIN, fixtureKeys, fixtureSeed, typedClient }
 
 const keys = fixtureKeys();
 let sim: RunningCamSimulator;
-beforeAll(async () => { sim = await startCamSimulator({ seed: fixtureSeed(keys) }); });
-afterAll(async () => { await sim.close(); });
+beforeAll(async () => {
+  sim = await startCamSimulator({ seed: fixtureSeed(keys) });
+});
+afterAll(async () => {
+  await sim.close();
+});
 
 const openGate = { admit: async () => undefined, penalize: async () => undefined };
-const keyIdsOfEmptyUser = async () => (await typedClient(sim.url, keys.admin, { gate: openGate }).listAccessKeys(EMPTY_UIN))
-  .map((key) => key.accessKeyId);
+const keyIdsOfEmptyUser = async () =>
+  (await typedClient(sim.url, keys.admin, { gate: openGate }).listAccessKeys(EMPTY_UIN)).map((key) => key.accessKeyId);
 
 describe("CreateAccessKey answering AccessKey: null", () => {
   it("creates the key, and the client reports a transient CreatedWithoutAccessKey naming no key or secret", async () => {
     const client = typedClient(sim.url, keys.admin, { gate: openGate });
     expect(await keyIdsOfEmptyUser()).toEqual([]);
-    expect((await control(sim.url, "POST", "/_sim/faults", { action: "CreateAccessKey", fault: "nullAccessKey" })).status).toBe(200);
+    expect(
+      (await control(sim.url, "POST", "/_sim/faults", { action: "CreateAccessKey", fault: "nullAccessKey" })).status
+    ).toBe(200);
     const error = await camErrorOf(client.createAccessKey(EMPTY_UIN));
-    expect(error).toMatchObject({ kind: "transient", code: CREATED_WITHOUT_KEY, action: "CreateAccessKey", targetUin: EMPTY_UIN });
+    expect(error).toMatchObject({
+      kind: "transient",
+      code: CREATED_WITHOUT_KEY,
+      action: "CreateAccessKey",
+      targetUin: EMPTY_UIN,
+    });
     const made = await keyIdsOfEmptyUser();
     expect(made).toHaveLength(1);
     expect(error.message).not.toContain(made[0]);

@@ -26,11 +26,14 @@ function run(args: string[]): ChildProcess {
 
 function collect(stream: NodeJS.ReadableStream | null): () => string {
   let text = "";
-  stream?.on("data", (chunk: Buffer) => { text += chunk.toString("utf8"); });
+  stream?.on("data", (chunk: Buffer) => {
+    text += chunk.toString("utf8");
+  });
   return () => text;
 }
 
-const exitOf = (child: ChildProcess) => new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+const exitOf = (child: ChildProcess) =>
+  new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
 
 describe("cam-rotator cam-sim", () => {
   it("prints one JSON line when ready, serves the seed through the SDK, and stops on SIGTERM", async () => {
@@ -49,7 +52,9 @@ describe("cam-rotator cam-sim", () => {
 
     const response = await rawSdk(`127.0.0.1:${port}`, keys.root).request("GetUserAppId", {});
     expect(response.OwnerUin).toBe(String(OWNER_UIN));
-    expect((await control(listening, "GET", "/_sim/state")).json).toMatchObject({ accounts: [{ ownerUin: OWNER_UIN }, {}] });
+    expect((await control(listening, "GET", "/_sim/state")).json).toMatchObject({
+      accounts: [{ ownerUin: OWNER_UIN }, {}],
+    });
 
     child.kill("SIGTERM");
     expect(await exited).toBe(0);

@@ -21,21 +21,24 @@ function overfullWindow(times: number[], limit: number): number[] | undefined {
 
 describe("RollingWindow", () => {
   it("admits exactly when fewer than `limit` were admitted in the last 1000 ms (property)", () => {
-    fc.assert(fc.property(
-      fc.integer({ min: 1, max: 6 }),
-      fc.array(fc.integer({ min: 0, max: 400 }), { minLength: 1, maxLength: 80 }),
-      (limit, gaps) => {
-        const window = new RollingWindow();
-        const admitted: number[] = [];
-        let now = 1_000_000;
-        for (const gap of gaps) {
-          now += gap;
-          const recent = admitted.filter((t) => t > now - 1000).length;
-          expect(window.tryAdmit("acct/Create", limit, now)).toBe(recent < limit);
-          if (recent < limit) admitted.push(now);
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 6 }),
+        fc.array(fc.integer({ min: 0, max: 400 }), { minLength: 1, maxLength: 80 }),
+        (limit, gaps) => {
+          const window = new RollingWindow();
+          const admitted: number[] = [];
+          let now = 1_000_000;
+          for (const gap of gaps) {
+            now += gap;
+            const recent = admitted.filter((t) => t > now - 1000).length;
+            expect(window.tryAdmit("acct/Create", limit, now)).toBe(recent < limit);
+            if (recent < limit) admitted.push(now);
+          }
+          expect(overfullWindow(admitted, limit)).toBeUndefined();
         }
-        expect(overfullWindow(admitted, limit)).toBeUndefined();
-      }));
+      )
+    );
   });
 
   it("keeps account/action pairs apart", () => {
@@ -54,18 +57,38 @@ describe("a burst of CreateAccessKey with no limiter in front", () => {
   let sim: RunningCamSimulator;
 
   beforeAll(async () => {
-    sim = await startCamSimulator({ seed: { accounts: [{ ownerUin: OWNER_UIN, appId: 1, users: [
-      { uin: OWNER_UIN, name: "root", keys: [{ accessKeyId: keys.root.secretId, secretAccessKey: keys.root.secretKey }] },
-      ...users,
-    ] }] } });
+    sim = await startCamSimulator({
+      seed: {
+        accounts: [
+          {
+            ownerUin: OWNER_UIN,
+            appId: 1,
+            users: [
+              {
+                uin: OWNER_UIN,
+                name: "root",
+                keys: [{ accessKeyId: keys.root.secretId, secretAccessKey: keys.root.secretKey }],
+              },
+              ...users,
+            ],
+          },
+        ],
+      },
+    });
   });
-  afterAll(async () => { await sim.close(); });
+  afterAll(async () => {
+    await sim.close();
+  });
 
   it("admits at most 5 in any rolling second (from /_sim/requests), each admitted one a key, the rest throttled", async () => {
     const sdk = rawSdk(`127.0.0.1:${sim.port}`, keys.root);
     // Two keys per user at most, so the two-key rule cannot be what refuses a request.
-    const burst = (from: number, count: number) => Promise.allSettled(Array.from({ length: count },
-      (_, i) => sdk.request("CreateAccessKey", { TargetUin: users[(from + i) % users.length]!.uin })));
+    const burst = (from: number, count: number) =>
+      Promise.allSettled(
+        Array.from({ length: count }, (_, i) =>
+          sdk.request("CreateAccessKey", { TargetUin: users[(from + i) % users.length]!.uin })
+        )
+      );
     const first = await burst(0, 60);
     await new Promise((resolve) => setTimeout(resolve, 1050));
     const second = await burst(60, 20);
@@ -83,11 +106,16 @@ describe("a burst of CreateAccessKey with no limiter in front", () => {
     const fulfilled = results.filter((result) => result.status === "fulfilled").length;
     expect(fulfilled).toBe(admitted.length);
     const refusalCodes = results.flatMap((result) =>
-      result.status === "rejected" ? [(result.reason as { code?: string }).code] : []);
+      result.status === "rejected" ? [(result.reason as { code?: string }).code] : []
+    );
     expect(new Set(refusalCodes)).toEqual(new Set(["RequestLimitExceeded"]));
     const created = sim.simulator.snapshot().accounts[0]!.users.reduce((sum, user) => sum + user.keys.length, 0);
     expect(created - 1).toBe(admitted.length);
-    expect(sim.simulator.snapshot().counters.CreateAccessKey).toEqual({ ok: admitted.length, throttled: 80 - admitted.length, errors: {} });
+    expect(sim.simulator.snapshot().counters.CreateAccessKey).toEqual({
+      ok: admitted.length,
+      throttled: 80 - admitted.length,
+      errors: {},
+    });
   });
 });
 
@@ -96,10 +124,20 @@ describe("when a request counts", () => {
     const sim = await startCamSimulator({ seed: { accounts: [{ ownerUin: OWNER_UIN, appId: 1, users: [] }] } });
     try {
       const body = "{}";
-      const request = httpRequest(`${sim.url}/`, { method: "POST", headers: { "content-type": "application/json",
-        "content-length": Buffer.byteLength(body), "x-tc-action": "ListUsers", "x-tc-version": "2019-01-16" } });
+      const request = httpRequest(`${sim.url}/`, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          "content-length": Buffer.byteLength(body),
+          "x-tc-action": "ListUsers",
+          "x-tc-version": "2019-01-16",
+        },
+      });
       const answered = new Promise<void>((resolve, reject) => {
-        request.on("response", (response) => { response.resume(); response.on("end", resolve); });
+        request.on("response", (response) => {
+          response.resume();
+          response.on("end", resolve);
+        });
         request.on("error", reject);
       });
       request.flushHeaders();

@@ -13,8 +13,20 @@ import { createConfiguredGate } from "../../src/daemon/configured-gate.js";
 import { randomUUID } from "node:crypto";
 import { inject } from "vitest";
 import type { SeedInput } from "../../src/cam/simulator/seed.js";
-import { ADMIN_UIN, camErrorOf, connectRedis, control, DEPLOYER_UIN, EMPTY_UIN, fixtureKeys, fixtureSeed, OWNER_UIN,
-  redisGate, sdkErrorOf, typedClient } from "../support/simulator.js";
+import {
+  ADMIN_UIN,
+  camErrorOf,
+  connectRedis,
+  control,
+  DEPLOYER_UIN,
+  EMPTY_UIN,
+  fixtureKeys,
+  fixtureSeed,
+  OWNER_UIN,
+  redisGate,
+  sdkErrorOf,
+  typedClient,
+} from "../support/simulator.js";
 
 const keys = fixtureKeys();
 let sim: RunningCamSimulator;
@@ -48,7 +60,8 @@ function seedWithUser(uin: number, fields: Record<string, unknown>, extra: Parti
 function rawSts(credentials: CamCredentials, options: { version?: string; region?: string } = {}) {
   const endpoint = `127.0.0.1:${sim.port}`;
   return new tencentcloud.CommonClient(endpoint, options.version ?? "2018-08-13", {
-    credential: credentials, ...(options.region === undefined ? {} : { region: options.region }),
+    credential: credentials,
+    ...(options.region === undefined ? {} : { region: options.region }),
     profile: { httpProfile: { endpoint, protocol: "http://", reqTimeout: 5, agent: new Agent() }, language: "en-US" },
   });
 }
@@ -60,8 +73,13 @@ const newKeyOf = async (uin: number): Promise<CamCredentials> => {
 
 describe("STS GetCallerIdentity", () => {
   it("answers any authenticated key with its owner account, user, type and ARN; no permission is needed", async () => {
-    expect(await deployer.callerIdentity()).toEqual({ accountId: String(OWNER_UIN), userId: String(DEPLOYER_UIN),
-      principalId: String(DEPLOYER_UIN), type: "CAMUser", arn: `qcs::cam::uin/${OWNER_UIN}:uin/${DEPLOYER_UIN}` });
+    expect(await deployer.callerIdentity()).toEqual({
+      accountId: String(OWNER_UIN),
+      userId: String(DEPLOYER_UIN),
+      principalId: String(DEPLOYER_UIN),
+      type: "CAMUser",
+      arn: `qcs::cam::uin/${OWNER_UIN}:uin/${DEPLOYER_UIN}`,
+    });
     const root = typedClient(sim.url, keys.root, { gate: redisGate(redis).gate });
     expect(await root.callerIdentity()).toMatchObject({ userId: String(OWNER_UIN), type: "RootAccount" });
     const request = sim.simulator.requests().at(-1)!;
@@ -69,12 +87,20 @@ describe("STS GetCallerIdentity", () => {
   });
 
   it("wants version 2018-08-13 and a Region, and refuses STS's version for a CAM action", async () => {
-    expect((await rawSts(keys.deployer, { region: "ap-guangzhou" }).request("GetCallerIdentity", {})).UserId).toBe(String(DEPLOYER_UIN));
+    expect((await rawSts(keys.deployer, { region: "ap-guangzhou" }).request("GetCallerIdentity", {})).UserId).toBe(
+      String(DEPLOYER_UIN)
+    );
     expect((await sdkErrorOf(rawSts(keys.deployer).request("GetCallerIdentity", {}))).code).toBe("MissingParameter");
-    expect((await sdkErrorOf(rawSts(keys.deployer, { version: "2019-01-16", region: "ap-guangzhou" })
-      .request("GetCallerIdentity", {}))).code).toBe("NoSuchVersion");
-    expect((await sdkErrorOf(rawSts(keys.deployer, { region: "ap-guangzhou" }).request("GetUserAppId", {}))).code)
-      .toBe("NoSuchVersion");
+    expect(
+      (
+        await sdkErrorOf(
+          rawSts(keys.deployer, { version: "2019-01-16", region: "ap-guangzhou" }).request("GetCallerIdentity", {})
+        )
+      ).code
+    ).toBe("NoSuchVersion");
+    expect((await sdkErrorOf(rawSts(keys.deployer, { region: "ap-guangzhou" }).request("GetUserAppId", {}))).code).toBe(
+      "NoSuchVersion"
+    );
   });
 
   it("with requireService, demands scope sts: the typed client signs as sts.tencentcloudapi.com, the raw SDK at 127.0.0.1 fails", async () => {
@@ -83,8 +109,11 @@ describe("STS GetCallerIdentity", () => {
       const client = typedClient(strict.url, keys.deployer, { gate: redisGate(redis).gate });
       expect((await client.callerIdentity()).userId).toBe(String(DEPLOYER_UIN));
       const endpoint = `127.0.0.1:${strict.port}`;
-      const raw = new tencentcloud.CommonClient(endpoint, "2018-08-13", { credential: keys.deployer, region: "ap-guangzhou",
-        profile: { httpProfile: { endpoint, protocol: "http://", reqTimeout: 5, agent: new Agent() } } });
+      const raw = new tencentcloud.CommonClient(endpoint, "2018-08-13", {
+        credential: keys.deployer,
+        region: "ap-guangzhou",
+        profile: { httpProfile: { endpoint, protocol: "http://", reqTimeout: 5, agent: new Agent() } },
+      });
       expect((await sdkErrorOf(raw.request("GetCallerIdentity", {}))).code).toBe("AuthFailure.SignatureFailure");
     } finally {
       await strict.close();
@@ -103,17 +132,31 @@ describe("STS GetCallerIdentity", () => {
 
 describe("the rotator's STS calls", () => {
   it("go through the shared limiter under their own action, at the limit rateLimits.GetCallerIdentity sets", async () => {
-    const config = parseConfig({
-      redis: { url: inject("redisUrl"), prefix: `t-${randomUUID()}` }, vault: { type: "file", path: "/nonexistent/v.json" },
-      accounts: [{ name: "acct-main", endpoint: sim.url, credentials: { secretIdEnv: "X_ID", secretKeyEnv: "X_KEY" }, users: [1],
-        schedule: "0 3 * * *", maxKeyAgeDays: 90, rateLimits: { GetCallerIdentity: 2 } }],
-      limiter: { safetyMargin: 1 }, // the floor; the test counts calls per second, not the margin
-    }, "sts limit test");
+    const config = parseConfig(
+      {
+        redis: { url: inject("redisUrl"), prefix: `t-${randomUUID()}` },
+        vault: { type: "file", path: "/nonexistent/v.json" },
+        accounts: [
+          {
+            name: "acct-main",
+            endpoint: sim.url,
+            credentials: { secretIdEnv: "X_ID", secretKeyEnv: "X_KEY" },
+            users: [1],
+            schedule: "0 3 * * *",
+            maxKeyAgeDays: 90,
+            rateLimits: { GetCallerIdentity: 2 },
+          },
+        ],
+        limiter: { safetyMargin: 1 }, // the floor; the test counts calls per second, not the margin
+      },
+      "sts limit test"
+    );
     const events: LimiterEvent[] = [];
     const gate = createConfiguredGate(config, redis, (event) => events.push(event));
     const client = createCamClient({ name: "acct-main", endpoint: sim.url, credentials: keys.deployer }, { gate });
     for (let call = 0; call < 3; call++) await client.whoAmI(keys.deployer);
-    const slots = events.filter((event) => event.kind === "admitted" && event.action === "GetCallerIdentity")
+    const slots = events
+      .filter((event) => event.kind === "admitted" && event.action === "GetCallerIdentity")
       .map((event) => (event as { slotMs: number }).slotMs);
     expect(slots).toHaveLength(3);
     expect(slots[2]! - slots[0]!).toBeGreaterThanOrEqual(1_000);
@@ -172,14 +215,19 @@ describe("switch newKeyAuthDelayMs", () => {
 describe("user switch deny (a policy without that action)", () => {
   it("in the seed: the denied action answers AuthFailure.UnauthorizedOperation, other actions work", async () => {
     sim.simulator.reset(seedWithUser(ADMIN_UIN, { deny: ["CreateAccessKey"] }));
-    expect(await camErrorOf(admin.createAccessKey(EMPTY_UIN))).toMatchObject({ code: "AuthFailure.UnauthorizedOperation" });
+    expect(await camErrorOf(admin.createAccessKey(EMPTY_UIN))).toMatchObject({
+      code: "AuthFailure.UnauthorizedOperation",
+    });
     expect(await admin.listAccessKeys(EMPTY_UIN)).toEqual([]);
   });
 
   it("through POST /_sim/users, and lifted again; an unknown user is a 400", async () => {
-    expect((await control(sim.url, "POST", "/_sim/users", { uin: DEPLOYER_UIN, deny: ["GetCallerIdentity"] })).json)
-      .toEqual({ uin: DEPLOYER_UIN, deny: ["GetCallerIdentity"], newKeysAuthenticateAs: null });
-    expect(await camErrorOf(deployer.whoAmI(keys.deployer))).toMatchObject({ code: "AuthFailure.UnauthorizedOperation" });
+    expect(
+      (await control(sim.url, "POST", "/_sim/users", { uin: DEPLOYER_UIN, deny: ["GetCallerIdentity"] })).json
+    ).toEqual({ uin: DEPLOYER_UIN, deny: ["GetCallerIdentity"], newKeysAuthenticateAs: null });
+    expect(await camErrorOf(deployer.whoAmI(keys.deployer))).toMatchObject({
+      code: "AuthFailure.UnauthorizedOperation",
+    });
     await control(sim.url, "POST", "/_sim/users", { uin: DEPLOYER_UIN, deny: [] });
     expect((await deployer.whoAmI(keys.deployer)).userId).toBe(String(DEPLOYER_UIN));
     const unknown = await control(sim.url, "POST", "/_sim/users", { uin: 999, deny: [] });
@@ -201,8 +249,9 @@ describe("user switch newKeysAuthenticateAs (a new key that signs as someone els
   });
 
   it("a seed naming a user that does not exist is refused with the path", () => {
-    expect(() => sim.simulator.reset(seedWithUser(EMPTY_UIN, { newKeysAuthenticateAs: 999 })))
-      .toThrow(/accounts\[0\]\.users\[3\]\.newKeysAuthenticateAs: no user 999/);
+    expect(() => sim.simulator.reset(seedWithUser(EMPTY_UIN, { newKeysAuthenticateAs: 999 }))).toThrow(
+      /accounts\[0\]\.users\[3\]\.newKeysAuthenticateAs: no user 999/
+    );
   });
 
   it("through POST /_sim/users, and back with null", async () => {

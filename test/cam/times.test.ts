@@ -11,10 +11,12 @@ describe("CAM's time texts", () => {
   it("CreateTime reads as UTC+8 and prints back to the same text, to the second", () => {
     expect(parseCamTime("2026-01-01 08:00:00")).toBe(Date.parse("2026-01-01T00:00:00Z"));
     expect(parseCamTime("yesterday")).toBeNull();
-    fc.assert(fc.property(fc.integer({ min: 0, max: 4_000_000_000 }), (seconds) => {
-      const text = camTime(seconds * 1000); // as the simulator prints it
-      return parseCamTime(text) === seconds * 1000 && formatCamTime(seconds * 1000) === text;
-    }));
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 4_000_000_000 }), (seconds) => {
+        const text = camTime(seconds * 1000); // as the simulator prints it
+        return parseCamTime(text) === seconds * 1000 && formatCamTime(seconds * 1000) === text;
+      })
+    );
   });
 
   it("LastUsedDate reads as the start of that day (UTC); anything else is no day", () => {
@@ -25,9 +27,14 @@ describe("CAM's time texts", () => {
   it("ListAccessKeys hands out CreateTime as epoch ms, and a CreateTime of another shape is a malformed answer", () => {
     const row = { AccessKeyId: "AKIDA", Status: "Active", CreateTime: "2025-06-01 08:00:00" };
     const read = parseResponse("ListAccessKeys", { AccessKeys: [row] });
-    expect(read).toEqual({ ok: true, value: { AccessKeys: [{ ...row, CreateTime: Date.parse("2025-06-01T00:00:00Z") }] } });
-    expect(parseResponse("ListAccessKeys", { AccessKeys: [{ ...row, CreateTime: "2025-06-01T00:00:00Z" }] }))
-      .toEqual({ ok: false, problem: "AccessKeys.0.CreateTime: invalid_format" });
+    expect(read).toEqual({
+      ok: true,
+      value: { AccessKeys: [{ ...row, CreateTime: Date.parse("2025-06-01T00:00:00Z") }] },
+    });
+    expect(parseResponse("ListAccessKeys", { AccessKeys: [{ ...row, CreateTime: "2025-06-01T00:00:00Z" }] })).toEqual({
+      ok: false,
+      problem: "AccessKeys.0.CreateTime: invalid_format",
+    });
   });
 
   it("a last-use row whose only evidence is an unreadable day is left out (counted as used); an exact time decides alone", () => {

@@ -5,7 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCliEnv, type CliEnv } from "./cli-env.js";
 
 let world: CliEnv;
-beforeAll(async () => { world = await createCliEnv({ users: [{ uin: 100000000011, name: "deployer" }] }); });
+beforeAll(async () => {
+  world = await createCliEnv({ users: [{ uin: 100000000011, name: "deployer" }] });
+});
 afterAll(() => world.close());
 
 const noStack = (text: string) => expect(text).not.toMatch(/\n\s+at .+:\d+:\d+/);
@@ -14,8 +16,24 @@ describe("cam-rotator arguments", () => {
   it("prints every command and the exit codes in --help, exit 0", async () => {
     const { code, stdout } = await world.run(["--help"]);
     expect(code).toBe(0);
-    for (const command of ["worker", "rotate", "sweep", "status", "flagged", "approve-removal", "dismiss-flag",
-      "retry-failed", "pause", "resume", "events", "vault", "check-config", "canary", "cam-sim", "legacy"]) {
+    for (const command of [
+      "worker",
+      "rotate",
+      "sweep",
+      "status",
+      "flagged",
+      "approve-removal",
+      "dismiss-flag",
+      "retry-failed",
+      "pause",
+      "resume",
+      "events",
+      "vault",
+      "check-config",
+      "canary",
+      "cam-sim",
+      "legacy",
+    ]) {
       expect(stdout).toContain(`  ${command}`);
     }
     expect(stdout).toMatch(/Exit codes:[\s\S]*0 [\s\S]*1 [\s\S]*2 [\s\S]*3 /);
@@ -29,12 +47,15 @@ describe("cam-rotator arguments", () => {
     [["bogus"], "unknown command 'bogus'"],
     [[], "Usage: cam-rotator"],
     [["rotate", "--account", "main"], "required option '--uin <uin>' not specified"],
-    [["rotate", "--account", "main", "--uin", "12ab"], "expected a UIN (a positive integer such as 100000000011), got \"12ab\""],
-    [["rotate", "--account", "main", "--uin", "0"], "got \"0\""],
+    [
+      ["rotate", "--account", "main", "--uin", "12ab"],
+      'expected a UIN (a positive integer such as 100000000011), got "12ab"',
+    ],
+    [["rotate", "--account", "main", "--uin", "0"], 'got "0"'],
     [["sweep"], "required option '--account <name>' not specified"],
     [["status", "--frobnicate"], "unknown option '--frobnicate'"],
     [["approve-removal", "--key", "not a key!"], "expected an AccessKeyId"],
-    [["events", "--count", "lots"], "expected a count between 1 and 10000, got \"lots\""],
+    [["events", "--count", "lots"], 'expected a count between 1 and 10000, got "lots"'],
     [["vault"], "Usage: cam-rotator vault"],
     [["vault", "show", "--account", "main"], "required option '--uin <uin>' not specified"],
     [["canary", "--account", "main"], "required option '--uin <uin>' not specified"],
@@ -74,10 +95,29 @@ describe("cam-rotator arguments", () => {
   });
 
   it("exits 2 for a schema error in every command, naming the path and the bad value, and starts nothing", async () => {
-    const raw = JSON.parse(JSON.stringify({ redis: { url: "redis://127.0.0.1:1", prefix: world.prefix }, vault: { type: "file", path: `${world.dir}/v.json` },
-      accounts: [{ name: "main", credentials: { secretIdEnv: "A", secretKeyEnv: "B" }, users: [1], schedule: "0 3 * * *", maxKeyAgeDays: "ninety" }] }));
+    const raw = JSON.parse(
+      JSON.stringify({
+        redis: { url: "redis://127.0.0.1:1", prefix: world.prefix },
+        vault: { type: "file", path: `${world.dir}/v.json` },
+        accounts: [
+          {
+            name: "main",
+            credentials: { secretIdEnv: "A", secretKeyEnv: "B" },
+            users: [1],
+            schedule: "0 3 * * *",
+            maxKeyAgeDays: "ninety",
+          },
+        ],
+      })
+    );
     const path = world.writeConfig(raw, "bad-schema.json");
-    for (const args of [["worker"], ["status"], ["check-config"], ["rotate", "--account", "main", "--uin", "1"], ["sweep", "--account", "main"]]) {
+    for (const args of [
+      ["worker"],
+      ["status"],
+      ["check-config"],
+      ["rotate", "--account", "main", "--uin", "1"],
+      ["sweep", "--account", "main"],
+    ]) {
       const { code, stderr } = await world.run([...args, "--config", path]);
       expect(code, args.join(" ")).toBe(2);
       expect(stderr).toContain(path);
@@ -89,12 +129,29 @@ describe("cam-rotator arguments", () => {
   });
 
   it("exits 2 for an unknown account or a UIN outside the account", async () => {
-    const account = await world.run(["rotate", "--account", "nope", "--uin", "100000000011", "--config", world.configPath]);
+    const account = await world.run([
+      "rotate",
+      "--account",
+      "nope",
+      "--uin",
+      "100000000011",
+      "--config",
+      world.configPath,
+    ]);
     expect(account.code).toBe(2);
     expect(account.stderr).toContain('account "nope" is not in the configuration (configured: "main")');
-    const uin = await world.run(["vault", "show", "--account", "main", "--uin", "100000000099", "--config", world.configPath]);
+    const uin = await world.run([
+      "vault",
+      "show",
+      "--account",
+      "main",
+      "--uin",
+      "100000000099",
+      "--config",
+      world.configPath,
+    ]);
     expect(uin.code).toBe(2);
-    expect(uin.stderr).toContain("UIN 100000000099 is not in accounts[\"main\"].users");
+    expect(uin.stderr).toContain('UIN 100000000099 is not in accounts["main"].users');
     noStack(uin.stderr);
   });
 
@@ -106,20 +163,28 @@ describe("cam-rotator arguments", () => {
       noStack(unset.stderr);
     }
     const malformed = "c2hvcnQtYW5kLW5vdC1yYW5kb20=";
-    const bad = await world.run(["worker", "--config", world.configPath], { env: { CAM_ROTATOR_RECORD_KEY: malformed } });
+    const bad = await world.run(["worker", "--config", world.configPath], {
+      env: { CAM_ROTATOR_RECORD_KEY: malformed },
+    });
     expect(bad.code, bad.stderr).toBe(2);
     expect(bad.stderr).toContain("CAM_ROTATOR_RECORD_KEY: expected at least 32 random bytes in base64");
     expect(bad.stderr).not.toContain(malformed);
   });
 
   it("the worker exits 2 when a credential variable is missing, naming it", async () => {
-    const { code, stderr } = await world.run(["worker", "--config", world.configPath], { env: { TEST_MAIN_SECRET_KEY: "" } });
+    const { code, stderr } = await world.run(["worker", "--config", world.configPath], {
+      env: { TEST_MAIN_SECRET_KEY: "" },
+    });
     expect(code).toBe(2);
-    expect(stderr).toContain("accounts[0].credentials.secretKeyEnv: environment variable TEST_MAIN_SECRET_KEY is not set");
+    expect(stderr).toContain(
+      "accounts[0].credentials.secretKeyEnv: environment variable TEST_MAIN_SECRET_KEY is not set"
+    );
   });
 
   it("exits 1 with a clear message when Redis is unreachable", async () => {
-    const { code, stderr } = await world.run(["status", "--config", world.configPath], { env: { REDIS_URL: "redis://127.0.0.1:1" } });
+    const { code, stderr } = await world.run(["status", "--config", world.configPath], {
+      env: { REDIS_URL: "redis://127.0.0.1:1" },
+    });
     expect(code).toBe(1);
     expect(stderr).toContain("Redis at redis://127.0.0.1:1 is unreachable: connection refused");
     noStack(stderr);

@@ -12,7 +12,12 @@ let world: CliEnv;
 const outputs: string[] = [];
 
 beforeAll(async () => {
-  world = await createCliEnv({ users: [{ uin: CANARY, name: "canary", keys: [{}] }, { uin: FULL, name: "full", keys: [{}, {}] }] });
+  world = await createCliEnv({
+    users: [
+      { uin: CANARY, name: "canary", keys: [{}] },
+      { uin: FULL, name: "full", keys: [{}, {}] },
+    ],
+  });
 }, 30_000);
 afterAll(async () => {
   for (const output of outputs) for (const secret of world.secrets) expect(output).not.toContain(secret);
@@ -24,16 +29,23 @@ beforeEach(() => {
 });
 
 async function canary(...args: string[]): Promise<RunResult> {
-  const result = await world.run(["canary", "--account", "main", ...args, "--config", world.configPath], { timeoutMs: 60_000 });
+  const result = await world.run(["canary", "--account", "main", ...args, "--config", world.configPath], {
+    timeoutMs: 60_000,
+  });
   outputs.push(result.stdout, result.stderr);
   return result;
 }
 
-const keysOf = (uin: number) => world.sim.simulator.snapshot().accounts.flatMap((account) => account.users)
-  .find((user) => user.uin === uin)?.keys.map((key) => key.accessKeyId) ?? [];
+const keysOf = (uin: number) =>
+  world.sim.simulator
+    .snapshot()
+    .accounts.flatMap((account) => account.users)
+    .find((user) => user.uin === uin)
+    ?.keys.map((key) => key.accessKeyId) ?? [];
 
 /** Every secret the simulator handed out so far is unknown to the test; the new keys' ids are checked instead. */
-const createdIds = () => world.sim.simulator.requests().filter((entry) => entry.action === "CreateAccessKey" && entry.outcome === "OK");
+const createdIds = () =>
+  world.sim.simulator.requests().filter((entry) => entry.action === "CreateAccessKey" && entry.outcome === "OK");
 
 describe("cam-rotator canary", () => {
   it("against the simulator: every step ok, timed, exit 0; the canary is left as it was", async () => {
@@ -42,10 +54,21 @@ describe("cam-rotator canary", () => {
     expect(code, stderr).toBe(0);
     const lines = stdout.trim().split("\n");
     expect(lines.map((line) => line.split(/\s{2,}/)[0] + " " + line.split(/\s{2,}/)[2])).toEqual([
-      "ok credentials", "ok ListUsers", "ok GetUserAppId", "ok ListAccessKeys", "ok CreateAccessKey", "ok authenticate",
-      "ok GetSecurityLastUsed", "ok UpdateAccessKey", "ok DeleteAccessKey", expect.stringMatching(/^canary main/)]);
+      "ok credentials",
+      "ok ListUsers",
+      "ok GetUserAppId",
+      "ok ListAccessKeys",
+      "ok CreateAccessKey",
+      "ok authenticate",
+      "ok GetSecurityLastUsed",
+      "ok UpdateAccessKey",
+      "ok DeleteAccessKey",
+      expect.stringMatching(/^canary main/),
+    ]);
     expect(stdout).toContain(`signed in as uin ${ROTATOR_UIN} of account 100000000001 (CAMUser`);
-    expect(stdout).toMatch(new RegExp(`authenticated as uin ${CANARY} of account 100000000001, \\d+ ms after CreateAccessKey`));
+    expect(stdout).toMatch(
+      new RegExp(`authenticated as uin ${CANARY} of account 100000000001, \\d+ ms after CreateAccessKey`)
+    );
     expect(stdout).toMatch(/new key: LastUsedDate \d{4}-\d{2}-\d{2}, LastSecretUsedDate \d{4}-/);
     expect(stdout).toMatch(/^ok\s+\d+\.\ds\s+CreateAccessKey/m);
     expect(lines.at(-1)).toMatch(/every step held; the new key authenticated after \d+ ms/);
@@ -57,9 +80,13 @@ describe("cam-rotator canary", () => {
     const before = keysOf(CANARY);
     const { code, stdout } = await canary("--uin", String(CANARY));
     expect(code).toBe(1);
-    expect(stdout).toMatch(/^FAIL\s+\d+\.\ds\s+CreateAccessKey\s+denied \(AuthFailure\.UnauthorizedOperation\): the policy lacks "cam:CreateAccessKey"/m);
+    expect(stdout).toMatch(
+      /^FAIL\s+\d+\.\ds\s+CreateAccessKey\s+denied \(AuthFailure\.UnauthorizedOperation\): the policy lacks "cam:CreateAccessKey"/m
+    );
     expect(stdout).toMatch(/^skip\s+0\.0s\s+authenticate/m);
-    expect(stdout.trim().split("\n").at(-1)).toBe(`canary main/${CANARY}: failed at CreateAccessKey; add to the rotator's policy: "cam:CreateAccessKey"`);
+    expect(stdout.trim().split("\n").at(-1)).toBe(
+      `canary main/${CANARY}: failed at CreateAccessKey; add to the rotator's policy: "cam:CreateAccessKey"`
+    );
     expect(keysOf(CANARY)).toEqual(before);
   });
 
@@ -69,17 +96,28 @@ describe("cam-rotator canary", () => {
     const { code, stdout } = await canary("--uin", String(CANARY));
     expect(code).toBe(1);
     expect(stdout).toContain('the policy lacks "cam:GetUserAppId"');
-    expect(stdout).toMatch(/the policy lacks "cam:DeleteAccessKey"; new key AKID\w+ is still there \(Inactive\): delete it by hand/);
+    expect(stdout).toMatch(
+      /the policy lacks "cam:DeleteAccessKey"; new key AKID\w+ is still there \(Inactive\): delete it by hand/
+    );
     expect(stdout).toContain(`add to the rotator's policy: "cam:GetUserAppId", "cam:DeleteAccessKey"`);
     const left = keysOf(CANARY).filter((id) => !before.includes(id));
     expect(left).toHaveLength(1);
     world.sim.simulator.setUserSwitches({ uin: ROTATOR_UIN, deny: [] });
     const admin = world.sim.simulator.snapshot();
-    expect(admin.accounts[0]!.users.find((user) => user.uin === CANARY)!.keys.find((key) => key.accessKeyId === left[0])!.status).toBe("Inactive");
+    expect(
+      admin.accounts[0]!.users.find((user) => user.uin === CANARY)!.keys.find((key) => key.accessKeyId === left[0])!
+        .status
+    ).toBe("Inactive");
     // Clean up by hand, as the message says, for the next test.
     const { createCamClient } = await import("../../src/cam/client.js");
-    const cam = createCamClient({ name: "main", endpoint: world.sim.url, credentials: { secretId: world.env.TEST_MAIN_SECRET_ID!,
-      secretKey: world.env.TEST_MAIN_SECRET_KEY! } }, { gate: { admit: async () => undefined, penalize: async () => undefined } });
+    const cam = createCamClient(
+      {
+        name: "main",
+        endpoint: world.sim.url,
+        credentials: { secretId: world.env.TEST_MAIN_SECRET_ID!, secretKey: world.env.TEST_MAIN_SECRET_KEY! },
+      },
+      { gate: { admit: async () => undefined, penalize: async () => undefined } }
+    );
     await cam.deleteAccessKey(CANARY, left[0]!);
   });
 
@@ -88,8 +126,16 @@ describe("cam-rotator canary", () => {
     const { code, stdout, stderr } = await canary("--uin", String(CANARY), "--json");
     expect(code, stderr).toBe(0);
     const report = JSON.parse(stdout) as CanaryReport;
-    expect(report).toMatchObject({ account: "main", uin: CANARY, ok: true,
-      lastUse: { reported: true, lastUsedDate: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/), lastSecretUsedDate: expect.any(Number) } });
+    expect(report).toMatchObject({
+      account: "main",
+      uin: CANARY,
+      ok: true,
+      lastUse: {
+        reported: true,
+        lastUsedDate: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/),
+        lastSecretUsedDate: expect.any(Number),
+      },
+    });
     expect(report.steps.map((step) => step.status)).toEqual(Array(9).fill("ok"));
     expect(report.authenticatedAfterMs).toBeGreaterThanOrEqual(1_000);
     expect(report.steps.find((step) => step.step === "authenticate")!.detail).toMatch(/\d+ attempts/);

@@ -72,38 +72,70 @@ export async function createCliEnv(options: CliEnvOptions): Promise<CliEnv> {
   const root = { accessKeyId: newAccessKeyId(), secretAccessKey: newSecretAccessKey() };
   const secrets = [root.secretAccessKey];
   const keyIds = new Map<number, string[]>();
-  const vaultSeeds: Array<{ uin: number; stage: "current" | "previous"; accessKeyId: string; secret: string; createTime: string }> = [];
+  const vaultSeeds: Array<{
+    uin: number;
+    stage: "current" | "previous";
+    accessKeyId: string;
+    secret: string;
+    createTime: string;
+  }> = [];
   const seed: SeedInput = {
-    accounts: [{
-      ownerUin: OWNER_UIN, appId: 1300000001, users: [
-        { uin: OWNER_UIN, name: "root", keys: [] },
-        { uin: ROTATOR_UIN, name: "rotator", admin: true, keys: [{ ...root, status: "Active" }] },
-        ...options.users.map((user) => ({
-          uin: user.uin, name: user.name,
-          keys: (user.keys ?? []).map((spec) => {
-            const key = { accessKeyId: newAccessKeyId(), secretAccessKey: newSecretAccessKey() };
-            const createTime = spec.createTime ?? "2025-01-01 08:00:00";
-            secrets.push(key.secretAccessKey);
-            keyIds.set(user.uin, [...(keyIds.get(user.uin) ?? []), key.accessKeyId]);
-            if (spec.inVault) vaultSeeds.push({ uin: user.uin, stage: spec.inVault, accessKeyId: key.accessKeyId, secret: key.secretAccessKey, createTime });
-            return { ...key, status: spec.status ?? "Active", createTime };
-          }),
-        })),
-      ],
-    }],
+    accounts: [
+      {
+        ownerUin: OWNER_UIN,
+        appId: 1300000001,
+        users: [
+          { uin: OWNER_UIN, name: "root", keys: [] },
+          { uin: ROTATOR_UIN, name: "rotator", admin: true, keys: [{ ...root, status: "Active" }] },
+          ...options.users.map((user) => ({
+            uin: user.uin,
+            name: user.name,
+            keys: (user.keys ?? []).map((spec) => {
+              const key = { accessKeyId: newAccessKeyId(), secretAccessKey: newSecretAccessKey() };
+              const createTime = spec.createTime ?? "2025-01-01 08:00:00";
+              secrets.push(key.secretAccessKey);
+              keyIds.set(user.uin, [...(keyIds.get(user.uin) ?? []), key.accessKeyId]);
+              if (spec.inVault)
+                vaultSeeds.push({
+                  uin: user.uin,
+                  stage: spec.inVault,
+                  accessKeyId: key.accessKeyId,
+                  secret: key.secretAccessKey,
+                  createTime,
+                });
+              return { ...key, status: spec.status ?? "Active", createTime };
+            }),
+          })),
+        ],
+      },
+    ],
   };
   const sim = await startCamSimulator({ seed });
   const prefix = `t-${randomUUID()}`;
   const raw = {
     redis: { url: inject("redisUrl"), prefix },
-    vault: { type: "aws-secrets-manager", region: "us-east-1", endpoint: inject("motoUrl"), nameTemplate: `t-${randomUUID()}/{account}/{uin}` },
-    accounts: [{
-      name: "main", endpoint: sim.url, credentials: { secretIdEnv: "TEST_MAIN_SECRET_ID", secretKeyEnv: "TEST_MAIN_SECRET_KEY" },
-      users: options.users.map((user) => user.uin), schedule: "0 3 * * *", timezone: "UTC", maxKeyAgeDays: 90,
-      // The simulator reports uses at once (its lag switch is off), so no lag to wait for.
-      retire: { deactivateAfter: "1h", deleteAfter: "1h", lastUsedLag: "0s" }, overLimit: "auto", requestTimeout: "3s",
-      ...options.account,
-    }],
+    vault: {
+      type: "aws-secrets-manager",
+      region: "us-east-1",
+      endpoint: inject("motoUrl"),
+      nameTemplate: `t-${randomUUID()}/{account}/{uin}`,
+    },
+    accounts: [
+      {
+        name: "main",
+        endpoint: sim.url,
+        credentials: { secretIdEnv: "TEST_MAIN_SECRET_ID", secretKeyEnv: "TEST_MAIN_SECRET_KEY" },
+        users: options.users.map((user) => user.uin),
+        schedule: "0 3 * * *",
+        timezone: "UTC",
+        maxKeyAgeDays: 90,
+        // The simulator reports uses at once (its lag switch is off), so no lag to wait for.
+        retire: { deactivateAfter: "1h", deleteAfter: "1h", lastUsedLag: "0s" },
+        overLimit: "auto",
+        requestTimeout: "3s",
+        ...options.account,
+      },
+    ],
     rotation: { verifyTimeout: "5s", parkRecheck: "1m", attempts: 4, keepFailed: 50 },
     // Limiter keys are shared by every deployment on a Redis (per owner UIN); a namespace of its own keeps this
     // world's windows apart from other test files' that run at the same time with the same owner.
@@ -112,10 +144,16 @@ export async function createCliEnv(options: CliEnvOptions): Promise<CliEnv> {
     ...options.config,
   };
   const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH, HOME: process.env.HOME, NODE_OPTIONS: "",
-    TEST_MAIN_SECRET_ID: root.accessKeyId, TEST_MAIN_SECRET_KEY: root.secretAccessKey,
-    AWS_ACCESS_KEY_ID: "testing", AWS_SECRET_ACCESS_KEY: "testing", AWS_REGION: "us-east-1",
-    LOG_LEVEL: "info", [RECORD_KEY_ENV]: TEST_RECORD_KEY.toString("base64"),
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    NODE_OPTIONS: "",
+    TEST_MAIN_SECRET_ID: root.accessKeyId,
+    TEST_MAIN_SECRET_KEY: root.secretAccessKey,
+    AWS_ACCESS_KEY_ID: "testing",
+    AWS_SECRET_ACCESS_KEY: "testing",
+    AWS_REGION: "us-east-1",
+    LOG_LEVEL: "info",
+    [RECORD_KEY_ENV]: TEST_RECORD_KEY.toString("base64"),
   };
   const writeConfig = (value: unknown, name = "config.json") => {
     const path = join(dir, name);
@@ -123,16 +161,25 @@ export async function createCliEnv(options: CliEnvOptions): Promise<CliEnv> {
     return path;
   };
   const configPath = writeConfig(raw);
-  const openVault = async () => createAwsSecretsManagerVault({ region: "us-east-1", endpoint: raw.vault.endpoint,
-    nameTemplate: raw.vault.nameTemplate, credentials: { accessKeyId: "testing", secretAccessKey: "testing" } });
+  const openVault = async () =>
+    createAwsSecretsManagerVault({
+      region: "us-east-1",
+      endpoint: raw.vault.endpoint,
+      nameTemplate: raw.vault.nameTemplate,
+      credentials: { accessKeyId: "testing", secretAccessKey: "testing" },
+    });
   if (vaultSeeds.length > 0) {
     const vault = await openVault();
     // Previous first, so that promoting the current one leaves it as AWSPREVIOUS.
     for (const entry of [...vaultSeeds].sort((a, b) => (a.stage === b.stage ? 0 : a.stage === "previous" ? -1 : 1))) {
       const ref = { account: "main", uin: entry.uin };
       const { versionId } = await vault.stagePending(ref, randomUUID(), {
-        SecretId: entry.accessKeyId, SecretKey: entry.secret, Uin: entry.uin, Account: "main",
-        CreateTime: entry.createTime, RotatedAt: "2025-01-01T00:00:00.000Z",
+        SecretId: entry.accessKeyId,
+        SecretKey: entry.secret,
+        Uin: entry.uin,
+        Account: "main",
+        CreateTime: entry.createTime,
+        RotatedAt: "2025-01-01T00:00:00.000Z",
       });
       await vault.promote(ref, versionId);
     }
@@ -140,7 +187,10 @@ export async function createCliEnv(options: CliEnvOptions): Promise<CliEnv> {
   }
   const children: ChildProcess[] = [];
   const spawnCli = (args: string[], spawnOptions: { env?: NodeJS.ProcessEnv } = {}): Spawned => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...env, ...spawnOptions.env }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [CLI, ...args], {
+      env: { ...env, ...spawnOptions.env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     children.push(child);
     let stdout = "";
     let stderr = "";
@@ -160,24 +210,46 @@ export async function createCliEnv(options: CliEnvOptions): Promise<CliEnv> {
         }
       }
     });
-    child.stderr.on("data", (chunk: Buffer) => { stderr += chunk.toString(); });
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
     const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
     return {
-      child, exited,
+      child,
+      exited,
       output: () => ({ stdout, stderr }),
       waitFor(match, timeoutMs = 15_000) {
         const already = stdout.split("\n").find(match);
         if (already !== undefined) return Promise.resolve(already);
         return new Promise((resolve, reject) => {
-          const timer = setTimeout(() => reject(new Error(`timed out waiting for output; stdout:\n${stdout}\nstderr:\n${stderr}`)), timeoutMs);
-          waiters.push({ match, resolve: (line) => { clearTimeout(timer); resolve(line); } });
-          void exited.then((code) => { clearTimeout(timer); reject(new Error(`exited ${code} before the expected output; stdout:\n${stdout}\nstderr:\n${stderr}`)); });
+          const timer = setTimeout(
+            () => reject(new Error(`timed out waiting for output; stdout:\n${stdout}\nstderr:\n${stderr}`)),
+            timeoutMs
+          );
+          waiters.push({
+            match,
+            resolve: (line) => {
+              clearTimeout(timer);
+              resolve(line);
+            },
+          });
+          void exited.then((code) => {
+            clearTimeout(timer);
+            reject(new Error(`exited ${code} before the expected output; stdout:\n${stdout}\nstderr:\n${stderr}`));
+          });
         });
       },
     };
   };
   return {
-    dir, configPath, prefix, sim, env, secrets, keyIds, writeConfig,
+    dir,
+    configPath,
+    prefix,
+    sim,
+    env,
+    secrets,
+    keyIds,
+    writeConfig,
     vault: openVault,
     spawn: spawnCli,
     async run(args, runOptions = {}) {

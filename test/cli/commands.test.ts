@@ -33,8 +33,18 @@ async function eventually<T>(probe: () => Promise<T | undefined>, what: string, 
   }
 }
 
-interface VaultView { exists: boolean; current?: { accessKeyId: string }; previous?: { accessKeyId: string }; pending?: { accessKeyId: string } }
-interface Flag { accessKeyId: string; uin: number; status: string; reason: string }
+interface VaultView {
+  exists: boolean;
+  current?: { accessKeyId: string };
+  previous?: { accessKeyId: string };
+  pending?: { accessKeyId: string };
+}
+interface Flag {
+  accessKeyId: string;
+  uin: number;
+  status: string;
+  reason: string;
+}
 
 /** The vault as the test sees it (polling through the CLI would spawn a process per poll). */
 async function vaultView(uin: number): Promise<VaultView> {
@@ -46,8 +56,11 @@ async function vaultView(uin: number): Promise<VaultView> {
   }
 }
 
-const simKeys = (uin: number) => world.sim.simulator.snapshot().accounts.flatMap((account) => account.users)
-  .find((user) => user.uin === uin)?.keys ?? [];
+const simKeys = (uin: number) =>
+  world.sim.simulator
+    .snapshot()
+    .accounts.flatMap((account) => account.users)
+    .find((user) => user.uin === uin)?.keys ?? [];
 
 beforeAll(async () => {
   world = await createCliEnv({
@@ -73,8 +86,14 @@ describe("admin commands against a running worker", () => {
     const { code, stdout } = await cli("check-config");
     expect(code).toBe(0);
     const lines = stdout.trim().split("\n");
-    expect(lines.map((line) => line.split(/\s{2,}/).slice(0, 2).join(" "))).toEqual([
-      "ok config", "ok redis", "ok vault", "ok account main", "ok users main", "all checks passed"]);
+    expect(
+      lines.map((line) =>
+        line
+          .split(/\s{2,}/)
+          .slice(0, 2)
+          .join(" ")
+      )
+    ).toEqual(["ok config", "ok redis", "ok vault", "ok account main", "ok users main", "all checks passed"]);
     expect(stdout).toContain("signed in as uin 100000000002");
     expect(stdout).toContain("all 4 configured UINs exist");
   });
@@ -82,22 +101,31 @@ describe("admin commands against a running worker", () => {
   it("check-config warns (exit still 0) when a retirement phase is shorter than the last-use lag, naming path and values", async () => {
     const raw = JSON.parse(readFileSync(world.configPath, "utf8")) as { accounts: Array<{ retire: unknown }> };
     raw.accounts[0]!.retire = { deactivateAfter: "1d", deleteAfter: "7d", lastUsedLag: "3d" };
-    const result = await world.run(["check-config", "--config", world.writeConfig(raw, "short-retire.json")], { timeoutMs: 60_000 });
+    const result = await world.run(["check-config", "--config", world.writeConfig(raw, "short-retire.json")], {
+      timeoutMs: 60_000,
+    });
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/WARN\s+retire main\s+accounts\[0\]\.retire\.deactivateAfter \(86400000 ms\) is shorter than retire\.lastUsedLag \(259200000 ms\)/);
+    expect(result.stdout).toMatch(
+      /WARN\s+retire main\s+accounts\[0\]\.retire\.deactivateAfter \(86400000 ms\) is shorter than retire\.lastUsedLag \(259200000 ms\)/
+    );
     expect(result.stdout).not.toContain("retire.deleteAfter");
     expect(result.stdout).toContain("all checks passed");
   });
 
   it("the worker logs the same warning at start-up", async () => {
-    const raw = JSON.parse(readFileSync(world.configPath, "utf8")) as { redis: { prefix: string }; accounts: Array<{ retire: unknown }> };
+    const raw = JSON.parse(readFileSync(world.configPath, "utf8")) as {
+      redis: { prefix: string };
+      accounts: Array<{ retire: unknown }>;
+    };
     raw.accounts[0]!.retire = { deactivateAfter: "1d", deleteAfter: "7d", lastUsedLag: "3d" };
     raw.redis.prefix = `${world.prefix}-lag-warning`; // its own queue: this worker must not take the other tests' jobs
     const worker = world.spawn(["worker", "--config", world.writeConfig(raw, "short-retire-worker.json")]);
     try {
       const line = await worker.waitFor((text) => text.includes("shorter than retire.lastUsedLag"), 20_000);
-      expect(JSON.parse(line)).toMatchObject({ account: "main",
-        msg: expect.stringMatching(/^accounts\[0\]\.retire\.deactivateAfter \(86400000 ms\) is shorter/) });
+      expect(JSON.parse(line)).toMatchObject({
+        account: "main",
+        msg: expect.stringMatching(/^accounts\[0\]\.retire\.deactivateAfter \(86400000 ms\) is shorter/),
+      });
     } finally {
       worker.child.kill("SIGTERM");
       await worker.exited;
@@ -105,9 +133,13 @@ describe("admin commands against a running worker", () => {
   });
 
   it("check-config exits 1 and names the failure when the credentials are wrong", async () => {
-    const result = await world.run(["check-config", "--config", world.configPath], { env: { TEST_MAIN_SECRET_KEY: "wrong-secret-value-000000000000" } });
+    const result = await world.run(["check-config", "--config", world.configPath], {
+      env: { TEST_MAIN_SECRET_KEY: "wrong-secret-value-000000000000" },
+    });
     expect(result.code).toBe(1);
-    expect(result.stdout).toMatch(/FAIL\s+account main\s+CAM GetUserAppId account=main failed: AuthFailure\.SignatureFailure/);
+    expect(result.stdout).toMatch(
+      /FAIL\s+account main\s+CAM GetUserAppId account=main failed: AuthFailure\.SignatureFailure/
+    );
     expect(result.stdout).toMatch(/ok\s+redis/);
     expect(result.stdout).toContain("checks failed");
   });
@@ -117,11 +149,17 @@ describe("admin commands against a running worker", () => {
     try {
       // Another process was told RequestLimitExceeded: GetUserAppId on this account's owner is backed off for a
       // minute (the limiter counts per owner UIN, in the namespace the test config sets).
-      await createRedisGate({ redis, prefix: world.prefix, penaltyMs: 60_000, limiterIdOf: () => `owner-${OWNER_UIN}` })
-        .penalize("main", "GetUserAppId");
+      await createRedisGate({
+        redis,
+        prefix: world.prefix,
+        penaltyMs: 60_000,
+        limiterIdOf: () => `owner-${OWNER_UIN}`,
+      }).penalize("main", "GetUserAppId");
       const result = await cli("check-config");
       expect(result.code).toBe(1);
-      expect(result.stdout).toMatch(/FAIL\s+account main\s+rate limit for GetUserAppId on account main: next slot in \d+ ms/);
+      expect(result.stdout).toMatch(
+        /FAIL\s+account main\s+rate limit for GetUserAppId on account main: next slot in \d+ ms/
+      );
       expect(result.stdout).toMatch(/ok\s+redis/);
     } finally {
       await redis.del(limiterKey(world.prefix, `owner-${OWNER_UIN}`, "GetUserAppId"));
@@ -130,10 +168,18 @@ describe("admin commands against a running worker", () => {
   });
 
   it("sweep --dry-run shows who is due and why, and enqueues nothing", async () => {
-    const plan = await json<{ dryRun: boolean; users: Array<{ uin: number; due: boolean; reason: string }> }>("sweep", "--account", "main", "--dry-run");
+    const plan = await json<{ dryRun: boolean; users: Array<{ uin: number; due: boolean; reason: string }> }>(
+      "sweep",
+      "--account",
+      "main",
+      "--dry-run"
+    );
     expect(plan.dryRun).toBe(true);
     const byUin = new Map(plan.users.map((entry) => [entry.uin, entry]));
-    expect(byUin.get(DEPLOYER)).toMatchObject({ due: true, reason: expect.stringMatching(/current key \d+ days old \(max 90\)/) });
+    expect(byUin.get(DEPLOYER)).toMatchObject({
+      due: true,
+      reason: expect.stringMatching(/current key \d+ days old \(max 90\)/),
+    });
     expect(byUin.get(REPORTER)).toMatchObject({ due: true, reason: "no key in vault" });
     const table = await cli("sweep", "--account", "main", "--dry-run");
     expect(table.stdout).toMatch(/UIN\s+DUE\s+CURRENT KEY\s+AGE \(DAYS\)\s+REASON/);
@@ -165,7 +211,9 @@ describe("admin commands against a running worker", () => {
     expect(parked.code, parked.stderr).toBe(3);
     expect(parked.stdout).toContain(`parked main/100000000013: key ${foreign} is flagged for removal`);
     const flags = await json<Flag[]>("flagged");
-    expect(flags).toContainEqual(expect.objectContaining({ accessKeyId: foreign, uin: LEGACY, status: "pending", reason: "foreign-key" }));
+    expect(flags).toContainEqual(
+      expect.objectContaining({ accessKeyId: foreign, uin: LEGACY, status: "pending", reason: "foreign-key" })
+    );
     const table = await cli("flagged");
     expect(table.stdout).toMatch(new RegExp(`${foreign}\\s+main\\s+100000000013\\s+foreign-key\\s+pending`));
     const status = await json<{ parked: Array<{ uin: number; flaggedKeyId: string }> }>("status");
@@ -195,16 +243,25 @@ describe("admin commands against a running worker", () => {
   });
 
   it("a failed rotation exits 1, shows in status with its reason, and retry-failed runs it again", async () => {
-    world.sim.simulator.addFaults({ action: "CreateAccessKey", fault: "error", code: "AuthFailure.UnauthorizedOperation", times: 1 });
+    world.sim.simulator.addFaults({
+      action: "CreateAccessKey",
+      fault: "error",
+      code: "AuthFailure.UnauthorizedOperation",
+      times: 1,
+    });
     const failed = await cli("rotate", "--account", "main", "--uin", String(REPORTER), "--wait");
     expect(failed.code, failed.stdout + failed.stderr).toBe(1);
     expect(failed.stdout).toContain("failed main/100000000012:");
     expect(failed.stdout).toContain("AuthFailure.UnauthorizedOperation");
     const status = await json<{ failed: Array<{ uin?: number; reason: string }> }>("status");
-    expect(status.failed).toContainEqual(expect.objectContaining({ uin: REPORTER, reason: expect.stringContaining("AuthFailure.UnauthorizedOperation") }));
+    expect(status.failed).toContainEqual(
+      expect.objectContaining({ uin: REPORTER, reason: expect.stringContaining("AuthFailure.UnauthorizedOperation") })
+    );
     const table = await cli("status");
     expect(table.stdout).toMatch(/failed jobs: 1/);
-    expect(table.stdout).toMatch(/ACCOUNT\s+SCHEDULE\s+TIMEZONE\s+NEXT RUN \(UTC\)\nmain\s+0 3 \* \* \*\s+UTC\s+\d{4}-\d{2}-\d{2}T03:00:00Z/);
+    expect(table.stdout).toMatch(
+      /ACCOUNT\s+SCHEDULE\s+TIMEZONE\s+NEXT RUN \(UTC\)\nmain\s+0 3 \* \* \*\s+UTC\s+\d{4}-\d{2}-\d{2}T03:00:00Z/
+    );
 
     const retried = await cli("retry-failed");
     expect(retried.code).toBe(0);
@@ -222,7 +279,14 @@ describe("admin commands against a running worker", () => {
     expect((await json<{ paused: boolean }>("pause")).paused).toBe(true);
     expect((await json<{ paused: boolean }>("status")).paused).toBe(true);
     const before = (await vaultView(REPORTER)).current!.accessKeyId;
-    const queued = await json<{ jobId: string; added: boolean }>("rotate", "--account", "main", "--uin", String(REPORTER), "--force");
+    const queued = await json<{ jobId: string; added: boolean }>(
+      "rotate",
+      "--account",
+      "main",
+      "--uin",
+      String(REPORTER),
+      "--force"
+    );
     expect(queued).toEqual({ jobId: "rotate-main-100000000012", added: true });
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     expect((await vaultView(REPORTER)).current!.accessKeyId).toBe(before);
@@ -245,8 +309,16 @@ describe("admin commands against a running worker", () => {
     await follower.waitFor((line) => line.startsWith("{"), 15_000);
     const linesBefore = follower.output().stdout.trim().split("\n").length;
     expect((await cli("rotate", "--account", "main", "--uin", String(DEPLOYER), "--force")).code).toBe(0);
-    await eventually(async () => (follower.output().stdout.trim().split("\n").length > linesBefore + 1 ? true : undefined), "followed events");
-    const followed = follower.output().stdout.trim().split("\n").slice(linesBefore).map((line) => JSON.parse(line) as { uin: number });
+    await eventually(
+      async () => (follower.output().stdout.trim().split("\n").length > linesBefore + 1 ? true : undefined),
+      "followed events"
+    );
+    const followed = follower
+      .output()
+      .stdout.trim()
+      .split("\n")
+      .slice(linesBefore)
+      .map((line) => JSON.parse(line) as { uin: number });
     expect(followed.some((event) => event.uin === DEPLOYER)).toBe(true);
     follower.child.kill("SIGINT");
     expect(await follower.exited).toBe(0);
@@ -268,16 +340,31 @@ describe("admin commands against a running worker", () => {
     const by = `by ${userInfo().username}@${hostname()} (pid `;
     const redis = new Redis(inject("redisUrl"));
     try {
-      const read = async (stream: string) => (await redis.xrange(`${world.prefix}:rotator:${stream}`, "-", "+"))
-        .map(([, fields]) => Object.fromEntries(fields.flatMap((_, i) => (i % 2 === 0 ? [[fields[i], fields[i + 1]]] : []))) as Record<string, string>);
+      const read = async (stream: string) =>
+        (await redis.xrange(`${world.prefix}:rotator:${stream}`, "-", "+")).map(
+          ([, fields]) =>
+            Object.fromEntries(fields.flatMap((_, i) => (i % 2 === 0 ? [[fields[i], fields[i + 1]]] : []))) as Record<
+              string,
+              string
+            >
+        );
       const [audit, events] = [await read("audit"), await read("events")];
       for (const action of ["rotate", "approve-removal", "dismiss-flag", "retry-failed", "pause", "resume", "sweep"]) {
         const entry = audit.find((candidate) => candidate.type === `operator-${action}`);
-        expect(entry, `audit entry for ${action}`).toMatchObject({ step: "operator", detail: expect.stringContaining(by) });
-        expect(events.some((event) => event.type === `operator-${action}` && event.detail === entry!.detail), `event for ${action}`).toBe(true);
+        expect(entry, `audit entry for ${action}`).toMatchObject({
+          step: "operator",
+          detail: expect.stringContaining(by),
+        });
+        expect(
+          events.some((event) => event.type === `operator-${action}` && event.detail === entry!.detail),
+          `event for ${action}`
+        ).toBe(true);
         expect(outputs.join("\n"), `log line for ${action}`).toContain(`"msg":"operator action: ${action}"`);
       }
-      expect(audit.find((entry) => entry.type === "operator-approve-removal")).toMatchObject({ account: "main", uin: String(LEGACY) });
+      expect(audit.find((entry) => entry.type === "operator-approve-removal")).toMatchObject({
+        account: "main",
+        uin: String(LEGACY),
+      });
     } finally {
       redis.disconnect();
     }
@@ -291,7 +378,9 @@ describe("admin commands against a running worker", () => {
     expect(metrics).toMatch(/cam_rotator_rotations_total\{account="main",result="rotated"\} [1-9]/);
     expect(metrics).toMatch(/cam_rotator_rotations_total\{account="main",result="parked"\} [1-9]/);
     expect(metrics).toMatch(/cam_rotator_cam_calls_total\{account="main",action="CreateAccessKey",code="OK"\} [1-9]/);
-    expect(metrics).toMatch(/cam_rotator_cam_calls_total\{account="main",action="CreateAccessKey",code="AuthFailure.UnauthorizedOperation"\} 1/);
+    expect(metrics).toMatch(
+      /cam_rotator_cam_calls_total\{account="main",action="CreateAccessKey",code="AuthFailure.UnauthorizedOperation"\} 1/
+    );
     expect(metrics).toMatch(/cam_rotator_keys_flagged_total\{account="main",reason="foreign-key"\} 2/);
     expect(metrics).toMatch(/cam_rotator_queue_jobs\{state="delayed"\} \d+/);
     expect(metrics).toContain("cam_rotator_limiter_waits_total");

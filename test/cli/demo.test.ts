@@ -6,23 +6,37 @@ import { describe, expect, inject, it } from "vitest";
 
 function demo(env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string; ms: number }> {
   const started = Date.now();
-  const child = spawn("npm", ["run", "--silent", "demo"], { env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
-    stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn("npm", ["run", "--silent", "demo"], {
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let stdout = "";
   let stderr = "";
-  child.stdout.on("data", (chunk: Buffer) => { stdout += chunk.toString(); });
-  child.stderr.on("data", (chunk: Buffer) => { stderr += chunk.toString(); });
+  child.stdout.on("data", (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
+  child.stderr.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
   const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
-  return new Promise((resolve) => child.once("exit", (code) => {
-    clearTimeout(timer);
-    resolve({ code, stdout, stderr, ms: Date.now() - started });
-  }));
+  return new Promise((resolve) =>
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr, ms: Date.now() - started });
+    })
+  );
 }
 
 function expectFullStory(stdout: string): void {
-  expect(stdout).toMatch(/alice .*\n\s+rotated AKID\w+ -> AKID\w+\n\s+old key AKID\w+ deactivated[^\n]*\n\s+old key AKID\w+ deleted/);
-  expect(stdout).toMatch(/bob .*\n\s+made room: deleted AKID\w+ \(our previous key, already Inactive\)\n\s+rotated AKID\w+ -> AKID\w+/);
-  expect(stdout).toMatch(/carol .*\n\s+AKID\w+ is not the rotator's \(foreign-key\): flagged for removal, rotation parked/);
+  expect(stdout).toMatch(
+    /alice .*\n\s+rotated AKID\w+ -> AKID\w+\n\s+old key AKID\w+ deactivated[^\n]*\n\s+old key AKID\w+ deleted/
+  );
+  expect(stdout).toMatch(
+    /bob .*\n\s+made room: deleted AKID\w+ \(our previous key, already Inactive\)\n\s+rotated AKID\w+ -> AKID\w+/
+  );
+  expect(stdout).toMatch(
+    /carol .*\n\s+AKID\w+ is not the rotator's \(foreign-key\): flagged for removal, rotation parked/
+  );
   expect(stdout).toMatch(/dave .*\n\s+rotated \(no key\) -> AKID\w+/);
   expect(stdout).toContain('cam_rotator_rotations_total{account="demo",result="rotated"} 4');
   expect(stdout).toMatch(/done in \d+\.\d s/);

@@ -20,10 +20,18 @@ const outputs: string[] = [];
 
 const cli = configuredCli(() => world, outputs);
 
-const secretName = (uin: number) => renderSecretName(
-  (JSON.parse(readFileSync(world.configPath, "utf8")) as { vault: { nameTemplate: string } }).vault.nameTemplate, { account: "main", uin });
-const tagsOf = async (uin: number) => Object.fromEntries(((await sm.send(new DescribeSecretCommand({ SecretId: secretName(uin) }))).Tags ?? [])
-  .map((tag) => [tag.Key, tag.Value]));
+const secretName = (uin: number) =>
+  renderSecretName(
+    (JSON.parse(readFileSync(world.configPath, "utf8")) as { vault: { nameTemplate: string } }).vault.nameTemplate,
+    { account: "main", uin }
+  );
+const tagsOf = async (uin: number) =>
+  Object.fromEntries(
+    ((await sm.send(new DescribeSecretCommand({ SecretId: secretName(uin) }))).Tags ?? []).map((tag) => [
+      tag.Key,
+      tag.Value,
+    ])
+  );
 /** The user's seeded key; world.secrets lists the root's secret, then each seeded key's in seeding order. */
 const simKey = (uin: number) => {
   const accessKeyId = world.keyIds.get(uin)![0]!;
@@ -39,7 +47,11 @@ beforeAll(async () => {
       ...TEAM.map((uin) => ({ uin, name: `team-${uin}`, keys: [{}, { inVault: "current" as const }] })),
     ],
   });
-  sm = new SecretsManagerClient({ region: "us-east-1", endpoint: inject("motoUrl"), credentials: { accessKeyId: "testing", secretAccessKey: "testing" } });
+  sm = new SecretsManagerClient({
+    region: "us-east-1",
+    endpoint: inject("motoUrl"),
+    credentials: { accessKeyId: "testing", secretAccessKey: "testing" },
+  });
   worker = world.spawn(["worker", "--config", world.configPath]);
   await worker.waitFor((line) => line.includes('"worker ready"'), 20_000);
 }, 40_000);
@@ -59,12 +71,25 @@ describe("legacy", () => {
     const rotated = await cli("rotate", "--account", "main", "--uin", String(ONBOARDED), "--wait");
     expect(rotated.code, rotated.stderr).toBe(0);
     // An application still signs with the key it had before the rotator took over.
-    await createCamClient({ name: "main", endpoint: world.sim.url, credentials: { secretId: old.accessKeyId, secretKey: old.secretAccessKey } },
-      { gate: { admit: async () => undefined, penalize: async () => undefined } }).getUserAppId();
+    await createCamClient(
+      {
+        name: "main",
+        endpoint: world.sim.url,
+        credentials: { secretId: old.accessKeyId, secretKey: old.secretAccessKey },
+      },
+      { gate: { admit: async () => undefined, penalize: async () => undefined } }
+    ).getUserAppId();
     const listed = await cli("legacy", "--account", "main", "--json");
     expect(listed.code, listed.stderr).toBe(0);
-    expect(JSON.parse(listed.stdout)).toEqual([expect.objectContaining({ account: "main", uin: ONBOARDED, accessKeyId: old.accessKeyId,
-      status: "Active", lastUsedAt: expect.any(Number) })]);
+    expect(JSON.parse(listed.stdout)).toEqual([
+      expect.objectContaining({
+        account: "main",
+        uin: ONBOARDED,
+        accessKeyId: old.accessKeyId,
+        status: "Active",
+        lastUsedAt: expect.any(Number),
+      }),
+    ]);
     const table = await cli("legacy");
     expect(table.stdout).toContain(old.accessKeyId);
     expect(table.stdout).toContain("LAST USED");
@@ -78,8 +103,16 @@ describe("vault adopt", () => {
   it("lists first, adopts a hand-made secret holding its user's key, and refuses one holding another user's key", async () => {
     const own = simKey(HANDMADE);
     const others = simKey(HANDMADE); // the stranger's secret holds the handmade user's key: not the stranger's
-    for (const [uin, keyId] of [[HANDMADE, own.accessKeyId], [STRANGER, others.accessKeyId]] as const) {
-      await sm.send(new CreateSecretCommand({ Name: secretName(uin), SecretString: JSON.stringify({ SecretId: keyId, SecretKey: "hand-made-value-0000" }) }));
+    for (const [uin, keyId] of [
+      [HANDMADE, own.accessKeyId],
+      [STRANGER, others.accessKeyId],
+    ] as const) {
+      await sm.send(
+        new CreateSecretCommand({
+          Name: secretName(uin),
+          SecretString: JSON.stringify({ SecretId: keyId, SecretKey: "hand-made-value-0000" }),
+        })
+      );
     }
     world.secrets.push("hand-made-value-0000");
     // Not ours: the rotation refuses it, as before.
@@ -87,20 +120,33 @@ describe("vault adopt", () => {
 
     const dry = await cli("vault", "adopt", "--account", "main", "--dry-run", "--json");
     expect(dry.code, dry.stderr).toBe(0);
-    const plan = (JSON.parse(dry.stdout) as { plan: Array<{ uin: number; action: string; why?: string; keyId?: string }>; adopted: number[] });
+    const plan = JSON.parse(dry.stdout) as {
+      plan: Array<{ uin: number; action: string; why?: string; keyId?: string }>;
+      adopted: number[];
+    };
     expect(plan.adopted).toEqual([]);
-    expect(plan.plan).toEqual(expect.arrayContaining([
-      expect.objectContaining({ uin: HANDMADE, action: "adopt", keyId: own.accessKeyId }),
-      expect.objectContaining({ uin: STRANGER, action: "refuse", why: expect.stringContaining(`is not a key of uin ${STRANGER}`) }),
-      expect.objectContaining({ uin: ONBOARDED, action: "skip", why: "already managed by cam-rotator" }),
-    ]));
+    expect(plan.plan).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ uin: HANDMADE, action: "adopt", keyId: own.accessKeyId }),
+        expect.objectContaining({
+          uin: STRANGER,
+          action: "refuse",
+          why: expect.stringContaining(`is not a key of uin ${STRANGER}`),
+        }),
+        expect.objectContaining({ uin: ONBOARDED, action: "skip", why: "already managed by cam-rotator" }),
+      ])
+    );
     expect((await tagsOf(HANDMADE))["managed-by"]).toBeUndefined(); // the dry run changed nothing
 
     const real = await cli("vault", "adopt", "--account", "main");
     expect(real.code, real.stderr).toBe(0);
     expect(real.stdout).toMatch(/adopt\s+holds key/);
     expect(real.stdout).toContain("adopted 1 secret(s)");
-    expect(await tagsOf(HANDMADE)).toMatchObject({ "managed-by": "cam-rotator", "cam-account": "main", "cam-uin": String(HANDMADE) });
+    expect(await tagsOf(HANDMADE)).toMatchObject({
+      "managed-by": "cam-rotator",
+      "cam-account": "main",
+      "cam-uin": String(HANDMADE),
+    });
     expect((await tagsOf(STRANGER))["managed-by"]).toBeUndefined();
     const audit = await cli("events", "--json");
     expect(audit.stdout).toContain("operator-vault-adopt");
@@ -116,13 +162,17 @@ describe("bulk flag handling", () => {
       expect((await cli("rotate", "--account", "main", "--uin", String(uin), "--force", "--wait")).code).toBe(3); // parked: foreign key
     }
     const foreign = TEAM.map((uin) => world.keyIds.get(uin)![0]!);
-    const flagged = async () => (JSON.parse((await cli("flagged", "--json")).stdout) as Array<{ accessKeyId: string; status: string }>)
-      .filter((flag) => foreign.includes(flag.accessKeyId));
+    const flagged = async () =>
+      (JSON.parse((await cli("flagged", "--json")).stdout) as Array<{ accessKeyId: string; status: string }>).filter(
+        (flag) => foreign.includes(flag.accessKeyId)
+      );
     expect((await flagged()).map((flag) => flag.status)).toEqual(["pending", "pending"]);
 
     const bad = await cli("approve-removal", "--account", "main", "--reason", "because");
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain('expected a flag reason (foreign-key, flag-only-policy, unproven-create), got "because"');
+    expect(bad.stderr).toContain(
+      'expected a flag reason (foreign-key, flag-only-policy, unproven-create), got "because"'
+    );
     const both = await cli("approve-removal", "--key", foreign[0]!, "--account", "main", "--reason", "foreign-key");
     expect(both.code).toBe(2);
 
@@ -135,7 +185,11 @@ describe("bulk flag handling", () => {
     const done = await cli("approve-removal", "--account", "main", "--reason", "foreign-key", "--yes");
     expect(done.code, done.stderr).toBe(0);
     for (const keyId of foreign) expect(done.stdout).toContain(`approved removal of ${keyId}`);
-    const events = JSON.parse((await cli("events", "--json", "--count", "500")).stdout) as Array<{ type: string; keyId?: string; detail?: string }>;
+    const events = JSON.parse((await cli("events", "--json", "--count", "500")).stdout) as Array<{
+      type: string;
+      keyId?: string;
+      detail?: string;
+    }>;
     const approvals = events.filter((event) => event.type === "operator-approve-removal");
     expect(approvals.map((event) => event.keyId).sort()).toEqual([...foreign].sort());
     for (const approval of approvals) expect(approval.detail).toContain(`by ${userInfo().username}@${hostname()}`);

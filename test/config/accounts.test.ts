@@ -9,7 +9,9 @@ const config = { accounts } as unknown as Parameters<typeof accountRateLimits>[0
 
 describe("account look-ups", () => {
   it("names the unknown account and every configured one", () => {
-    expect(unknownAccountMessage(config, "nope")).toBe('account "nope" is not in the configuration (configured: "main", "other")');
+    expect(unknownAccountMessage(config, "nope")).toBe(
+      'account "nope" is not in the configuration (configured: "main", "other")'
+    );
   });
 
   it("takes an account's override, else the documented default, per action", () => {

@@ -9,21 +9,44 @@ import { parseConfig } from "../../src/config/index.js";
 import { createCliEnv, logLines } from "../cli/cli-env.js";
 
 let sim: RunningCamSimulator;
-beforeAll(async () => { sim = await startCamSimulator({ seed: { clockOffsetSec: 400 } }); });
-afterAll(async () => { await sim.close(); });
+beforeAll(async () => {
+  sim = await startCamSimulator({ seed: { clockOffsetSec: 400 } });
+});
+afterAll(async () => {
+  await sim.close();
+});
 
 function capture() {
   const lines: string[] = [];
-  const log = createLogger({ level: "debug", name: "clock-test" },
-    new Writable({ write(chunk, _encoding, done) { lines.push(String(chunk)); done(); } }));
+  const log = createLogger(
+    { level: "debug", name: "clock-test" },
+    new Writable({
+      write(chunk, _encoding, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    })
+  );
   return { log, lines };
 }
 
-const account = (endpoint: string) => parseConfig({
-  vault: { type: "file", path: "/nonexistent/vault.json" },
-  accounts: [{ name: "main", endpoint, credentials: { secretIdEnv: "X_ID", secretKeyEnv: "X_KEY" }, users: [1],
-    schedule: "0 3 * * *", maxKeyAgeDays: 90 }],
-}, "clock test").accounts;
+const account = (endpoint: string) =>
+  parseConfig(
+    {
+      vault: { type: "file", path: "/nonexistent/vault.json" },
+      accounts: [
+        {
+          name: "main",
+          endpoint,
+          credentials: { secretIdEnv: "X_ID", secretKeyEnv: "X_KEY" },
+          users: [1],
+          schedule: "0 3 * * *",
+          maxKeyAgeDays: 90,
+        },
+      ],
+    },
+    "clock test"
+  ).accounts;
 
 describe("clock skew against CAM's Date header", () => {
   it("measures this host's clock minus CAM's: about -400 s against a simulator 400 s ahead, about 0 at no offset", async () => {
@@ -41,7 +64,10 @@ describe("clock skew against CAM's Date header", () => {
     expect(reported[0]![0]).toBe("main");
     expect(Math.abs(reported[0]![1] + 400)).toBeLessThanOrEqual(2);
     const warning = lines.map((line) => JSON.parse(line) as Record<string, unknown>).find((line) => line.level === 40);
-    expect(warning).toMatchObject({ account: "main", msg: expect.stringMatching(/clock is 4\d\d s behind CAM's.*SignatureExpire.*NTP/) });
+    expect(warning).toMatchObject({
+      account: "main",
+      msg: expect.stringMatching(/clock is 4\d\d s behind CAM's.*SignatureExpire.*NTP/),
+    });
   });
 
   it("does not warn within 60 s, and an unreachable endpoint is a warning, not a failure", async () => {
@@ -63,7 +89,9 @@ describe("clock skew against CAM's Date header", () => {
     try {
       world.sim.simulator.setClockOffset({ offsetSec: -200 });
       const worker = world.spawn(["worker", "--config", world.configPath]);
-      const ready = JSON.parse(await worker.waitFor((line) => line.includes('"worker ready"'), 20_000)) as { http: string };
+      const ready = JSON.parse(await worker.waitFor((line) => line.includes('"worker ready"'), 20_000)) as {
+        http: string;
+      };
       await worker.waitFor((line) => line.includes("clock is"), 10_000);
       const warning = logLines(worker.output().stdout).find((line) => String(line.msg).includes("clock is"));
       expect(warning).toMatchObject({ level: 40, account: "main", skewSec: expect.any(Number) });

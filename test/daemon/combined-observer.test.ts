@@ -8,7 +8,9 @@ type Hook = keyof EngineObserver;
 /** One call per hook. Typed over every hook, so a hook added to EngineObserver fails typecheck until it is here. */
 const CALLS: { [K in Hook]-?: Parameters<NonNullable<EngineObserver[K]>> } = {
   rotationFinished: [{ kind: "rotated", account: "main", uin: 11, newKeyId: "AKIDn", previousKeyId: null }],
-  keyFlagged: [{ account: "main", uin: 12, accessKeyId: "AKIDf", reason: "foreign-key", flaggedAt: 1, status: "pending" }],
+  keyFlagged: [
+    { account: "main", uin: 12, accessKeyId: "AKIDf", reason: "foreign-key", flaggedAt: 1, status: "pending" },
+  ],
   retirementHeld: [{ account: "main", uin: 13, accessKeyId: "AKIDo", lastUsedAt: 5 }],
   recordRejected: ["progress"],
   vaultAlert: [{ account: "main", uin: 14, reason: "vault-identity-mismatch" }],
@@ -44,11 +46,20 @@ describe("combineObservers", () => {
   });
 
   it("keeps the alert metrics counting when notifications are combined with them", async () => {
-    const metrics = createMetrics({
-      queueCounts: async () => ({}), flags: async () => [], oldestKeyAgeSeconds: async () => ({}),
-    }, { defaultMetrics: false });
+    const metrics = createMetrics(
+      {
+        queueCounts: async () => ({}),
+        flags: async () => [],
+        oldestKeyAgeSeconds: async () => ({}),
+      },
+      { defaultMetrics: false }
+    );
     const notified: Array<[Hook, unknown[]]> = [];
-    callEveryHook(combineObservers([metrics.engineObserver, recorder(notified)], (error) => { throw error; }));
+    callEveryHook(
+      combineObservers([metrics.engineObserver, recorder(notified)], (error) => {
+        throw error;
+      })
+    );
     const text = await metrics.registry.metrics();
     expect(sample(text, "cam_rotator_rotations_total", 'account="main",result="rotated"')).toBe(1);
     expect(sample(text, "cam_rotator_keys_flagged_total", 'account="main",reason="foreign-key"')).toBe(1);
@@ -63,7 +74,11 @@ describe("combineObservers", () => {
   it("reports an observer that throws and still calls the others", () => {
     const heard: Array<[Hook, unknown[]]> = [];
     const errors: unknown[] = [];
-    const failing: EngineObserver = { jobLockLost: () => { throw new Error("observer broke"); } };
+    const failing: EngineObserver = {
+      jobLockLost: () => {
+        throw new Error("observer broke");
+      },
+    };
     combineObservers([failing, recorder(heard)], (error) => errors.push(error)).jobLockLost?.("main", "rotate");
     expect(heard).toEqual([["jobLockLost", ["main", "rotate"]]]);
     expect(errors).toEqual([new Error("observer broke")]);

@@ -4,7 +4,10 @@ import { startHttpServer, type RunningHttpServer } from "../../src/daemon/http-s
 import { silentLogger } from "../../src/log.js";
 
 let server: RunningHttpServer | undefined;
-afterEach(async () => { await server?.close(); server = undefined; });
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
 
 async function start(ready: () => Promise<boolean>) {
   const registry = new Registry();

@@ -19,7 +19,15 @@ describe("oldest current key age", () => {
           : [{ currentKeyAgeDays: null }];
       },
     };
-    const options = { redis, prefix, accounts: ["main", "empty"], planner, log: silentLogger, intervalMs: 60_000, firstSampleMs: 60_000 };
+    const options = {
+      redis,
+      prefix,
+      accounts: ["main", "empty"],
+      planner,
+      log: silentLogger,
+      intervalMs: 60_000,
+      firstSampleMs: 60_000,
+    };
     const [one, two] = [startKeyAgeSampler(options), startKeyAgeSampler(options)];
     const sampled = await Promise.all([one.sample(), two.sample()]);
     expect(sampled.sort()).toEqual([false, true]);

@@ -4,8 +4,22 @@ import { createMetrics } from "../../src/daemon/metrics.js";
 const sources = {
   queueCounts: async () => ({ waiting: 2, active: 1, delayed: 5, failed: 0 }),
   flags: async () => [
-    { account: "main", uin: 11, accessKeyId: "AKIDa", reason: "foreign-key" as const, flaggedAt: 1, status: "pending" as const },
-    { account: "main", uin: 12, accessKeyId: "AKIDb", reason: "foreign-key" as const, flaggedAt: 2, status: "pending" as const },
+    {
+      account: "main",
+      uin: 11,
+      accessKeyId: "AKIDa",
+      reason: "foreign-key" as const,
+      flaggedAt: 1,
+      status: "pending" as const,
+    },
+    {
+      account: "main",
+      uin: 12,
+      accessKeyId: "AKIDb",
+      reason: "foreign-key" as const,
+      flaggedAt: 2,
+      status: "pending" as const,
+    },
   ],
   oldestKeyAgeSeconds: async () => ({ main: 86_400 * 91, other: null }),
 };
@@ -18,11 +32,35 @@ function sample(text: string, name: string, labels: string): number | undefined 
 describe("daemon metrics", () => {
   it("counts rotations by result, CAM calls by action and code, limiter waits and throttles", async () => {
     const metrics = createMetrics(sources, { defaultMetrics: false });
-    metrics.engineObserver.rotationFinished?.({ kind: "rotated", account: "main", uin: 11, newKeyId: "AKIDn", previousKeyId: null });
-    metrics.engineObserver.rotationFinished?.({ kind: "parked", account: "main", uin: 12, flaggedKeyId: "AKIDb", reason: "foreign" });
-    metrics.engineObserver.keyFlagged?.({ account: "main", uin: 12, accessKeyId: "AKIDb", reason: "foreign-key", flaggedAt: 1, status: "pending" });
+    metrics.engineObserver.rotationFinished?.({
+      kind: "rotated",
+      account: "main",
+      uin: 11,
+      newKeyId: "AKIDn",
+      previousKeyId: null,
+    });
+    metrics.engineObserver.rotationFinished?.({
+      kind: "parked",
+      account: "main",
+      uin: 12,
+      flaggedKeyId: "AKIDb",
+      reason: "foreign",
+    });
+    metrics.engineObserver.keyFlagged?.({
+      account: "main",
+      uin: 12,
+      accessKeyId: "AKIDb",
+      reason: "foreign-key",
+      flaggedAt: 1,
+      status: "pending",
+    });
     metrics.camCall({ account: "main", action: "CreateAccessKey", code: "OK", durationMs: 12 });
-    metrics.camCall({ account: "main", action: "CreateAccessKey", code: "OperationDenied.AccessKeyOverLimit", durationMs: 8 });
+    metrics.camCall({
+      account: "main",
+      action: "CreateAccessKey",
+      code: "OperationDenied.AccessKeyOverLimit",
+      durationMs: 8,
+    });
     metrics.limiter({ account: "main", action: "CreateAccessKey", kind: "admitted", waitMs: 150, slotMs: 1 });
     metrics.limiter({ account: "main", action: "CreateAccessKey", kind: "admitted", waitMs: 0, slotMs: 1 });
     metrics.limiter({ account: "main", action: "ListAccessKeys", kind: "penalized", waitMs: 1000 });
@@ -34,7 +72,13 @@ describe("daemon metrics", () => {
     expect(sample(text, "cam_rotator_rotations_total", 'account="main",result="parked"')).toBe(1);
     expect(sample(text, "cam_rotator_keys_flagged_total", 'account="main",reason="foreign-key"')).toBe(1);
     expect(sample(text, "cam_rotator_cam_calls_total", 'account="main",action="CreateAccessKey",code="OK"')).toBe(1);
-    expect(sample(text, "cam_rotator_cam_calls_total", 'account="main",action="CreateAccessKey",code="OperationDenied.AccessKeyOverLimit"')).toBe(1);
+    expect(
+      sample(
+        text,
+        "cam_rotator_cam_calls_total",
+        'account="main",action="CreateAccessKey",code="OperationDenied.AccessKeyOverLimit"'
+      )
+    ).toBe(1);
     expect(sample(text, "cam_rotator_limiter_waits_total", 'account="main",action="CreateAccessKey"')).toBe(1);
     expect(sample(text, "cam_rotator_limiter_throttles_total", 'account="main",action="ListAccessKeys"')).toBe(1);
     expect(sample(text, "cam_rotator_limiter_deferrals_total", 'account="main",action="ListAccessKeys"')).toBe(1);
@@ -54,8 +98,10 @@ describe("daemon metrics", () => {
 
   it("exports readiness, the configured maximum key age and how long the oldest pending flag has waited", async () => {
     let ready = true;
-    const metrics = createMetrics({ ...sources, ready: async () => ready, maxKeyAgeSeconds: { main: 90 * 86_400 },
-      clock: () => 86_401_000 }, { defaultMetrics: false });
+    const metrics = createMetrics(
+      { ...sources, ready: async () => ready, maxKeyAgeSeconds: { main: 90 * 86_400 }, clock: () => 86_401_000 },
+      { defaultMetrics: false }
+    );
     let text = await metrics.registry.metrics();
     expect(sample(text, "cam_rotator_ready", "")).toBeUndefined(); // unlabelled: no braces
     expect(text).toContain("\ncam_rotator_ready 1\n");
@@ -68,16 +114,37 @@ describe("daemon metrics", () => {
   });
 
   it("leaves the flag wait out for an account whose flags are all approved", async () => {
-    const metrics = createMetrics({ ...sources, flags: async () => [
-      { account: "main", uin: 11, accessKeyId: "AKIDa", reason: "foreign-key" as const, flaggedAt: 1, status: "approved" as const },
-    ] }, { defaultMetrics: false });
+    const metrics = createMetrics(
+      {
+        ...sources,
+        flags: async () => [
+          {
+            account: "main",
+            uin: 11,
+            accessKeyId: "AKIDa",
+            reason: "foreign-key" as const,
+            flaggedAt: 1,
+            status: "approved" as const,
+          },
+        ],
+      },
+      { defaultMetrics: false }
+    );
     const text = await metrics.registry.metrics();
     expect(text).not.toContain("cam_rotator_flag_oldest_pending_seconds{");
     expect(text).not.toContain("cam_rotator_ready");
   });
 
   it("counts a failing source instead of failing the scrape", async () => {
-    const metrics = createMetrics({ ...sources, queueCounts: async () => { throw new Error("redis down"); } }, { defaultMetrics: false });
+    const metrics = createMetrics(
+      {
+        ...sources,
+        queueCounts: async () => {
+          throw new Error("redis down");
+        },
+      },
+      { defaultMetrics: false }
+    );
     const first = await metrics.registry.metrics();
     expect(first).not.toContain("cam_rotator_queue_jobs{");
     expect(sample(first, "cam_rotator_flagged_keys", 'account="main",status="pending"')).toBe(2);
@@ -90,7 +157,9 @@ describe("daemon metrics", () => {
     const one = createMetrics(sources);
     const two = createMetrics(sources);
     one.camCall({ account: "main", action: "ListUsers", code: "OK", durationMs: 1 });
-    expect(await one.registry.metrics()).toContain('cam_rotator_cam_calls_total{account="main",action="ListUsers",code="OK"} 1');
+    expect(await one.registry.metrics()).toContain(
+      'cam_rotator_cam_calls_total{account="main",action="ListUsers",code="OK"} 1'
+    );
     expect(await two.registry.metrics()).not.toContain('action="ListUsers",code="OK"} 1');
   });
 });

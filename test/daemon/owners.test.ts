@@ -27,13 +27,16 @@ describe("the limiter's owner", () => {
     const result = await world.run(["worker", "--config", world.writeConfig(raw, "two-entries.json")]);
     expect(result.code).toBe(2);
     expect(result.stdout + result.stderr).toContain(
-      `accounts[1] ("second"): same Tencent account (owner UIN ${OWNER_UIN}) as accounts[0] ("main")`);
+      `accounts[1] ("second"): same Tencent account (owner UIN ${OWNER_UIN}) as accounts[0] ("main")`
+    );
     expect(result.stdout + result.stderr).not.toMatch(/worker ready/);
   });
 
   it("a worker that cannot learn its owner UIN refuses to start, naming the account and the cause", async () => {
     const wrongSecret = "WrongSecretWrongSecretWrongSecret1";
-    const result = await world.run(["worker", "--config", world.configPath], { env: { TEST_MAIN_SECRET_KEY: wrongSecret } });
+    const result = await world.run(["worker", "--config", world.configPath], {
+      env: { TEST_MAIN_SECRET_KEY: wrongSecret },
+    });
     expect(result.code).toBe(2);
     const output = result.stdout + result.stderr;
     expect(output).toMatch(/accounts\[0\] \("main"\): cannot learn its owner UIN .*AuthFailure/);
@@ -43,15 +46,29 @@ describe("the limiter's owner", () => {
 
   it("two deployments (other prefix, other account name) rotating one owner count in the same windows", async () => {
     const raw = rawConfig();
-    const deployment = (prefix: string, name: string) => parseConfig({ ...raw, redis: { ...raw.redis, prefix },
-      accounts: [{ ...raw.accounts[0], name, rateLimits: { ListUsers: 1 } }] }, `deployment ${name}`, world.env);
+    const deployment = (prefix: string, name: string) =>
+      parseConfig(
+        {
+          ...raw,
+          redis: { ...raw.redis, prefix },
+          accounts: [{ ...raw.accounts[0], name, rateLimits: { ListUsers: 1 } }],
+        },
+        `deployment ${name}`,
+        world.env
+      );
     const blue = await openRuntime(deployment(`${world.prefix}-blue`, "blue"), { log: silentLogger, env: world.env });
-    const green = await openRuntime(deployment(`${world.prefix}-green`, "green"), { log: silentLogger, env: world.env });
+    const green = await openRuntime(deployment(`${world.prefix}-green`, "green"), {
+      log: silentLogger,
+      env: world.env,
+    });
     try {
       await blue.camFor("blue").listUsers();
       await green.camFor("green").listUsers();
       // At 1 call/s per owner, the second deployment's call reached CAM a full slot after the first one's.
-      const requests = await (await fetch(`${world.sim.url}/_sim/requests`)).json() as Array<{ t: number; action: string }>;
+      const requests = (await (await fetch(`${world.sim.url}/_sim/requests`)).json()) as Array<{
+        t: number;
+        action: string;
+      }>;
       const times = requests.filter((request) => request.action === "ListUsers").map((request) => request.t);
       expect(times).toHaveLength(2);
       expect(times[1]! - times[0]!).toBeGreaterThanOrEqual(900);

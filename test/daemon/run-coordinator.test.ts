@@ -10,10 +10,18 @@ afterAll(() => redis.quit());
 describe("Redis run coordinator", () => {
   it("elects exactly one of several replicas for each slot, however they race", async () => {
     const prefix = `t-${randomUUID()}`;
-    const replicas = ["a", "b", "c"].map((owner) => createRedisRunCoordinator({ redis: redis.duplicate(), prefix, owner }));
-    const slots = Array.from({ length: 30 }, (_, i) => `sweep-main:2026-01-01T00:00:${String(i).padStart(2, "0")}.000Z`);
-    const decisions = await Promise.all(slots.flatMap((slot) => replicas.map(async (replica, index) =>
-      ({ slot, index, won: await replica.shouldRun(slot, 30_000) }))));
+    const replicas = ["a", "b", "c"].map((owner) =>
+      createRedisRunCoordinator({ redis: redis.duplicate(), prefix, owner })
+    );
+    const slots = Array.from(
+      { length: 30 },
+      (_, i) => `sweep-main:2026-01-01T00:00:${String(i).padStart(2, "0")}.000Z`
+    );
+    const decisions = await Promise.all(
+      slots.flatMap((slot) =>
+        replicas.map(async (replica, index) => ({ slot, index, won: await replica.shouldRun(slot, 30_000) }))
+      )
+    );
     for (const slot of slots) {
       expect(decisions.filter((decision) => decision.slot === slot && decision.won)).toHaveLength(1);
     }
@@ -37,7 +45,12 @@ describe("Redis run coordinator", () => {
   });
 
   it("throws when Redis is unreachable, which node-cron treats as a skipped slot (fail closed)", async () => {
-    const dead = new Redis("redis://127.0.0.1:1", { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
+    const dead = new Redis("redis://127.0.0.1:1", {
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+      enableOfflineQueue: false,
+    });
     dead.on("error", () => undefined);
     const coordinator = createRedisRunCoordinator({ redis: dead, prefix: "t-dead", owner: "x" });
     await expect(coordinator.shouldRun("sweep-main:slot", 1_000)).rejects.toThrow();

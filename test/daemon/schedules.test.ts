@@ -11,28 +11,38 @@ import { nextRunOf, startSchedules, type FireOutcome } from "../../src/daemon/sc
 const redis = new Redis(inject("redisUrl"));
 afterAll(() => redis.quit());
 
-const account = (name: string, schedule: string, timezone = "UTC") => ({
-  name, schedule, timezone, users: [100000000011], maxKeyAgeDays: 90, overLimit: "auto",
-  credentials: { secretIdEnv: "X", secretKeyEnv: "Y" }, retire: { deactivateAfter: 1, deleteAfter: 1 }, requestTimeout: 1000,
-}) as AccountConfig;
+const account = (name: string, schedule: string, timezone = "UTC") =>
+  ({
+    name,
+    schedule,
+    timezone,
+    users: [100000000011],
+    maxKeyAgeDays: 90,
+    overLimit: "auto",
+    credentials: { secretIdEnv: "X", secretKeyEnv: "Y" },
+    retire: { deactivateAfter: 1, deleteAfter: 1 },
+    requestTimeout: 1000,
+  }) as AccountConfig;
 
 describe("account schedules", () => {
   it("two replicas firing every second enqueue each slot's sweep exactly once", async () => {
     const prefix = `t-${randomUUID()}`;
     const enqueued: Array<{ replica: number; account: string; slot: number }> = [];
     const fires: Array<{ replica: number; slot: number; outcome: FireOutcome }> = [];
-    const replicas = [0, 1].map((replica) => startSchedules({
-      accounts: [account("main", "* * * * * *")],
-      coordinator: createRedisRunCoordinator({ redis, prefix, owner: `replica-${replica}` }),
-      log: silentLogger,
-      engine: {
-        async enqueueSweep(name, slot) {
-          enqueued.push({ replica, account: name, slot });
-          return { jobId: `sweep-${name}-${slot}`, added: true };
+    const replicas = [0, 1].map((replica) =>
+      startSchedules({
+        accounts: [account("main", "* * * * * *")],
+        coordinator: createRedisRunCoordinator({ redis, prefix, owner: `replica-${replica}` }),
+        log: silentLogger,
+        engine: {
+          async enqueueSweep(name, slot) {
+            enqueued.push({ replica, account: name, slot });
+            return { jobId: `sweep-${name}-${slot}`, added: true };
+          },
         },
-      },
-      onFire: (_account, slot, outcome) => fires.push({ replica, slot, outcome }),
-    }));
+        onFire: (_account, slot, outcome) => fires.push({ replica, slot, outcome }),
+      })
+    );
     await sleep(3_200);
     await Promise.all(replicas.map((replica) => replica.stop()));
 
@@ -42,7 +52,12 @@ describe("account schedules", () => {
       expect(slot % 1000).toBe(0);
       expect(enqueued.filter((entry) => entry.slot === slot)).toHaveLength(1);
       // Both replicas saw the slot: one enqueued it, the other was not elected.
-      expect(fires.filter((fire) => fire.slot === slot).map((fire) => fire.outcome).sort()).toEqual(["enqueued", "not-elected"]);
+      expect(
+        fires
+          .filter((fire) => fire.slot === slot)
+          .map((fire) => fire.outcome)
+          .sort()
+      ).toEqual(["enqueued", "not-elected"]);
     }
     expect(new Set(enqueued.map((entry) => entry.replica)).size).toBeGreaterThanOrEqual(1);
   });
@@ -63,7 +78,12 @@ describe("account schedules", () => {
       accounts: [account("main", "* * * * * *")],
       coordinator: createRedisRunCoordinator({ redis, prefix: `t-${randomUUID()}`, owner: "x" }),
       log: silentLogger,
-      engine: { enqueueSweep: async (name, slot) => { calls++; return { jobId: `sweep-${name}-${slot}`, added: true }; } },
+      engine: {
+        enqueueSweep: async (name, slot) => {
+          calls++;
+          return { jobId: `sweep-${name}-${slot}`, added: true };
+        },
+      },
     });
     expect(Object.keys(schedules.nextRuns())).toEqual(["main"]);
     await schedules.stop();

@@ -15,8 +15,10 @@ beforeAll(async () => {
 afterAll(() => world.close());
 
 async function status(): Promise<{ counts: Record<string, number>; active: unknown[] }> {
-  return JSON.parse((await world.run(["status", "--json", "--config", world.configPath])).stdout) as
-    { counts: Record<string, number>; active: unknown[] };
+  return JSON.parse((await world.run(["status", "--json", "--config", world.configPath])).stdout) as {
+    counts: Record<string, number>;
+    active: unknown[];
+  };
 }
 
 describe("graceful shutdown", () => {
@@ -26,7 +28,9 @@ describe("graceful shutdown", () => {
     await first.waitFor((line) => line.includes('"worker ready"'), 20_000);
     // The inspect step's ListAccessKeys takes 4 s: longer than the 1 s shutdown deadline.
     world.sim.simulator.addFaults({ action: "ListAccessKeys", fault: "latency", ms: 4_000, times: 1 });
-    expect((await world.run(["rotate", "--account", "main", "--uin", String(USER), "--config", world.configPath])).code).toBe(0);
+    expect(
+      (await world.run(["rotate", "--account", "main", "--uin", String(USER), "--config", world.configPath])).code
+    ).toBe(0);
     const deadline = Date.now() + 10_000;
     while (world.sim.simulator.snapshot().faults.length > 0) {
       if (Date.now() > deadline) throw new Error("the rotation never reached CAM");
@@ -58,7 +62,9 @@ describe("graceful shutdown", () => {
     await vault.close();
     expect(after.current?.accessKeyId).not.toBe(oldKey);
     expect(after.previous?.accessKeyId).toBe(oldKey);
-    const created = world.sim.simulator.requests().filter((request) => request.action === "CreateAccessKey" && request.outcome === "OK");
+    const created = world.sim.simulator
+      .requests()
+      .filter((request) => request.action === "CreateAccessKey" && request.outcome === "OK");
     expect(created).toHaveLength(1);
     second.child.kill("SIGTERM");
     expect(await second.exited).toBe(0);

@@ -21,22 +21,30 @@ afterAll(async () => {
 
 describe("two workers, one schedule", () => {
   it("fire every second for 5 s and enqueue exactly one sweep per slot", async () => {
-    workers = [world.spawn(["worker", "--config", world.configPath]), world.spawn(["worker", "--config", world.configPath])];
+    workers = [
+      world.spawn(["worker", "--config", world.configPath]),
+      world.spawn(["worker", "--config", world.configPath]),
+    ];
     await Promise.all(workers.map((worker) => worker.waitFor((line) => line.includes('"worker ready"'), 20_000)));
     const bothReady = Date.now();
     await sleep(5_000);
     for (const worker of workers) worker.child.kill("SIGTERM");
     expect(await Promise.all(workers.map((worker) => worker.exited))).toEqual([0, 0]);
 
-    const fires = workers.flatMap((worker, replica) => logLines(worker.output().stdout)
-      .filter((line) => line.msg === "sweep enqueued" || line.msg === "sweep already enqueued for this slot")
-      .map((line) => ({ replica, slot: line.slot as number, added: line.added as boolean })));
+    const fires = workers.flatMap((worker, replica) =>
+      logLines(worker.output().stdout)
+        .filter((line) => line.msg === "sweep enqueued" || line.msg === "sweep already enqueued for this slot")
+        .map((line) => ({ replica, slot: line.slot as number, added: line.added as boolean }))
+    );
     // Slots while both replicas were up (start-up of the second one may leave the first alone for a moment).
     const window = fires.filter((fire) => fire.slot >= bothReady && fire.slot <= bothReady + 4_000);
     const slots = [...new Set(window.map((fire) => fire.slot))].sort((a, b) => a - b);
     expect(slots.length).toBeGreaterThanOrEqual(4);
     for (const slot of slots) {
-      expect(window.filter((fire) => fire.slot === slot), `slot ${new Date(slot).toISOString()}`).toHaveLength(1);
+      expect(
+        window.filter((fire) => fire.slot === slot),
+        `slot ${new Date(slot).toISOString()}`
+      ).toHaveLength(1);
     }
     // No slot was lost between the first and last: every second has its sweep.
     expect(slots.at(-1)! - slots[0]!).toBe((slots.length - 1) * 1000);
@@ -44,8 +52,9 @@ describe("two workers, one schedule", () => {
     expect(fires.filter((fire) => !fire.added)).toEqual([]);
 
     // The sweeps ran (one event each) and found the one due user once: one rotation, one CreateAccessKey.
-    const events = JSON.parse((await world.run(["events", "--json", "--count", "1000", "--config", world.configPath])).stdout) as
-      Array<{ type: string; uin: number }>;
+    const events = JSON.parse(
+      (await world.run(["events", "--json", "--count", "1000", "--config", world.configPath])).stdout
+    ) as Array<{ type: string; uin: number }>;
     const sweeps = events.filter((event) => event.type === "sweep-done").length;
     const allSlots = new Set(fires.map((fire) => fire.slot)).size;
     expect(sweeps).toBeGreaterThanOrEqual(allSlots - 1);

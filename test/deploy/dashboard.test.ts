@@ -3,21 +3,36 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { exportedMetricNames, metricsIn } from "./exported-metrics.js";
 
-interface Panel { title: string; type: string; targets?: Array<{ expr: string }>; datasource?: { uid: string } }
+interface Panel {
+  title: string;
+  type: string;
+  targets?: Array<{ expr: string }>;
+  datasource?: { uid: string };
+}
 const dashboard = JSON.parse(readFileSync("deploy/grafana/cam-rotator.json", "utf8")) as {
-  uid: string; panels: Panel[]; templating: { list: Array<{ name: string; query: unknown }> };
+  uid: string;
+  panels: Panel[];
+  templating: { list: Array<{ name: string; query: unknown }> };
 };
 
 const queries = [
-  ...dashboard.panels.flatMap((panel) => (panel.targets ?? []).map((target) => ({ where: panel.title, expr: target.expr }))),
-  ...dashboard.templating.list.map((variable) => ({ where: `variable ${variable.name}`, expr: JSON.stringify(variable.query) })),
+  ...dashboard.panels.flatMap((panel) =>
+    (panel.targets ?? []).map((target) => ({ where: panel.title, expr: target.expr }))
+  ),
+  ...dashboard.templating.list.map((variable) => ({
+    where: `variable ${variable.name}`,
+    expr: JSON.stringify(variable.query),
+  })),
 ];
 
 describe("Grafana dashboard (deploy/grafana/cam-rotator.json)", () => {
   it("queries only metrics the daemon exports", async () => {
     const exported = await exportedMetricNames();
-    const unknown = queries.flatMap(({ where, expr }) => metricsIn(expr).filter((name) => !exported.has(name))
-      .map((name) => `${where}: ${name}`));
+    const unknown = queries.flatMap(({ where, expr }) =>
+      metricsIn(expr)
+        .filter((name) => !exported.has(name))
+        .map((name) => `${where}: ${name}`)
+    );
     expect(unknown).toEqual([]);
   });
 
@@ -33,8 +48,13 @@ describe("Grafana dashboard (deploy/grafana/cam-rotator.json)", () => {
 
   it("shows what needs an operator: readiness, failed jobs, pending flags, held retirements", () => {
     const all = queries.map((query) => query.expr).join("\n");
-    for (const name of ["cam_rotator_ready", 'cam_rotator_queue_jobs{state="failed"}', "cam_rotator_flagged_keys",
-      "cam_rotator_retirements_held_total", "cam_rotator_oldest_current_key_age_seconds"]) {
+    for (const name of [
+      "cam_rotator_ready",
+      'cam_rotator_queue_jobs{state="failed"}',
+      "cam_rotator_flagged_keys",
+      "cam_rotator_retirements_held_total",
+      "cam_rotator_oldest_current_key_age_seconds",
+    ]) {
       expect(all).toContain(name);
     }
   });

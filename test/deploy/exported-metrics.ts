@@ -4,14 +4,19 @@ import { createMetrics } from "../../src/daemon/metrics.js";
 
 export async function exportedMetricNames(): Promise<Set<string>> {
   const metrics = createMetrics({
-    queueCounts: async () => ({}), flags: async () => [], oldestKeyAgeSeconds: async () => ({}),
-    ready: async () => true, maxKeyAgeSeconds: { main: 1 }, preexistingKeysInUse: async () => ({}),
+    queueCounts: async () => ({}),
+    flags: async () => [],
+    oldestKeyAgeSeconds: async () => ({}),
+    ready: async () => true,
+    maxKeyAgeSeconds: { main: 1 },
+    preexistingKeysInUse: async () => ({}),
   });
   const names = new Set<string>();
   for (const metric of await metrics.registry.getMetricsAsJSON()) {
     names.add(metric.name);
     // Histograms and summaries are queried through their series suffixes.
-    if (String(metric.type) === "histogram") for (const suffix of ["_bucket", "_sum", "_count"]) names.add(metric.name + suffix);
+    if (String(metric.type) === "histogram")
+      for (const suffix of ["_bucket", "_sum", "_count"]) names.add(metric.name + suffix);
   }
   return names;
 }

@@ -14,7 +14,12 @@ import { parse, parseAllDocuments } from "yaml";
 import { parseConfig } from "../../src/config/index.js";
 
 const DIR = "deploy/kubernetes";
-type Manifest = { apiVersion: string; kind: string; metadata: { name: string; labels?: Record<string, string> }; [key: string]: unknown };
+type Manifest = {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; labels?: Record<string, string> };
+  [key: string]: unknown;
+};
 
 /** The resources a kustomization (or component) lists, in order; anything beyond plain resources is refused. */
 function render(dir: string): Manifest[] {
@@ -22,18 +27,24 @@ function render(dir: string): Manifest[] {
   const extra = Object.keys(kustomization).filter((key) => !["apiVersion", "kind", "resources"].includes(key));
   if (extra.length > 0) throw new Error(`${dir}/kustomization.yaml uses ${extra.join(", ")}: extend render() first`);
   return (kustomization.resources as string[]).flatMap((file) =>
-    parseAllDocuments(readFileSync(join(dir, file), "utf8")).map((document) => document.toJS() as Manifest));
+    parseAllDocuments(readFileSync(join(dir, file), "utf8")).map((document) => document.toJS() as Manifest)
+  );
 }
 
 const SCHEMAS: Record<string, new (data: never) => { validate(): void }> = {
-  "apps/v1/Deployment": Deployment, "v1/ConfigMap": ConfigMap, "v1/Service": Service, "v1/ServiceAccount": ServiceAccount,
-  "policy/v1/PodDisruptionBudget": PodDisruptionBudget, "monitoring.coreos.com/v1/ServiceMonitor": ServiceMonitor,
+  "apps/v1/Deployment": Deployment,
+  "v1/ConfigMap": ConfigMap,
+  "v1/Service": Service,
+  "v1/ServiceAccount": ServiceAccount,
+  "policy/v1/PodDisruptionBudget": PodDisruptionBudget,
+  "monitoring.coreos.com/v1/ServiceMonitor": ServiceMonitor,
 };
 
 const base = render(DIR);
 const monitor = render(join(DIR, "components/servicemonitor"));
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- rendered manifests are walked as loose JSON
-const find = <T = Record<string, any>>(kind: string) => base.find((manifest) => manifest.kind === kind) as unknown as T & Manifest;
+const find = <T = Record<string, any>>(kind: string) =>
+  base.find((manifest) => manifest.kind === kind) as unknown as T & Manifest;
 const deployment = find("Deployment");
 const pod = deployment.spec.template.spec;
 const container = pod.containers[0];
@@ -45,10 +56,18 @@ describe("Kubernetes manifests (deploy/kubernetes)", () => {
     for (const manifest of [...base, ...monitor]) {
       const Model = SCHEMAS[`${manifest.apiVersion}/${manifest.kind}`];
       expect(Model, `a schema for ${manifest.apiVersion} ${manifest.kind}`).toBeDefined();
-      expect(() => new Model!(manifest as never).validate(), `${manifest.kind} ${manifest.metadata.name}`).not.toThrow();
+      expect(
+        () => new Model!(manifest as never).validate(),
+        `${manifest.kind} ${manifest.metadata.name}`
+      ).not.toThrow();
     }
-    expect(base.map((manifest) => manifest.kind).sort()).toEqual(
-      ["ConfigMap", "Deployment", "PodDisruptionBudget", "Service", "ServiceAccount"]);
+    expect(base.map((manifest) => manifest.kind).sort()).toEqual([
+      "ConfigMap",
+      "Deployment",
+      "PodDisruptionBudget",
+      "Service",
+      "ServiceAccount",
+    ]);
   });
 
   it("the schema check catches a broken manifest (so the test above can fail)", () => {
@@ -59,8 +78,9 @@ describe("Kubernetes manifests (deploy/kubernetes)", () => {
 
   it("ship a config the daemon accepts, serving its endpoint on the pod's address", () => {
     expect(config.http.host).toBe("0.0.0.0");
-    expect(container.env.find((env: { name: string }) => env.name === "CAM_ROTATOR_CONFIG")?.value)
-      .toBe(`${container.volumeMounts.find((mount: { name: string }) => mount.name === "config").mountPath}/config.yaml`);
+    expect(container.env.find((env: { name: string }) => env.name === "CAM_ROTATOR_CONFIG")?.value).toBe(
+      `${container.volumeMounts.find((mount: { name: string }) => mount.name === "config").mountPath}/config.yaml`
+    );
   });
 
   it("run two replicas with liveness on /healthz, readiness on /readyz and a disruption budget", () => {
@@ -82,8 +102,11 @@ describe("Kubernetes manifests (deploy/kubernetes)", () => {
   it("run non-root on a read-only root filesystem, with no privilege escalation and no capabilities", () => {
     expect(pod.securityContext.runAsNonRoot).toBe(true);
     expect(pod.securityContext.runAsUser).toBeGreaterThan(0);
-    expect(container.securityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true,
-      capabilities: { drop: ["ALL"] } });
+    expect(container.securityContext).toMatchObject({
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ["ALL"] },
+    });
     expect(pod.automountServiceAccountToken).toBe(false);
   });
 
@@ -96,8 +119,13 @@ describe("Kubernetes manifests (deploy/kubernetes)", () => {
 
   it("fill every credential the config names from an existing Secret, never from a literal", () => {
     // eslint-disable-next-line @typescript-eslint/no-explicit-any -- an env entry as the manifest spells it
-    const env = new Map<string, Record<string, any>>(container.env.map((entry: { name: string }) => [entry.name, entry]));
-    const named = config.accounts.flatMap((account) => [account.credentials.secretIdEnv, account.credentials.secretKeyEnv]);
+    const env = new Map<string, Record<string, any>>(
+      container.env.map((entry: { name: string }) => [entry.name, entry])
+    );
+    const named = config.accounts.flatMap((account) => [
+      account.credentials.secretIdEnv,
+      account.credentials.secretKeyEnv,
+    ]);
     for (const name of [...named, "REDIS_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]) {
       expect(env.get(name)?.valueFrom?.secretKeyRef?.name, name).toBeTruthy();
       expect(env.get(name)?.value, name).toBeUndefined();

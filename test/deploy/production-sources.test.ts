@@ -14,14 +14,16 @@ const SET_NOT_READ = new Set(["AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED"
 /** The crash switch (jobs/crash-switch.ts) is being turned into a test seam (issue 14); drop this with it. */
 const BEING_REMOVED = new Set(["CAM_ROTATOR_CRASH_AFTER"]);
 
-const sources = (readdirSync(SRC, { recursive: true, encoding: "utf8" }))
-  .filter((path) => path.endsWith(".ts")).map((path) => join(SRC, path));
+const sources = readdirSync(SRC, { recursive: true, encoding: "utf8" })
+  .filter((path) => path.endsWith(".ts"))
+  .map((path) => join(SRC, path));
 
 /** Relative static, side-effect and dynamic imports, resolved to the .ts files they name. */
 function importsOf(file: string): string[] {
   const text = readFileSync(file, "utf8");
-  return [...text.matchAll(/(?:from\s+|import\s*\(\s*|import\s+)"(\.{1,2}\/[^"]+)"/g)]
-    .map((match) => resolve(dirname(file), match[1]!.replace(/\.js$/, ".ts")));
+  return [...text.matchAll(/(?:from\s+|import\s*\(\s*|import\s+)"(\.{1,2}\/[^"]+)"/g)].map((match) =>
+    resolve(dirname(file), match[1]!.replace(/\.js$/, ".ts"))
+  );
 }
 
 function reachableFrom(entries: string[]): Set<string> {
@@ -45,12 +47,17 @@ describe("production sources", () => {
 
   it("reads only environment variables the README documents", () => {
     const readme = readFileSync("README.md", "utf8");
-    const named = new Set(sources.flatMap((file) => {
-      const text = readFileSync(file, "utf8");
-      return [...text.matchAll(/\benv\.([A-Z][A-Z0-9_]*)|"(CAM_ROTATOR_[A-Z0-9_]+)"/g)].map((match) => match[1] ?? match[2]!);
-    }));
+    const named = new Set(
+      sources.flatMap((file) => {
+        const text = readFileSync(file, "utf8");
+        return [...text.matchAll(/\benv\.([A-Z][A-Z0-9_]*)|"(CAM_ROTATOR_[A-Z0-9_]+)"/g)].map(
+          (match) => match[1] ?? match[2]!
+        );
+      })
+    );
     expect([...named]).toEqual(expect.arrayContaining(["CAM_ROTATOR_CONFIG", "CAM_ROTATOR_RECORD_KEY", "REDIS_URL"]));
-    const undocumented = [...named].filter((name) => !SET_NOT_READ.has(name) && !BEING_REMOVED.has(name))
+    const undocumented = [...named]
+      .filter((name) => !SET_NOT_READ.has(name) && !BEING_REMOVED.has(name))
       .filter((name) => !readme.includes(`\`${name}\``));
     expect(undocumented).toEqual([]);
   });

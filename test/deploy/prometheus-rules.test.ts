@@ -17,9 +17,15 @@ function promtool(...args: string[]): { status: number | null; output: string } 
   return { status: run.status, output: `${run.stdout}${run.stderr}` };
 }
 
-interface Rule { alert: string; expr: string; annotations: Record<string, string>; labels: Record<string, string> }
-const rules = (parse(readFileSync(`${DIR}/${RULES}`, "utf8")) as { groups: Array<{ rules: Rule[] }> })
-  .groups.flatMap((group) => group.rules);
+interface Rule {
+  alert: string;
+  expr: string;
+  annotations: Record<string, string>;
+  labels: Record<string, string>;
+}
+const rules = (parse(readFileSync(`${DIR}/${RULES}`, "utf8")) as { groups: Array<{ rules: Rule[] }> }).groups.flatMap(
+  (group) => group.rules
+);
 
 describe("Prometheus alert rules (deploy/prometheus)", () => {
   it("pass promtool check rules", () => {
@@ -36,9 +42,18 @@ describe("Prometheus alert rules (deploy/prometheus)", () => {
 
   it("cover what on-call must act on, each with a summary, a severity and a runbook anchor in the README", () => {
     expect(rules.map((rule) => rule.alert).sort()).toEqual([
-      "CamRotatorConfigDrift", "CamRotatorFlagWaiting", "CamRotatorKeyNearMaxAge", "CamRotatorMissedSlotsRising",
-      "CamRotatorNoWorkerReady", "CamRotatorQueueNotDraining", "CamRotatorRecordRejected", "CamRotatorRetirementHeld",
-      "CamRotatorRotationFailed", "CamRotatorThrottled", "CamRotatorUnknownAccountJobs", "CamRotatorVaultAlert",
+      "CamRotatorConfigDrift",
+      "CamRotatorFlagWaiting",
+      "CamRotatorKeyNearMaxAge",
+      "CamRotatorMissedSlotsRising",
+      "CamRotatorNoWorkerReady",
+      "CamRotatorQueueNotDraining",
+      "CamRotatorRecordRejected",
+      "CamRotatorRetirementHeld",
+      "CamRotatorRotationFailed",
+      "CamRotatorThrottled",
+      "CamRotatorUnknownAccountJobs",
+      "CamRotatorVaultAlert",
     ]);
     const readme = readFileSync("README.md", "utf8");
     for (const rule of rules) {
@@ -53,8 +68,11 @@ describe("Prometheus alert rules (deploy/prometheus)", () => {
 
   it("name only metrics the daemon exports", async () => {
     const exported = await exportedMetricNames();
-    const unknown = rules.flatMap((rule) => metricsIn(rule.expr).filter((name) => !exported.has(name))
-      .map((name) => `${rule.alert}: ${name}`));
+    const unknown = rules.flatMap((rule) =>
+      metricsIn(rule.expr)
+        .filter((name) => !exported.has(name))
+        .map((name) => `${rule.alert}: ${name}`)
+    );
     expect(unknown).toEqual([]);
   });
 });

@@ -35,15 +35,30 @@ beforeAll(async () => {
   // retirement grace, and a second rotation of it would wait for that (issue 15 item 4).
   fleet = buildFleet({ accounts: 2, usersPerAccount: USERS_PER_ACCOUNT + 1, createLimit: 5 });
   scratch = mkdtempSync(join(tmpdir(), "cam-rotator-turns-"));
-  sim = await startSimulatorProcess(join(scratch, "issued-secrets.txt"), { PATH: process.env.PATH, HOME: process.env.HOME });
+  sim = await startSimulatorProcess(join(scratch, "issued-secrets.txt"), {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+  });
   await sim.reset(fleet.seed);
   const raw = workerConfig(fleet, {
-    redisUrl: inject("redisUrl"), prefix: `t-${randomUUID()}`, simulatorUrl: sim.url, concurrency: 6,
-    vault: { type: "aws-secrets-manager", region: "us-east-1", endpoint: inject("motoUrl"), nameTemplate: `t-${randomUUID()}/{account}/{uin}` },
+    redisUrl: inject("redisUrl"),
+    prefix: `t-${randomUUID()}`,
+    simulatorUrl: sim.url,
+    concurrency: 6,
+    vault: {
+      type: "aws-secrets-manager",
+      region: "us-east-1",
+      endpoint: inject("motoUrl"),
+      nameTemplate: `t-${randomUUID()}/{account}/{uin}`,
+    },
   });
   const config = parseConfig(raw, "turns test", fleet.env);
-  runtime = await openRuntime(config, { log: silentLogger, env: fleet.env, role: "test",
-    engineObserver: { rotationFinished: (outcome) => finished.push({ outcome, at: Date.now() }) } });
+  runtime = await openRuntime(config, {
+    log: silentLogger,
+    env: fleet.env,
+    role: "test",
+    engineObserver: { rotationFinished: (outcome) => finished.push({ outcome, at: Date.now() }) },
+  });
   await fillVault(runtime.vault, fleet);
 });
 
@@ -60,7 +75,9 @@ describe("rotation turns per account", () => {
     const jobIds: string[] = [];
     for (const account of [first, second]) {
       for (const user of account.users.slice(0, USERS_PER_ACCOUNT)) {
-        jobIds.push((await runtime.engine.enqueueRotation({ account: account.name, uin: user.uin, force: true })).jobId);
+        jobIds.push(
+          (await runtime.engine.enqueueRotation({ account: account.name, uin: user.uin, force: true })).jobId
+        );
       }
     }
     const worker = runtime.engine.startWorker({ concurrency: 6 });
@@ -74,7 +91,11 @@ describe("rotation turns per account", () => {
     // Each account alone takes about USERS_PER_ACCOUNT / 5 s. Unpaced (measured), the first account's backlog
     // holds all six worker slots and the second account's first rotation ends 1.7 s after the first account's,
     // its last 1.7 s after the first account's last. With turns both run side by side, within a slot or two.
-    const endsOf = (name: string) => finished.filter(({ outcome }) => outcome.account === name).map(({ at }) => at).sort();
+    const endsOf = (name: string) =>
+      finished
+        .filter(({ outcome }) => outcome.account === name)
+        .map(({ at }) => at)
+        .sort();
     const firstEnds = endsOf(first.name);
     const secondEnds = endsOf(second.name);
     expect(secondEnds[0]! - firstEnds[0]!).toBeLessThan(600);
@@ -83,19 +104,37 @@ describe("rotation turns per account", () => {
     const requests = await sim.requests();
     expect(requests.filter((entry) => entry.outcome === "RequestLimitExceeded")).toEqual([]);
     for (const account of [first, second]) {
-      const creates = requests.filter((entry) => entry.action === "CreateAccessKey" && entry.secretId === account.rotatorKey.accessKeyId);
+      const creates = requests.filter(
+        (entry) => entry.action === "CreateAccessKey" && entry.secretId === account.rotatorKey.accessKeyId
+      );
       expect(creates).toHaveLength(USERS_PER_ACCOUNT);
-      expect(maxInRollingWindow(creates.map((entry) => entry.t), 1000)).toBeLessThanOrEqual(5);
+      expect(
+        maxInRollingWindow(
+          creates.map((entry) => entry.t),
+          1000
+        )
+      ).toBeLessThanOrEqual(5);
     }
-    const problems = await checkInvariants({ simulatorUrl: sim.url, vault: runtime.vault, accounts: fleet.accounts.map((account) =>
-      ({ account: account.name, ownerUin: account.ownerUin, uins: account.users.map((user) => user.uin) })) });
+    const problems = await checkInvariants({
+      simulatorUrl: sim.url,
+      vault: runtime.vault,
+      accounts: fleet.accounts.map((account) => ({
+        account: account.name,
+        ownerUin: account.ownerUin,
+        uins: account.users.map((user) => user.uin),
+      })),
+    });
     expect(problems).toEqual([]);
   });
 
   it("parks a job whose turn is far off in the queue, holding its turn in the job's progress", async () => {
     const account = fleet.accounts[0]!;
     // Take this account's next turns first, so the rotation's turn lies seconds away.
-    const { jobId } = await runtime.engine.enqueueRotation({ account: account.name, uin: account.users[USERS_PER_ACCOUNT]!.uin, force: true });
+    const { jobId } = await runtime.engine.enqueueRotation({
+      account: account.name,
+      uin: account.users[USERS_PER_ACCOUNT]!.uin,
+      force: true,
+    });
     const turnsTaken = await takeTurns(runtime, account.name, 20);
     const worker = runtime.engine.startWorker({ concurrency: 1 });
     try {
@@ -119,7 +158,7 @@ async function takeTurns(rt: Runtime, account: string, count: number): Promise<{
   // Keyed by the account's owner UIN, as the runtime's own gate is.
   const gate = createConfiguredGate(rt.config, rt.redis, undefined, (name) => rt.owners!.limiterId(name));
   let lastTurnAt = 0;
-  for (let i = 0; i < count; i++) lastTurnAt = Date.now() + await gate.reserveRotationTurn(account);
+  for (let i = 0; i < count; i++) lastTurnAt = Date.now() + (await gate.reserveRotationTurn(account));
   return { lastTurnAt };
 }
 

@@ -27,9 +27,17 @@ describe("approve-removal for an account that is not configured", () => {
       await rig.queue.waitUntilReady(); // BullMQ writes its meta key once connected: not ours to count.
       // Signed like the engine's own flags (a daemon with another config raised it), so only the account is wrong.
       const flags = createFlagStore(rig.redis, engineKeys(rig.prefix), createRecordSigner(TEST_RECORD_KEY));
-      await flags.raise({ account: "ghost", uin: USER_UIN, accessKeyId: "AKIDghostghostghost1", reason: "foreign-key", flaggedAt: Date.now() });
+      await flags.raise({
+        account: "ghost",
+        uin: USER_UIN,
+        accessKeyId: "AKIDghostghostghost1",
+        reason: "foreign-key",
+        flaggedAt: Date.now(),
+      });
       const before = await snapshot(rig.redis, rig.prefix);
-      await expect(rig.engine.approveRemoval("AKIDghostghostghost1")).rejects.toThrow(/account "ghost" is not in the configuration/);
+      await expect(rig.engine.approveRemoval("AKIDghostghostghost1")).rejects.toThrow(
+        /account "ghost" is not in the configuration/
+      );
       expect(await snapshot(rig.redis, rig.prefix)).toEqual(before);
       expect((await flags.get("AKIDghostghostghost1"))?.status).toBe("pending");
     } finally {

@@ -36,7 +36,10 @@ describe.concurrent("a SIGKILL at every step boundary, then a restart", () => {
           const keys = (await rig.keysOf()).map((key) => key.accessKeyId).sort();
           expect(keys).toEqual([oldKey.accessKeyId, outcome.newKeyId].sort());
           const vault = await rig.vault.describe(rig.ref());
-          expect(vault).toMatchObject({ current: { accessKeyId: outcome.newKeyId }, previous: { accessKeyId: oldKey.accessKeyId } });
+          expect(vault).toMatchObject({
+            current: { accessKeyId: outcome.newKeyId },
+            previous: { accessKeyId: oldKey.accessKeyId },
+          });
           expect(vault.pending).toBeUndefined();
           if (step === "create") {
             // The first key's secret died with the process: it was found as an orphan and deleted.

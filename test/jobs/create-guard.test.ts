@@ -23,22 +23,28 @@ const eventsOfType = async (rig: Rig, type: string) =>
 
 /** A CAM client that runs `onFailure` when CreateAccessKey fails, before the error reaches the engine. */
 function onCreateFailure(onFailure: () => Promise<void> | void): (cam: CamApi) => CamApi {
-  return (cam) => ({ ...cam, account: cam.account, async createAccessKey(uin) {
-    try {
-      return await cam.createAccessKey(uin);
-    } catch (error) {
-      await onFailure();
-      throw error;
-    }
-  } });
+  return (cam) => ({
+    ...cam,
+    account: cam.account,
+    async createAccessKey(uin) {
+      try {
+        return await cam.createAccessKey(uin);
+      } catch (error) {
+        await onFailure();
+        throw error;
+      }
+    },
+  });
 }
 
 describe("CreateAccessKey with an unknown outcome (gateway 503)", () => {
   it("flags, never deletes, an operator's key that appears before the follow-up listing; approval then lets the rotation finish", async () => {
     let planted: string | undefined;
-    const rig: Rig = await createRig({ wrapCam: onCreateFailure(() => {
-      planted ??= rig.sim.simulator.addForeignKey({ ownerUin: OWNER_UIN, uin: USER_UIN }).accessKeyId;
-    }) });
+    const rig: Rig = await createRig({
+      wrapCam: onCreateFailure(() => {
+        planted ??= rig.sim.simulator.addForeignKey({ ownerUin: OWNER_UIN, uin: USER_UIN }).accessKeyId;
+      }),
+    });
     try {
       const oldKey = rig.seeded[0]!;
       await rig.faults({ action: "CreateAccessKey", fault: "http", status: 503, times: 1 });
@@ -48,7 +54,9 @@ describe("CreateAccessKey with an unknown outcome (gateway 503)", () => {
       expect(outcome).toMatchObject({ kind: "parked", flaggedKeyId: planted, reason: "unproven-create" });
       expect((await rig.keysOf()).map((key) => key.accessKeyId).sort()).toEqual([oldKey.accessKeyId, planted].sort());
       expect(await okCalls(rig, "DeleteAccessKey")).toEqual([]);
-      expect(await rig.engine.listFlags()).toEqual([expect.objectContaining({ accessKeyId: planted, reason: "unproven-create", status: "pending" })]);
+      expect(await rig.engine.listFlags()).toEqual([
+        expect.objectContaining({ accessKeyId: planted, reason: "unproven-create", status: "pending" }),
+      ]);
       expect(await eventsOfType(rig, "orphan-deleted")).toEqual([]);
 
       // Removal happens only once an operator approves it.
@@ -63,9 +71,12 @@ describe("CreateAccessKey with an unknown outcome (gateway 503)", () => {
   });
 
   it("when the follow-up listing fails too and the job fails for good, a key added later is flagged, not deleted", async () => {
-    const rig: Rig = await createRig({ rotation: { attempts: 1 }, wrapCam: onCreateFailure(async () => {
-      await rig.faults({ action: "ListAccessKeys", fault: "http", status: 503, times: 1 });
-    }) });
+    const rig: Rig = await createRig({
+      rotation: { attempts: 1 },
+      wrapCam: onCreateFailure(async () => {
+        await rig.faults({ action: "ListAccessKeys", fault: "http", status: 503, times: 1 });
+      }),
+    });
     try {
       const oldKey = rig.seeded[0]!;
       await rig.faults({ action: "CreateAccessKey", fault: "http", status: 503, times: 1 });
@@ -97,7 +108,9 @@ describe("CreateAccessKey answering SUCCESS with AccessKey: null", () => {
       expect(orphans).toHaveLength(1);
       expect([oldKey.accessKeyId, outcome.newKeyId]).not.toContain(orphans[0]!.keyId);
       expect(await okCalls(rig, "DeleteAccessKey")).toHaveLength(1);
-      expect((await rig.keysOf()).map((key) => key.accessKeyId).sort()).toEqual([oldKey.accessKeyId, outcome.newKeyId].sort());
+      expect((await rig.keysOf()).map((key) => key.accessKeyId).sort()).toEqual(
+        [oldKey.accessKeyId, outcome.newKeyId].sort()
+      );
       expect(await rig.engine.listFlags()).toEqual([]);
       expect(await rig.invariants()).toEqual([]);
     } finally {
@@ -107,9 +120,12 @@ describe("CreateAccessKey answering SUCCESS with AccessKey: null", () => {
 
   it("with an operator's key appearing too, neither newcomer is provably ours: both are flagged, none deleted", async () => {
     let planted: string | undefined;
-    const rig: Rig = await createRig({ users: [{ uin: USER_UIN, keys: [] }], wrapCam: onCreateFailure(() => {
-      planted ??= rig.sim.simulator.addForeignKey({ ownerUin: OWNER_UIN, uin: USER_UIN }).accessKeyId;
-    }) });
+    const rig: Rig = await createRig({
+      users: [{ uin: USER_UIN, keys: [] }],
+      wrapCam: onCreateFailure(() => {
+        planted ??= rig.sim.simulator.addForeignKey({ ownerUin: OWNER_UIN, uin: USER_UIN }).accessKeyId;
+      }),
+    });
     try {
       await rig.faults({ action: "CreateAccessKey", fault: "nullAccessKey", times: 1 });
       await rig.engine.enqueueRotation({ account: ACCOUNT, uin: USER_UIN, force: true });
@@ -118,8 +134,9 @@ describe("CreateAccessKey answering SUCCESS with AccessKey: null", () => {
       const keys = (await rig.keysOf()).map((key) => key.accessKeyId);
       expect(keys).toHaveLength(2);
       expect(keys).toContain(planted);
-      expect((await rig.engine.listFlags()).map((flag) => [flag.accessKeyId, flag.reason]).sort())
-        .toEqual(keys.map((id) => [id, "unproven-create"]).sort());
+      expect((await rig.engine.listFlags()).map((flag) => [flag.accessKeyId, flag.reason]).sort()).toEqual(
+        keys.map((id) => [id, "unproven-create"]).sort()
+      );
       expect(await okCalls(rig, "DeleteAccessKey")).toEqual([]);
     } finally {
       await rig.close();

@@ -15,10 +15,14 @@ describe("engine seams", () => {
     const heard: RotateStep[] = [];
     const recorded: Array<Promise<string | null>> = [];
     let progressStep: () => Promise<string | null> = async () => null;
-    const rig = await createRig({ seams: { afterStep: (step) => {
-      heard.push(step);
-      recorded.push(progressStep()); // Sent now, before the next step writes anything.
-    } } });
+    const rig = await createRig({
+      seams: {
+        afterStep: (step) => {
+          heard.push(step);
+          recorded.push(progressStep()); // Sent now, before the next step writes anything.
+        },
+      },
+    });
     progressStep = () => rig.redis.hget(`${rig.prefix}:rotator:progress:${ACCOUNT}:${USER_UIN}`, "step");
     try {
       expect((await rig.rotate()).kind).toBe("rotated");
@@ -33,10 +37,14 @@ describe("engine seams", () => {
   it("workerOptions adjusts the BullMQ worker's options before it starts", async () => {
     const rig = await createRig({ seams: { workerOptions: (options) => ({ ...options, name: "seam-probe" }) } });
     try {
-      const named = await eventually(async () => {
-        const workers = await rig.queue.getWorkers();
-        return workers.some((worker) => String(worker.rawname ?? "").endsWith(":w:seam-probe")) ? true : undefined;
-      }, 5_000, "the worker under its seam-given name");
+      const named = await eventually(
+        async () => {
+          const workers = await rig.queue.getWorkers();
+          return workers.some((worker) => String(worker.rawname ?? "").endsWith(":w:seam-probe")) ? true : undefined;
+        },
+        5_000,
+        "the worker under its seam-given name"
+      );
       expect(named).toBe(true);
       expect(await rig.engine.workerCount()).toBe(1);
     } finally {

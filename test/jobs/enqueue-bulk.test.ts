@@ -12,7 +12,11 @@ describe("bulk enqueue", () => {
       const single = await rig.engine.enqueueRotation({ account: ACCOUNT, uin: uins[0]!, reason: "manual" });
       expect(single.added).toBe(true);
       const first = await rig.engine.enqueueRotations({ account: ACCOUNT, uins, reason: "schedule" });
-      expect(first.map(({ uin, added }) => [uin, added])).toEqual([[uins[0], false], [uins[1], true], [uins[2], true]]);
+      expect(first.map(({ uin, added }) => [uin, added])).toEqual([
+        [uins[0], false],
+        [uins[1], true],
+        [uins[2], true],
+      ]);
       expect(first.map((result) => result.jobId)).toEqual(uins.map((uin) => `rotate-${ACCOUNT}-${uin}`));
       expect(await rig.queue.getJobCounts("waiting")).toEqual({ waiting: 3 });
 
@@ -22,8 +26,11 @@ describe("bulk enqueue", () => {
 
       // Fail the second user's job for good, the way a worker does: take it, then fail it past its attempts.
       await rig.queue.drain();
-      const job = (await rig.queue.add("rotate", { account: ACCOUNT, uin: uins[1], reason: "schedule", force: false,
-        requestedAt: 0 }, { jobId: `rotate-${ACCOUNT}-${uins[1]}`, attempts: 1 }));
+      const job = await rig.queue.add(
+        "rotate",
+        { account: ACCOUNT, uin: uins[1], reason: "schedule", force: false, requestedAt: 0 },
+        { jobId: `rotate-${ACCOUNT}-${uins[1]}`, attempts: 1 }
+      );
       const worker = new Worker(rig.queue.name, null, { connection: rig.redis, prefix: rig.prefix, autorun: false });
       const taken = await worker.getNextJob("test-token");
       expect(taken.id).toBe(job.id);
@@ -34,7 +41,9 @@ describe("bulk enqueue", () => {
       expect(retried).toEqual([{ uin: uins[1], jobId: job.id, added: true }]);
       expect(await (await rig.queue.getJob(job.id!))!.getState()).toBe("waiting");
 
-      await expect(rig.engine.enqueueRotations({ account: "elsewhere", uins, reason: "schedule" })).rejects.toThrow(/account "elsewhere"/);
+      await expect(rig.engine.enqueueRotations({ account: "elsewhere", uins, reason: "schedule" })).rejects.toThrow(
+        /account "elsewhere"/
+      );
     } finally {
       await rig.close();
     }

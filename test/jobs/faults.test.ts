@@ -42,7 +42,7 @@ describe("lost response on CreateAccessKey", () => {
       const removed = (await rig.engine.readEvents({ count: 500 })).find((event) => event.type === "key-removed");
       expect(removed?.keyId).toBe(parked.flaggedKeyId);
       expect(removed?.keyId).not.toBe(outcome.newKeyId);
-      expect((await okCalls(rig, "DeleteAccessKey"))).toHaveLength(1);
+      expect(await okCalls(rig, "DeleteAccessKey")).toHaveLength(1);
       expect(await rig.invariants()).toEqual([]);
     } finally {
       await rig.close();
@@ -75,12 +75,19 @@ describe("vault unavailable at stage time", () => {
     const moto = await startMotoServer();
     const proxy = await startTcpProxy(moto.port);
     let cutVault = true;
-    const rig = await createRig({ motoUrl: proxy.url, rotation: { attempts: 1 },
-      wrapCam: (cam) => ({ ...cam, account: cam.account, async createAccessKey(uin) {
-        const made = await cam.createAccessKey(uin);
-        if (cutVault) await proxy.stop(); // The vault goes down between CreateAccessKey and the vault write.
-        return made;
-      } }) });
+    const rig = await createRig({
+      motoUrl: proxy.url,
+      rotation: { attempts: 1 },
+      wrapCam: (cam) => ({
+        ...cam,
+        account: cam.account,
+        async createAccessKey(uin) {
+          const made = await cam.createAccessKey(uin);
+          if (cutVault) await proxy.stop(); // The vault goes down between CreateAccessKey and the vault write.
+          return made;
+        },
+      }),
+    });
     try {
       const oldKey = rig.seeded[0]!;
       const outcome = await rig.rotate();
@@ -98,10 +105,15 @@ describe("vault unavailable at stage time", () => {
       expect(await rig.invariants()).toEqual([]);
 
       // The failed job is kept for inspection; a new request retries it in place and it rotates.
-      expect((await rig.engine.status()).failed).toEqual([expect.objectContaining({ jobId, reason: expect.stringContaining("vault") })]);
+      expect((await rig.engine.status()).failed).toEqual([
+        expect.objectContaining({ jobId, reason: expect.stringContaining("vault") }),
+      ]);
       const again = await rig.engine.enqueueRotation({ account: ACCOUNT, uin: USER_UIN, force: true });
       expect(again).toEqual({ jobId, added: true });
-      expect(await rig.engine.waitForRotation(jobId, undefined, 20_000)).toMatchObject({ kind: "rotated", previousKeyId: oldKey.accessKeyId });
+      expect(await rig.engine.waitForRotation(jobId, undefined, 20_000)).toMatchObject({
+        kind: "rotated",
+        previousKeyId: oldKey.accessKeyId,
+      });
       expect(await rig.invariants()).toEqual([]);
     } finally {
       await rig.close();
@@ -113,9 +125,15 @@ describe("vault unavailable at stage time", () => {
 
 describe("a new key that never authenticates", () => {
   it("is deleted, its pending version discarded, and the rotation fails with the reason", async () => {
-    const rig = await createRig({ rotation: { attempts: 1, verifyTimeout: 800 },
+    const rig = await createRig({
+      rotation: { attempts: 1, verifyTimeout: 800 },
       // The key CAM made does not work for its holder: sign with a wrong secret.
-      wrapCam: (cam) => ({ ...cam, account: cam.account, whoAmI: (credentials) => cam.whoAmI({ ...credentials, secretKey: `x${credentials.secretKey}` }) }) });
+      wrapCam: (cam) => ({
+        ...cam,
+        account: cam.account,
+        whoAmI: (credentials) => cam.whoAmI({ ...credentials, secretKey: `x${credentials.secretKey}` }),
+      }),
+    });
     try {
       const oldKey = rig.seeded[0]!;
       const outcome = await rig.rotate();
@@ -137,11 +155,23 @@ describe("one rotation per user (P6)", () => {
     const rig = await createRig();
     const others = Array.from({ length: 5 }, () => {
       const connection = new Redis(rig.config.redis.url, { maxRetriesPerRequest: null });
-      return { connection, engine: createRotationEngine({ config: rig.config, connection, vault: rig.vault, camFor: () => rig.cam, log: silentLogger }) };
+      return {
+        connection,
+        engine: createRotationEngine({
+          config: rig.config,
+          connection,
+          vault: rig.vault,
+          camFor: () => rig.cam,
+          log: silentLogger,
+        }),
+      };
     });
     try {
-      const results = await Promise.all(others.flatMap(({ engine }) =>
-        Array.from({ length: 10 }, () => engine.enqueueRotation({ account: ACCOUNT, uin: USER_UIN, force: true }))));
+      const results = await Promise.all(
+        others.flatMap(({ engine }) =>
+          Array.from({ length: 10 }, () => engine.enqueueRotation({ account: ACCOUNT, uin: USER_UIN, force: true }))
+        )
+      );
       expect(results.filter((result) => result.added)).toHaveLength(1);
       expect(new Set(results.map((result) => result.jobId))).toEqual(new Set([jobId]));
       expect((await rig.engine.waitForRotation(jobId, undefined, 20_000)).kind).toBe("rotated");
@@ -164,8 +194,13 @@ describe("worker shutdown", () => {
       await rig.faults({ action: "CreateAccessKey", fault: "latency", ms: 1_000, times: 1 });
       const worker = rig.engine.startWorker({ concurrency: 1 });
       const { jobId: id } = await rig.engine.enqueueRotation({ account: ACCOUNT, uin: USER_UIN, force: true });
-      await eventually(async () => (await rig.redis.hget(`${rig.prefix}:rotator:progress:${ACCOUNT}:${USER_UIN}`, "step")) === "create" || undefined,
-        5_000, "the rotation to reach create");
+      await eventually(
+        async () =>
+          (await rig.redis.hget(`${rig.prefix}:rotator:progress:${ACCOUNT}:${USER_UIN}`, "step")) === "create" ||
+          undefined,
+        5_000,
+        "the rotation to reach create"
+      );
       await worker.close(100);
       const job = await rig.queue.getJob(id);
       expect(["delayed", "waiting"]).toContain(await job!.getState());
@@ -194,12 +229,19 @@ describe("retries", () => {
     const rig = await createRig({ rotation: { attempts: 1 } });
     try {
       // Someone else used up CreateAccessKey for the next 3 s (beyond limiter.maxWait of 2 s).
-      await createRedisGate({ redis: rig.redis, prefix: rig.prefix, penaltyMs: 3_000 }).penalize(ACCOUNT, "CreateAccessKey");
+      await createRedisGate({ redis: rig.redis, prefix: rig.prefix, penaltyMs: 3_000 }).penalize(
+        ACCOUNT,
+        "CreateAccessKey"
+      );
       const { jobId: id } = await rig.engine.enqueueRotation({ account: ACCOUNT, uin: USER_UIN, force: true });
-      const deferred = await eventually(async () => {
-        const job = await rig.queue.getJob(id);
-        return job && (await job.getState()) === "delayed" ? job : undefined;
-      }, 5_000, "the job to defer itself");
+      const deferred = await eventually(
+        async () => {
+          const job = await rig.queue.getJob(id);
+          return job && (await job.getState()) === "delayed" ? job : undefined;
+        },
+        5_000,
+        "the job to defer itself"
+      );
       expect(deferred.progress).toEqual({ step: "deferred" });
       expect(deferred.attemptsMade).toBe(0);
       expect(await rig.engine.waitForRotation(id, undefined, 20_000)).toMatchObject({ kind: "rotated" });
@@ -213,7 +255,9 @@ describe("retries", () => {
     try {
       await rig.faults({ action: "CreateAccessKey", fault: "error", code: "InternalError", times: 2 });
       expect((await rig.rotate()).kind).toBe("rotated");
-      const failedAttempts = (await rig.engine.readEvents({ count: 500 })).filter((event) => event.type === "attempt-failed");
+      const failedAttempts = (await rig.engine.readEvents({ count: 500 })).filter(
+        (event) => event.type === "attempt-failed"
+      );
       expect(failedAttempts).toHaveLength(2);
       expect(failedAttempts[0]?.detail).toContain("InternalError");
       expect(await rig.invariants()).toEqual([]);
@@ -224,7 +268,10 @@ describe("retries", () => {
 
   it("a user that does not exist fails at once with a clear reason, and failed jobs are kept in bounded number", async () => {
     const missing = [100000000091, 100000000092, 100000000093];
-    const rig = await createRig({ rotation: { attempts: 5, keepFailed: 2 }, account: { users: [USER_UIN, ...missing] } });
+    const rig = await createRig({
+      rotation: { attempts: 5, keepFailed: 2 },
+      account: { users: [USER_UIN, ...missing] },
+    });
     try {
       const outcomes = [];
       for (const uin of missing) outcomes.push(await rig.rotate(uin));
@@ -244,8 +291,12 @@ describe("retries", () => {
   it("an account that is not configured is refused at enqueue, naming it", async () => {
     const rig = await createRig({ worker: false });
     try {
-      await expect(rig.engine.enqueueRotation({ account: "nope", uin: USER_UIN })).rejects.toThrow(/account "nope" is not in the configuration/);
-      await expect(rig.engine.enqueueRotation({ account: ACCOUNT, uin: -3 })).rejects.toThrow(/uin: expected a UIN \(positive integer\), got -3/);
+      await expect(rig.engine.enqueueRotation({ account: "nope", uin: USER_UIN })).rejects.toThrow(
+        /account "nope" is not in the configuration/
+      );
+      await expect(rig.engine.enqueueRotation({ account: ACCOUNT, uin: -3 })).rejects.toThrow(
+        /uin: expected a UIN \(positive integer\), got -3/
+      );
       expect(await rig.queue.getJobCounts()).toMatchObject({ waiting: 0, delayed: 0 });
     } finally {
       await rig.close();

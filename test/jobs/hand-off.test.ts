@@ -10,8 +10,12 @@ import { scanForSecrets } from "../support/secret-scan.js";
 
 const PAUSE_MS = 3_000;
 let redisServer: Awaited<ReturnType<typeof startRedisServer>>;
-beforeAll(async () => { redisServer = await startRedisServer(); });
-afterAll(async () => { await redisServer.stop(); });
+beforeAll(async () => {
+  redisServer = await startRedisServer();
+});
+afterAll(async () => {
+  await redisServer.stop();
+});
 
 describe("a Redis pause right after CreateAccessKey", () => {
   it("does not hold the new secret back from the vault, and the rotation completes", { timeout: 40_000 }, async () => {
@@ -19,17 +23,28 @@ describe("a Redis pause right after CreateAccessKey", () => {
     let answeredAt: number | undefined;
     let stagedAt: number | undefined;
     // The job's lock outlasts the pause: a run that loses its lock stops (issue 15 item 8), which is not this test.
-    const rig = await createRig({ redisUrl: redisServer.url, tuning: { lockDurationMs: 3 * PAUSE_MS },
-      wrapCam: (cam) => ({ ...cam, account: cam.account, async createAccessKey(uin) {
-        const made = await cam.createAccessKey(uin);
-        answeredAt = Date.now();
-        await pauser.call("CLIENT", "PAUSE", String(PAUSE_MS), "ALL");
-        return made;
-      } }),
-      wrapVault: (vault) => ({ ...vault, kind: vault.kind, stagePending(ref, token, value) {
-        stagedAt ??= Date.now();
-        return vault.stagePending(ref, token, value);
-      } }) });
+    const rig = await createRig({
+      redisUrl: redisServer.url,
+      tuning: { lockDurationMs: 3 * PAUSE_MS },
+      wrapCam: (cam) => ({
+        ...cam,
+        account: cam.account,
+        async createAccessKey(uin) {
+          const made = await cam.createAccessKey(uin);
+          answeredAt = Date.now();
+          await pauser.call("CLIENT", "PAUSE", String(PAUSE_MS), "ALL");
+          return made;
+        },
+      }),
+      wrapVault: (vault) => ({
+        ...vault,
+        kind: vault.kind,
+        stagePending(ref, token, value) {
+          stagedAt ??= Date.now();
+          return vault.stagePending(ref, token, value);
+        },
+      }),
+    });
     try {
       const oldKey = rig.seeded[0]!;
       const outcome = await rig.rotate(USER_UIN);

@@ -20,10 +20,12 @@ describe("lagWarning", () => {
   });
 
   it("names each phase that is shorter, with its value and the lag's", () => {
-    expect(lagWarning({ deactivateAfter: DAY, deleteAfter: 7 * DAY, lastUsedLag: 3 * DAY }))
-      .toBe("retire.deactivateAfter (86400000 ms) is shorter than retire.lastUsedLag (259200000 ms): GetSecurityLastUsed " +
-        "cannot show a use that recent yet, so that phase waits for the lag");
-    expect(lagWarning({ deactivateAfter: DAY, deleteAfter: DAY, lastUsedLag: 3 * DAY }))
-      .toMatch(/^retire\.deactivateAfter \(86400000 ms\) and retire\.deleteAfter \(86400000 ms\) are shorter/);
+    expect(lagWarning({ deactivateAfter: DAY, deleteAfter: 7 * DAY, lastUsedLag: 3 * DAY })).toBe(
+      "retire.deactivateAfter (86400000 ms) is shorter than retire.lastUsedLag (259200000 ms): GetSecurityLastUsed " +
+        "cannot show a use that recent yet, so that phase waits for the lag"
+    );
+    expect(lagWarning({ deactivateAfter: DAY, deleteAfter: DAY, lastUsedLag: 3 * DAY })).toMatch(
+      /^retire\.deactivateAfter \(86400000 ms\) and retire\.deleteAfter \(86400000 ms\) are shorter/
+    );
   });
 });

@@ -21,12 +21,21 @@ async function eventsOfType(rig: Rig, type: string) {
 describe("a leftover AWSPENDING label on the AWSCURRENT version", () => {
   it("set by hand: a due user gets a new current key and the label is removed", async () => {
     const rig = await createRig();
-    const sm = new SecretsManagerClient({ region: "us-east-1", endpoint: inject("motoUrl"), credentials: TEST_AWS_CREDENTIALS });
+    const sm = new SecretsManagerClient({
+      region: "us-east-1",
+      endpoint: inject("motoUrl"),
+      credentials: TEST_AWS_CREDENTIALS,
+    });
     try {
       const oldKey = rig.seeded[0]!;
       const current = (await rig.vault.describe(rig.ref())).current!;
-      await sm.send(new UpdateSecretVersionStageCommand({ SecretId: renderSecretName(rig.nameTemplate, rig.ref()),
-        VersionStage: "AWSPENDING", MoveToVersionId: current.versionId }));
+      await sm.send(
+        new UpdateSecretVersionStageCommand({
+          SecretId: renderSecretName(rig.nameTemplate, rig.ref()),
+          VersionStage: "AWSPENDING",
+          MoveToVersionId: current.versionId,
+        })
+      );
       expect((await rig.vault.describe(rig.ref())).pending).toEqual(current);
 
       // Not forced: the user is due (its key is from 2025), as the daily sweep would find it.
@@ -39,7 +48,9 @@ describe("a leftover AWSPENDING label on the AWSCURRENT version", () => {
       expect(vault.current?.accessKeyId).toBe(outcome.newKeyId);
       expect(vault.previous?.accessKeyId).toBe(oldKey.accessKeyId);
       expect(vault.pending).toBeUndefined();
-      expect((await eventsOfType(rig, "leftover-pending-removed")).map((event) => event.keyId)).toEqual([oldKey.accessKeyId]);
+      expect((await eventsOfType(rig, "leftover-pending-removed")).map((event) => event.keyId)).toEqual([
+        oldKey.accessKeyId,
+      ]);
       expect(await rig.invariants()).toEqual([]);
 
       // The key is young now: the next scheduled run has nothing to do, instead of "rotating" the same key again.

@@ -13,7 +13,8 @@ afterAll(async () => {
 });
 
 describe("a new key CAM lists late", () => {
-  it.each([0, 1_500])("after a lost CreateAccessKey answer (listing %i ms late), the newcomer is found and flagged, never deleted unapproved; approved, one new key remains",
+  it.each([0, 1_500])(
+    "after a lost CreateAccessKey answer (listing %i ms late), the newcomer is found and flagged, never deleted unapproved; approved, one new key remains",
     async (listingLagMs) => {
       const rig = await createRig();
       try {
@@ -31,48 +32,63 @@ describe("a new key CAM lists late", () => {
         expect(outcome.kind).toBe("rotated");
         if (outcome.kind !== "rotated") return;
         expect(outcome.newKeyId).not.toBe(parked.flaggedKeyId);
-        expect((await rig.keysOf()).map((key) => key.accessKeyId).sort()).toEqual([oldKey.accessKeyId, outcome.newKeyId].sort());
+        expect((await rig.keysOf()).map((key) => key.accessKeyId).sort()).toEqual(
+          [oldKey.accessKeyId, outcome.newKeyId].sort()
+        );
         expect(await rig.invariants()).toEqual([]);
       } finally {
         await rig.close();
       }
-    });
-
-  it.each([0, 20_000])("a staged key that is not listed yet (%i ms late) is verified and promoted, not discarded", async (listingLagMs) => {
-    let verifyingSince: number | undefined;
-    const rig = await createRig({
-      rotation: { verifyTimeout: 1_000, attempts: 4 },
-      // CAM cannot be reached for the new key's first 1.5 s: verify gives up (keeping the key staged) and the
-      // next attempt reconciles while the key is still missing from the listing.
-      wrapCam: (cam) => ({
-        ...cam, account: cam.account,
-        async whoAmI(credentials) {
-          verifyingSince ??= Date.now();
-          if (Date.now() - verifyingSince < 1_500) {
-            throw new CamError("transient", { action: "GetUserAppId", account: ACCOUNT }, "InternalError", "injected by the test");
-          }
-          return cam.whoAmI(credentials);
-        },
-      }),
-    });
-    try {
-      rig.sim.simulator.setAnswers({ listingLagMs });
-      const outcome = await rig.rotate();
-      expect(outcome.kind).toBe("rotated");
-      if (outcome.kind !== "rotated") return;
-      const creates = (await rig.requests()).filter((request) => request.action === "CreateAccessKey");
-      expect(creates).toHaveLength(1);
-      expect((await rig.vault.describe({ account: ACCOUNT, uin: USER_UIN })).current?.accessKeyId).toBe(outcome.newKeyId);
-      const types = (await rig.engine.readEvents({ count: 500 })).map((event) => event.type);
-      expect(types).not.toContain("stale-pending-discarded");
-      expect(types.includes("pending-key-unlisted")).toBe(listingLagMs > 0);
-      expect(await rig.engine.listFlags()).toEqual([]);
-    } finally {
-      await rig.close();
     }
-  });
+  );
 
-  it.each([0, 1_500])("make-room never removes a key it cannot see yet (listing %i ms late): another actor's new key parks the rotation",
+  it.each([0, 20_000])(
+    "a staged key that is not listed yet (%i ms late) is verified and promoted, not discarded",
+    async (listingLagMs) => {
+      let verifyingSince: number | undefined;
+      const rig = await createRig({
+        rotation: { verifyTimeout: 1_000, attempts: 4 },
+        // CAM cannot be reached for the new key's first 1.5 s: verify gives up (keeping the key staged) and the
+        // next attempt reconciles while the key is still missing from the listing.
+        wrapCam: (cam) => ({
+          ...cam,
+          account: cam.account,
+          async whoAmI(credentials) {
+            verifyingSince ??= Date.now();
+            if (Date.now() - verifyingSince < 1_500) {
+              throw new CamError(
+                "transient",
+                { action: "GetUserAppId", account: ACCOUNT },
+                "InternalError",
+                "injected by the test"
+              );
+            }
+            return cam.whoAmI(credentials);
+          },
+        }),
+      });
+      try {
+        rig.sim.simulator.setAnswers({ listingLagMs });
+        const outcome = await rig.rotate();
+        expect(outcome.kind).toBe("rotated");
+        if (outcome.kind !== "rotated") return;
+        const creates = (await rig.requests()).filter((request) => request.action === "CreateAccessKey");
+        expect(creates).toHaveLength(1);
+        expect((await rig.vault.describe({ account: ACCOUNT, uin: USER_UIN })).current?.accessKeyId).toBe(
+          outcome.newKeyId
+        );
+        const types = (await rig.engine.readEvents({ count: 500 })).map((event) => event.type);
+        expect(types).not.toContain("stale-pending-discarded");
+        expect(types.includes("pending-key-unlisted")).toBe(listingLagMs > 0);
+        expect(await rig.engine.listFlags()).toEqual([]);
+      } finally {
+        await rig.close();
+      }
+    }
+  );
+
+  it.each([0, 1_500])(
+    "make-room never removes a key it cannot see yet (listing %i ms late): another actor's new key parks the rotation",
     async (listingLagMs) => {
       const rig = await createRig({ rotation: { attempts: 8 } });
       try {
@@ -82,11 +98,16 @@ describe("a new key CAM lists late", () => {
         const theirs = await rig.cam.createAccessKey(USER_UIN);
         const outcome = await rig.rotate();
         expect(outcome).toMatchObject({ kind: "parked", flaggedKeyId: theirs.accessKeyId, reason: "foreign-key" });
-        expect((await rig.keysOf()).map((key) => key.accessKeyId).sort()).toEqual([current.accessKeyId, theirs.accessKeyId].sort());
-        const changes = (await rig.requests()).filter((request) => ["UpdateAccessKey", "DeleteAccessKey"].includes(request.action));
+        expect((await rig.keysOf()).map((key) => key.accessKeyId).sort()).toEqual(
+          [current.accessKeyId, theirs.accessKeyId].sort()
+        );
+        const changes = (await rig.requests()).filter((request) =>
+          ["UpdateAccessKey", "DeleteAccessKey"].includes(request.action)
+        );
         expect(changes).toEqual([]);
       } finally {
         await rig.close();
       }
-    });
+    }
+  );
 });

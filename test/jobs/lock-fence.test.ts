@@ -16,7 +16,9 @@ const jobId = jobIds.rotate(ACCOUNT, USER_UIN);
 const WRITES = ["CreateAccessKey", "UpdateAccessKey", "DeleteAccessKey"];
 
 /** A rig whose CAM client lets `stealAfter` run once, then replaces the job's lock as another worker's claim would. */
-async function rigStealingLockAfter(stealAfter: "listAccessKeys" | "createAccessKey"): Promise<{ rig: Rig; lost: string[] }> {
+async function rigStealingLockAfter(
+  stealAfter: "listAccessKeys" | "createAccessKey"
+): Promise<{ rig: Rig; lost: string[] }> {
   const lost: string[] = [];
   let stolen = false;
   let rig: Rig | undefined;
@@ -27,7 +29,9 @@ async function rigStealingLockAfter(stealAfter: "listAccessKeys" | "createAccess
   };
   rig = await createRig({
     observer: { jobLockLost: (account, jobName) => lost.push(`${account}/${jobName}`) },
-    wrapCam: (cam): CamApi => ({ ...cam, account: cam.account,
+    wrapCam: (cam): CamApi => ({
+      ...cam,
+      account: cam.account,
       async listAccessKeys(uin) {
         const keys = await cam.listAccessKeys(uin);
         if (stealAfter === "listAccessKeys") await steal();
@@ -37,7 +41,8 @@ async function rigStealingLockAfter(stealAfter: "listAccessKeys" | "createAccess
         const made = await cam.createAccessKey(uin);
         if (stealAfter === "createAccessKey") await steal();
         return made;
-      } }),
+      },
+    }),
   });
   return { rig, lost };
 }
@@ -76,7 +81,9 @@ describe("a run that lost its job lock", () => {
       const before = await rig.vault.describe(rig.ref());
       await rig.engine.enqueueRotation({ account: ACCOUNT, uin: USER_UIN, force: true });
       await expectStoppedWithoutRecord(rig, lost);
-      const writes = (await rig.requests()).filter((request) => WRITES.includes(request.action)).map((request) => request.action);
+      const writes = (await rig.requests())
+        .filter((request) => WRITES.includes(request.action))
+        .map((request) => request.action);
       expect(writes).toEqual(["CreateAccessKey"]);
       expect(await rig.vault.describe(rig.ref())).toEqual(before); // No PutSecretValue: nothing pending.
       expect(await rig.keysOf()).toHaveLength(2);

@@ -16,8 +16,9 @@ function sources(dir: string): Array<{ file: string; text: string }> {
 
 /** `file:line: text` for every line of src/jobs matching `pattern`. */
 function offending(pattern: RegExp): string[] {
-  return sources(JOBS).flatMap(({ file, text }) => text.split("\n")
-    .flatMap((line, index) => (pattern.test(line) ? [`${file}:${index + 1}: ${line.trim()}`] : [])));
+  return sources(JOBS).flatMap(({ file, text }) =>
+    text.split("\n").flatMap((line, index) => (pattern.test(line) ? [`${file}:${index + 1}: ${line.trim()}`] : []))
+  );
 }
 
 describe("src/jobs knows CAM and the vault only through their ports", () => {
@@ -25,7 +26,7 @@ describe("src/jobs knows CAM and the vault only through their ports", () => {
     expect(sources(JOBS).length).toBeGreaterThan(20);
   });
 
-  it("names no Tencent error code (\"Group.Detail\") and no AWS exception: ports answer with typed outcomes", () => {
+  it('names no Tencent error code ("Group.Detail") and no AWS exception: ports answer with typed outcomes', () => {
     expect(offending(/["'`][A-Z][a-zA-Z]*\.[A-Z][a-zA-Z]*["'`]/)).toEqual([]);
     expect(offending(/["'`][A-Za-z]*Exception["'`]/)).toEqual([]);
   });

@@ -21,11 +21,19 @@ afterAll(async () => {
 });
 
 const openGate: CallGate = { admit: async () => undefined, penalize: async () => undefined };
-const progressOf = async (rig: Rig) => parseProgress(await rig.redis.hgetall(engineKeys(rig.prefix).progress(ACCOUNT, USER_UIN)));
-const statusOf = async (rig: Rig, keyId: string) => (await rig.keysOf()).find((key) => key.accessKeyId === keyId)?.status;
-const eventTypes = async (rig: Rig, keyId?: string) => (await rig.engine.readEvents({ count: 500 }))
-  .filter((event) => keyId === undefined || event.keyId === keyId).map((event) => event.type);
-const legacyOf = (rig: Rig) => findLegacyKeys(legacySources(rig.redis, rig.prefix, TEST_RECORD_KEY, () => rig.cam), [ACCOUNT]);
+const progressOf = async (rig: Rig) =>
+  parseProgress(await rig.redis.hgetall(engineKeys(rig.prefix).progress(ACCOUNT, USER_UIN)));
+const statusOf = async (rig: Rig, keyId: string) =>
+  (await rig.keysOf()).find((key) => key.accessKeyId === keyId)?.status;
+const eventTypes = async (rig: Rig, keyId?: string) =>
+  (await rig.engine.readEvents({ count: 500 }))
+    .filter((event) => keyId === undefined || event.keyId === keyId)
+    .map((event) => event.type);
+const legacyOf = (rig: Rig) =>
+  findLegacyKeys(
+    legacySources(rig.redis, rig.prefix, TEST_RECORD_KEY, () => rig.cam),
+    [ACCOUNT]
+  );
 const onboarding = [{ uin: USER_UIN, keys: [{ vault: "none" as const }] }];
 
 describe("preexistingKeys: retire (the default)", () => {
@@ -38,11 +46,23 @@ describe("preexistingKeys: retire (the default)", () => {
       const newKeyId = first.kind === "rotated" ? first.newKeyId : "";
       expect((await rig.vault.describe(rig.ref())).current?.accessKeyId).toBe(newKeyId);
       expect((await progressOf(rig)).preexisting).toEqual({ keyIds: [old.accessKeyId], since: expect.any(Number) });
-      expect(await eventTypes(rig, old.accessKeyId)).toEqual(expect.arrayContaining(["preexisting-key-recorded", "retirement-scheduled"]));
+      expect(await eventTypes(rig, old.accessKeyId)).toEqual(
+        expect.arrayContaining(["preexisting-key-recorded", "retirement-scheduled"])
+      );
 
-      await eventually(async () => (await statusOf(rig, old.accessKeyId)) === "Inactive" || undefined, 10_000, "the old key to be deactivated");
-      await eventually(async () => (await statusOf(rig, old.accessKeyId)) === undefined || undefined, 10_000, "the old key to be deleted");
-      expect(await eventTypes(rig, old.accessKeyId)).toEqual(expect.arrayContaining(["key-deactivated", "key-deleted"]));
+      await eventually(
+        async () => (await statusOf(rig, old.accessKeyId)) === "Inactive" || undefined,
+        10_000,
+        "the old key to be deactivated"
+      );
+      await eventually(
+        async () => (await statusOf(rig, old.accessKeyId)) === undefined || undefined,
+        10_000,
+        "the old key to be deleted"
+      );
+      expect(await eventTypes(rig, old.accessKeyId)).toEqual(
+        expect.arrayContaining(["key-deactivated", "key-deleted"])
+      );
       expect(await legacyOf(rig)).toEqual([]);
 
       const second = await rig.rotate();
@@ -58,14 +78,23 @@ describe("preexistingKeys: retire (the default)", () => {
 
   it("holds a used old key, alerts, reports it in legacy and the gauge, and the next rotation waits for it unflagged", async () => {
     const held: string[] = [];
-    const rig = await createRig({ account: { deactivateAfter: 1_500, deleteAfter: 300 }, users: onboarding,
-      observer: { retirementHeld: (key) => held.push(key.accessKeyId) } });
+    const rig = await createRig({
+      account: { deactivateAfter: 1_500, deleteAfter: 300 },
+      users: onboarding,
+      observer: { retirementHeld: (key) => held.push(key.accessKeyId) },
+    });
     try {
       const old = rig.seeded[0]!;
       expect(await rig.rotate()).toMatchObject({ kind: "rotated", previousKeyId: null });
       // An application that never moved to the vault still signs with the key it was handed long ago.
-      const straggler = createCamClient({ name: ACCOUNT, endpoint: rig.sim.url, credentials: { secretId: old.accessKeyId,
-        secretKey: old.secretAccessKey } }, { gate: openGate });
+      const straggler = createCamClient(
+        {
+          name: ACCOUNT,
+          endpoint: rig.sim.url,
+          credentials: { secretId: old.accessKeyId, secretKey: old.secretAccessKey },
+        },
+        { gate: openGate }
+      );
       await straggler.getUserAppId();
       await eventually(async () => held.length > 0 || undefined, 10_000, "the retirement to be held");
       expect(held).toEqual([old.accessKeyId]);
@@ -73,14 +102,31 @@ describe("preexistingKeys: retire (the default)", () => {
       expect(await eventTypes(rig, old.accessKeyId)).toContain("retire-held");
 
       const legacy = await legacyOf(rig);
-      expect(legacy).toEqual([{ account: ACCOUNT, uin: USER_UIN, accessKeyId: old.accessKeyId, status: "Active",
-        since: expect.any(Number), lastUsedAt: expect.any(Number), lastUsedDay: expect.any(Number) }]);
+      expect(legacy).toEqual([
+        {
+          account: ACCOUNT,
+          uin: USER_UIN,
+          accessKeyId: old.accessKeyId,
+          status: "Active",
+          since: expect.any(Number),
+          lastUsedAt: expect.any(Number),
+          lastUsedDay: expect.any(Number),
+        },
+      ]);
       expect(legacy[0]!.lastUsedAt!).toBeGreaterThan(legacy[0]!.since);
 
-      const metrics = createMetrics({ queueCounts: async () => ({}), flags: async () => [], oldestKeyAgeSeconds: async () => ({}),
-        preexistingKeysInUse: async () => ({ [ACCOUNT]: (await legacyOf(rig)).length }) }, { defaultMetrics: false });
-      expect(await metrics.registry.getSingleMetricAsString("cam_rotator_preexisting_keys_in_use"))
-        .toContain(`cam_rotator_preexisting_keys_in_use{account="${ACCOUNT}"} 1`);
+      const metrics = createMetrics(
+        {
+          queueCounts: async () => ({}),
+          flags: async () => [],
+          oldestKeyAgeSeconds: async () => ({}),
+          preexistingKeysInUse: async () => ({ [ACCOUNT]: (await legacyOf(rig)).length }),
+        },
+        { defaultMetrics: false }
+      );
+      expect(await metrics.registry.getSingleMetricAsString("cam_rotator_preexisting_keys_in_use")).toContain(
+        `cam_rotator_preexisting_keys_in_use{account="${ACCOUNT}"} 1`
+      );
 
       const second = await rig.rotate();
       expect(second).toMatchObject({ kind: "parked", flaggedKeyId: old.accessKeyId, reason: GRACE_REASON });
@@ -96,9 +142,16 @@ describe("preexistingKeys: retire (the default)", () => {
     try {
       const old = rig.seeded[0]!;
       expect((await rig.rotate()).kind).toBe("rotated");
-      await eventually(async () => (await statusOf(rig, old.accessKeyId)) === undefined || undefined, 10_000, "the old key to be deleted");
-      const response = await fetch(`${rig.sim.url}/_sim/keys`, { method: "POST", headers: { "content-type": "application/json" },
-        body: JSON.stringify({ ownerUin: OWNER_UIN, uin: USER_UIN }) });
+      await eventually(
+        async () => (await statusOf(rig, old.accessKeyId)) === undefined || undefined,
+        10_000,
+        "the old key to be deleted"
+      );
+      const response = await fetch(`${rig.sim.url}/_sim/keys`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ ownerUin: OWNER_UIN, uin: USER_UIN }),
+      });
       const added = ((await response.json()) as { accessKeyId: string }).accessKeyId;
       expect(await rig.rotate()).toMatchObject({ kind: "parked", flaggedKeyId: added, reason: "foreign-key" });
       expect(await statusOf(rig, added)).toBe("Active");
@@ -111,13 +164,20 @@ describe("preexistingKeys: retire (the default)", () => {
 
 describe("preexistingKeys: flag", () => {
   it("records the old key but leaves it alone: the second rotation flags it as foreign and parks (the old behaviour)", async () => {
-    const rig = await createRig({ account: { preexistingKeys: "flag", deactivateAfter: 300, deleteAfter: 300 }, users: onboarding });
+    const rig = await createRig({
+      account: { preexistingKeys: "flag", deactivateAfter: 300, deleteAfter: 300 },
+      users: onboarding,
+    });
     try {
       const old = rig.seeded[0]!;
       expect(await rig.rotate()).toMatchObject({ kind: "rotated", previousKeyId: null });
       expect((await progressOf(rig)).preexisting?.keyIds).toEqual([old.accessKeyId]);
       expect(await rig.queue.getJob(jobIds.retire(ACCOUNT, USER_UIN, old.accessKeyId, "deactivate"))).toBeUndefined();
-      expect(await rig.rotate()).toMatchObject({ kind: "parked", flaggedKeyId: old.accessKeyId, reason: "foreign-key" });
+      expect(await rig.rotate()).toMatchObject({
+        kind: "parked",
+        flaggedKeyId: old.accessKeyId,
+        reason: "foreign-key",
+      });
       expect(await statusOf(rig, old.accessKeyId)).toBe("Active");
     } finally {
       await rig.close();

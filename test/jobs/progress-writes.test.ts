@@ -20,7 +20,9 @@ async function setUp() {
   // The commands Redis receives for this record, from MONITOR (scripts' own commands included).
   const monitor = await redis.monitor();
   const seen: string[] = [];
-  monitor.on("monitor", (_time: string, args: string[]) => { if (args.includes(key)) seen.push(args[0]!.toLowerCase()); });
+  monitor.on("monitor", (_time: string, args: string[]) => {
+    if (args.includes(key)) seen.push(args[0]!.toLowerCase());
+  });
   const settled = async () => {
     await redis.ping(); // MONITOR reports in order: past this, every earlier command was reported.
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -46,7 +48,10 @@ describe("progress record writes", () => {
       expect(seen.filter((command) => command === "evalsha" || command === "eval").length).toBeGreaterThanOrEqual(3);
       const { [MAC_FIELD]: mac, ...fields } = await redis.hgetall(key);
       expect(signer.verify(key, fields, mac)).toBe(true);
-      expect(parseProgress(fields)).toMatchObject({ step: "reconcile", attempt: { attemptId: "a1", newKeyId: "AKIDnew", versionId: "v1" } });
+      expect(parseProgress(fields)).toMatchObject({
+        step: "reconcile",
+        attempt: { attemptId: "a1", newKeyId: "AKIDnew", versionId: "v1" },
+      });
     } finally {
       close();
     }
@@ -65,7 +70,10 @@ describe("progress record writes", () => {
       await settled();
       const { [MAC_FIELD]: mac, ...after } = await redis.hgetall(key);
       expect(signer.verify(key, after, mac)).toBe(true);
-      expect(parseProgress(after)).toMatchObject({ heldAtTakeover: ["AKIDold"], attempt: { attemptId: "a1", versionId: "v1" } });
+      expect(parseProgress(after)).toMatchObject({
+        heldAtTakeover: ["AKIDold"],
+        attempt: { attemptId: "a1", versionId: "v1" },
+      });
       expect(rejected).toEqual([]);
     } finally {
       close();

@@ -13,13 +13,15 @@ afterAll(async () => {
   expect(report.hits).toEqual([]);
 });
 
-const writes = async (rig: Rig) => (await rig.requests())
-  .filter((request) => ["UpdateAccessKey", "DeleteAccessKey"].includes(request.action));
+const writes = async (rig: Rig) =>
+  (await rig.requests()).filter((request) => ["UpdateAccessKey", "DeleteAccessKey"].includes(request.action));
 
 /** A user holding the current key and a key the vault does not know (the forger's target). */
 async function rigWithForeignKey(rejected: string[]): Promise<Rig> {
-  return createRig({ observer: { recordRejected: (kind) => rejected.push(kind) },
-    users: [{ uin: USER_UIN, keys: [{ vault: "current" }, { vault: "none" }] }] });
+  return createRig({
+    observer: { recordRejected: (kind) => rejected.push(kind) },
+    users: [{ uin: USER_UIN, keys: [{ vault: "current" }, { vault: "none" }] }],
+  });
 }
 
 describe("a forged progress record", () => {
@@ -29,16 +31,27 @@ describe("a forged progress record", () => {
     try {
       const [, target] = rig.seeded;
       // HSET as redis-cli would: an attempt in flight whose "new key" is the target (no MAC, or a made-up one).
-      await rig.redis.hset(engineKeys(rig.prefix).progress(ACCOUNT, USER_UIN), { attemptId: "forged", attemptStart: String(Date.now()),
-        newKeyId: target!.accessKeyId, step: "create", mac: Buffer.alloc(32).toString("base64") });
+      await rig.redis.hset(engineKeys(rig.prefix).progress(ACCOUNT, USER_UIN), {
+        attemptId: "forged",
+        attemptStart: String(Date.now()),
+        newKeyId: target!.accessKeyId,
+        step: "create",
+        mac: Buffer.alloc(32).toString("base64"),
+      });
       const outcome = await rig.rotate();
       expect(outcome).toMatchObject({ kind: "parked", flaggedKeyId: target!.accessKeyId, reason: "foreign-key" });
       expect((await rig.keysOf()).find((key) => key.accessKeyId === target!.accessKeyId)?.status).toBe("Active");
       expect(await writes(rig)).toEqual([]);
       const events = await rig.engine.readEvents({ count: 500 });
       expect(events.filter((event) => event.type === "orphan-deleted")).toEqual([]);
-      expect(events).toContainEqual(expect.objectContaining({ type: "record-rejected", account: ACCOUNT, uin: USER_UIN,
-        detail: expect.stringContaining("MAC does not match") }));
+      expect(events).toContainEqual(
+        expect.objectContaining({
+          type: "record-rejected",
+          account: ACCOUNT,
+          uin: USER_UIN,
+          detail: expect.stringContaining("MAC does not match"),
+        })
+      );
       expect(rejected).toContain("progress");
       expect(rig.logs.join("")).toContain("ignored a Redis record that fails its MAC");
     } finally {
@@ -83,12 +96,16 @@ describe("a forged approval", () => {
       while (!(await events()).some((event) => event.type === "record-rejected") && Date.now() < deadline) {
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
-      expect(await events()).toContainEqual(expect.objectContaining({ type: "record-rejected", keyId: foreign!.accessKeyId }));
+      expect(await events()).toContainEqual(
+        expect.objectContaining({ type: "record-rejected", keyId: foreign!.accessKeyId })
+      );
       expect(rejected).toContain("flag");
       await new Promise((resolve) => setTimeout(resolve, 1_000));
       expect((await rig.keysOf()).find((key) => key.accessKeyId === foreign!.accessKeyId)?.status).toBe("Active");
       expect(await writes(rig)).toEqual([]);
-      expect((await rig.engine.status()).parked).toEqual([expect.objectContaining({ flaggedKeyId: foreign!.accessKeyId })]);
+      expect((await rig.engine.status()).parked).toEqual([
+        expect.objectContaining({ flaggedKeyId: foreign!.accessKeyId }),
+      ]);
       // Not an approval either for the operator's list: the genuine flag is raised again, pending.
       expect((await rig.engine.listFlags()).filter((flag) => flag.status === "approved")).toEqual([]);
     } finally {

@@ -29,7 +29,18 @@ describe("rotate: happy path", () => {
       expect(outcome.kind).toBe("rotated");
       if (outcome.kind !== "rotated") return;
       expect(outcome.previousKeyId).toBe(oldKey.accessKeyId);
-      expect(steps).toEqual(expect.arrayContaining(["inspect", "reconcile", "makeRoom", "create", "stage", "verify", "promote", "scheduleRetirement"]));
+      expect(steps).toEqual(
+        expect.arrayContaining([
+          "inspect",
+          "reconcile",
+          "makeRoom",
+          "create",
+          "stage",
+          "verify",
+          "promote",
+          "scheduleRetirement",
+        ])
+      );
 
       const vault = await rig.vault.describe(rig.ref());
       expect(vault.current?.accessKeyId).toBe(outcome.newKeyId);
@@ -37,7 +48,11 @@ describe("rotate: happy path", () => {
       expect(vault.pending).toBeUndefined();
       const keys = await rig.keysOf();
       expect(keys.map((key) => [key.accessKeyId, key.status]).sort()).toEqual(
-        [[oldKey.accessKeyId, "Active"], [outcome.newKeyId, "Active"]].sort());
+        [
+          [oldKey.accessKeyId, "Active"],
+          [outcome.newKeyId, "Active"],
+        ].sort()
+      );
       expect(await rig.invariants()).toEqual([]);
 
       // The job is gone (so the user can be rotated again later), the progress record is closed.
@@ -47,7 +62,15 @@ describe("rotate: happy path", () => {
       expect(progress.last).toMatchObject({ newKeyId: outcome.newKeyId, previousKeyId: oldKey.accessKeyId });
 
       const types = (await rig.engine.readEvents({ count: 500 })).map((event) => event.type);
-      for (const type of ["rotation-started", "key-created", "key-staged", "key-verified", "key-promoted", "retirement-scheduled", "rotation-completed"]) {
+      for (const type of [
+        "rotation-started",
+        "key-created",
+        "key-staged",
+        "key-verified",
+        "key-promoted",
+        "retirement-scheduled",
+        "rotation-completed",
+      ]) {
         expect(types).toContain(type);
       }
       // A retire job waits for the old key.
@@ -79,14 +102,24 @@ describe("retire", () => {
       const oldKey = rig.seeded[0]!;
       const outcome = await rig.rotate();
       expect(outcome.kind).toBe("rotated");
-      await eventually(async () => (await rig.keysOf()).find((key) => key.accessKeyId === oldKey.accessKeyId)?.status === "Inactive" || undefined,
-        10_000, "the old key to be deactivated");
-      await eventually(async () => (await rig.keysOf()).some((key) => key.accessKeyId === oldKey.accessKeyId) ? undefined : true,
-        10_000, "the old key to be deleted");
+      await eventually(
+        async () =>
+          (await rig.keysOf()).find((key) => key.accessKeyId === oldKey.accessKeyId)?.status === "Inactive" ||
+          undefined,
+        10_000,
+        "the old key to be deactivated"
+      );
+      await eventually(
+        async () => ((await rig.keysOf()).some((key) => key.accessKeyId === oldKey.accessKeyId) ? undefined : true),
+        10_000,
+        "the old key to be deleted"
+      );
       const keys = await rig.keysOf();
       expect(keys).toHaveLength(1);
       expect(keys[0]).toMatchObject({ status: "Active" });
-      const types = (await rig.engine.readEvents({ count: 500 })).filter((event) => event.keyId === oldKey.accessKeyId).map((event) => event.type);
+      const types = (await rig.engine.readEvents({ count: 500 }))
+        .filter((event) => event.keyId === oldKey.accessKeyId)
+        .map((event) => event.type);
       expect(types).toEqual(expect.arrayContaining(["key-deactivated", "key-deleted"]));
       expect(await rig.invariants()).toEqual([]);
     } finally {
@@ -96,15 +129,23 @@ describe("retire", () => {
 
   it("holds the deactivation and raises an alert when the old key is used after it stopped being current", async () => {
     const held: string[] = [];
-    const rig = await createRig({ account: { deactivateAfter: 1_500, deleteAfter: 300 },
-      observer: { retirementHeld: (key) => held.push(key.accessKeyId) } });
+    const rig = await createRig({
+      account: { deactivateAfter: 1_500, deleteAfter: 300 },
+      observer: { retirementHeld: (key) => held.push(key.accessKeyId) },
+    });
     try {
       const oldKey = rig.seeded[0]!;
       const outcome = await rig.rotate();
       expect(outcome.kind).toBe("rotated");
       // A consumer that never picked up the new key still signs with the old one.
-      const straggler = createCamClient({ name: ACCOUNT, endpoint: rig.sim.url, credentials: { secretId: oldKey.accessKeyId,
-        secretKey: oldKey.secretAccessKey } }, { gate: openGate });
+      const straggler = createCamClient(
+        {
+          name: ACCOUNT,
+          endpoint: rig.sim.url,
+          credentials: { secretId: oldKey.accessKeyId, secretKey: oldKey.secretAccessKey },
+        },
+        { gate: openGate }
+      );
       await straggler.getUserAppId();
       await eventually(async () => held.length > 0 || undefined, 10_000, "the retirement to be held");
       expect(held).toEqual([oldKey.accessKeyId]);

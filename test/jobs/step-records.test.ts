@@ -13,9 +13,17 @@ afterAll(async () => {
 describe("step records", () => {
   it("a rotation's steps show in status from the progress record, and BullMQ's job progress is never written", async () => {
     const seen: Array<Promise<{ step: RotateStep; jobProgress: string | null; statusStep: string | undefined }>> = [];
-    let probe: (step: RotateStep) => Promise<{ step: RotateStep; jobProgress: string | null; statusStep: string | undefined }> =
-      () => Promise.reject(new Error("no rig yet"));
-    const rig = await createRig({ seams: { afterStep: (step) => { seen.push(probe(step)); } } });
+    let probe: (
+      step: RotateStep
+    ) => Promise<{ step: RotateStep; jobProgress: string | null; statusStep: string | undefined }> = () =>
+      Promise.reject(new Error("no rig yet"));
+    const rig = await createRig({
+      seams: {
+        afterStep: (step) => {
+          seen.push(probe(step));
+        },
+      },
+    });
     const jobKey = `${rig.prefix}:rotations:rotate-${ACCOUNT}-${USER_UIN}`;
     probe = async (step) => {
       // Sent now, before the next step writes anything.

@@ -7,7 +7,13 @@ import { RunStopping, stepRunner, type StepHooks } from "../../src/jobs/rotate/s
 import type { RotateStep } from "../../src/jobs/queue.js";
 import { silentLogger } from "../../src/log.js";
 
-const run: RotationRun = { account: "main", uin: 1, ref: { account: "main", uin: 1 }, runId: "rotate-main-1@1", force: true };
+const run: RotationRun = {
+  account: "main",
+  uin: 1,
+  ref: { account: "main", uin: 1 },
+  runId: "rotate-main-1@1",
+  force: true,
+};
 // Only the log is used by the wrapper (for a slow hand-off); nothing else is reached.
 const deps = { log: silentLogger } as unknown as RotationDeps;
 
@@ -46,13 +52,23 @@ describe("stepRunner", () => {
     const hooks = recordingHooks(() => stopping);
     const step = stepRunner(deps, run, hooks);
     const ran: RotateStep[] = [];
-    await step("create", async () => {
-      ran.push("create");
-      stopping = true; // The shutdown arrives while CreateAccessKey is answering.
-      return { handOffBy: Date.now() + 250 };
-    }, (created) => created.handOffBy);
-    await step("stage", async () => { ran.push("stage"); });
-    await expect(step("verify", async () => { ran.push("verify"); })).rejects.toBeInstanceOf(RunStopping);
+    await step(
+      "create",
+      async () => {
+        ran.push("create");
+        stopping = true; // The shutdown arrives while CreateAccessKey is answering.
+        return { handOffBy: Date.now() + 250 };
+      },
+      (created) => created.handOffBy
+    );
+    await step("stage", async () => {
+      ran.push("stage");
+    });
+    await expect(
+      step("verify", async () => {
+        ran.push("verify");
+      })
+    ).rejects.toBeInstanceOf(RunStopping);
     expect(ran).toEqual(["create", "stage"]);
   });
 
@@ -60,7 +76,11 @@ describe("stepRunner", () => {
     const hooks = recordingHooks(() => false, ["done create", "begin stage", "done stage"]);
     const step = stepRunner(deps, run, hooks);
     const started = Date.now();
-    await step("create", async () => ({ handOffBy: Date.now() + 200 }), (created) => created.handOffBy);
+    await step(
+      "create",
+      async () => ({ handOffBy: Date.now() + 200 }),
+      (created) => created.handOffBy
+    );
     await step("stage", async () => undefined);
     const elapsed = Date.now() - started;
     // create's done and stage's begin were cut at the deadline; stage's done (the secret is in the vault) was awaited.

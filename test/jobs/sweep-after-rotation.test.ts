@@ -32,7 +32,10 @@ describe("sweep planning after a real rotation", () => {
       // The same tags 91 days on (limit 90), and 2 days on with a 1-day limit: due, still without a value read.
       const account = rig.config.accounts[0]!;
       const deps = (maxKeyAgeDays: number, clock: () => number) => ({
-        cam: rig.cam, vault: rig.vault, account: { ...account, maxKeyAgeDays }, clock,
+        cam: rig.cam,
+        vault: rig.vault,
+        account: { ...account, maxKeyAgeDays },
+        clock,
         rotationQueued: async () => false,
       });
       counter.reset();

@@ -23,7 +23,14 @@ const redis = new Redis(inject("redisUrl"));
 afterAll(() => redis.quit());
 
 /** Any CAM call fails the test: configured users are planned without one. */
-const noCam = new Proxy({}, { get: (_, name) => () => { throw new Error(`unexpected CAM call ${String(name)}`); } }) as CamApi;
+const noCam = new Proxy(
+  {},
+  {
+    get: (_, name) => () => {
+      throw new Error(`unexpected CAM call ${String(name)}`);
+    },
+  }
+) as CamApi;
 
 interface Fleet {
   template: string;
@@ -37,25 +44,52 @@ async function seedFleet(client: SecretsManagerClient, count: number, legacy: re
   const template = uniqueTemplate();
   const uins = Array.from({ length: count }, (_, index) => FIRST_UIN + index);
   const ages = new Map(uins.map((uin, index) => [uin, index % 3 === 0 ? 120 : 5]));
-  await Promise.all(uins.map(async (uin) => {
-    const rotatedAt = new Date(NOW - ages.get(uin)! * DAY_MS).toISOString();
-    const keyId = `AKID${uin}`;
-    const planning = legacy.includes(uin) ? [] : [{ Key: CURRENT_KEY_TAG, Value: keyId }, { Key: ROTATED_AT_TAG, Value: String(Date.parse(rotatedAt)) }];
-    await client.send(new CreateSecretCommand({
-      Name: renderSecretName(template, { account: ACCOUNT, uin }),
-      SecretString: JSON.stringify({ SecretId: keyId, SecretKey: `sk-${randomUUID()}`, Uin: uin, Account: ACCOUNT,
-        CreateTime: "2026-01-01 00:00:00", RotatedAt: rotatedAt }),
-      Tags: [MANAGED_BY_TAG, { Key: "cam-account", Value: ACCOUNT }, { Key: "cam-uin", Value: String(uin) }, ...planning],
-    }));
-  }));
+  await Promise.all(
+    uins.map(async (uin) => {
+      const rotatedAt = new Date(NOW - ages.get(uin)! * DAY_MS).toISOString();
+      const keyId = `AKID${uin}`;
+      const planning = legacy.includes(uin)
+        ? []
+        : [
+            { Key: CURRENT_KEY_TAG, Value: keyId },
+            { Key: ROTATED_AT_TAG, Value: String(Date.parse(rotatedAt)) },
+          ];
+      await client.send(
+        new CreateSecretCommand({
+          Name: renderSecretName(template, { account: ACCOUNT, uin }),
+          SecretString: JSON.stringify({
+            SecretId: keyId,
+            SecretKey: `sk-${randomUUID()}`,
+            Uin: uin,
+            Account: ACCOUNT,
+            CreateTime: "2026-01-01 00:00:00",
+            RotatedAt: rotatedAt,
+          }),
+          Tags: [
+            MANAGED_BY_TAG,
+            { Key: "cam-account", Value: ACCOUNT },
+            { Key: "cam-uin", Value: String(uin) },
+            ...planning,
+          ],
+        })
+      );
+    })
+  );
   return { template, uins, ages };
 }
 
 function depsFor(client: SecretsManagerClient, template: string, users: number[]): SweepDeps {
-  const account = accountSchema.parse({ name: ACCOUNT, credentials: { secretIdEnv: "A", secretKeyEnv: "B" }, users,
-    schedule: "0 3 * * *", maxKeyAgeDays: 90 });
+  const account = accountSchema.parse({
+    name: ACCOUNT,
+    credentials: { secretIdEnv: "A", secretKeyEnv: "B" },
+    users,
+    schedule: "0 3 * * *",
+    maxKeyAgeDays: 90,
+  });
   return {
-    cam: noCam, account, clock: () => NOW,
+    cam: noCam,
+    account,
+    clock: () => NOW,
     vault: createAwsSecretsManagerVault({ region: "us-east-1", client, nameTemplate: template }),
     rotationQueued: async () => false,
     queuedAmong: async () => new Set(),
@@ -63,17 +97,24 @@ function depsFor(client: SecretsManagerClient, template: string, users: number[]
   };
 }
 
-const count = (log: SentCommand[], api: string) => log.filter((command) => command.name.replace(/Command$/, "") === api).length;
+const count = (log: SentCommand[], api: string) =>
+  log.filter((command) => command.name.replace(/Command$/, "") === api).length;
 
 /** Fails the commands `fails` picks with a 503, before they reach moto (outside the SDK's own retries). */
-function faultyClient(log: SentCommand[], fails: (command: SentCommand, seen: number) => boolean): SecretsManagerClient {
+function faultyClient(
+  log: SentCommand[],
+  fails: (command: SentCommand, seen: number) => boolean
+): SecretsManagerClient {
   const client = recordingClient(inject("motoUrl"), log, 1);
-  client.middlewareStack.add((next, context) => async (args) => {
-    const command = { name: String(context.commandName), input: args.input as Record<string, unknown> };
-    if (fails(command, count(log, command.name.replace(/Command$/, ""))))
-      throw Object.assign(new Error("injected"), { name: "ServiceUnavailable", $metadata: { httpStatusCode: 503 } });
-    return next(args);
-  }, { step: "initialize", name: "injectFaults", priority: "low" });
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const command = { name: String(context.commandName), input: args.input as Record<string, unknown> };
+      if (fails(command, count(log, command.name.replace(/Command$/, ""))))
+        throw Object.assign(new Error("injected"), { name: "ServiceUnavailable", $metadata: { httpStatusCode: 503 } });
+      return next(args);
+    },
+    { step: "initialize", name: "injectFaults", priority: "low" }
+  );
   return client;
 }
 
@@ -90,15 +131,24 @@ describe("sweep planning from vault metadata", () => {
     expect(count(log, "ListSecrets")).toBe(3);
     expect(count(log, "GetSecretValue")).toBe(1); // the legacy secret's, and no other
     expect(count(log, "DescribeSecret")).toBe(1);
-    expect(log.filter((command) => command.name === "GetSecretValueCommand").map((command) => command.input.SecretId))
-      .toEqual([renderSecretName(fleet.template, { account: ACCOUNT, uin: legacy })]);
+    expect(
+      log.filter((command) => command.name === "GetSecretValueCommand").map((command) => command.input.SecretId)
+    ).toEqual([renderSecretName(fleet.template, { account: ACCOUNT, uin: legacy })]);
     expect(plan).toHaveLength(251);
     for (const entry of plan.filter((candidate) => candidate.uin !== missing)) {
       const days = fleet.ages.get(entry.uin)!;
-      expect(entry, String(entry.uin)).toMatchObject({ due: days >= 90, currentKeyId: `AKID${entry.uin}`, currentKeyAgeDays: days });
+      expect(entry, String(entry.uin)).toMatchObject({
+        due: days >= 90,
+        currentKeyId: `AKID${entry.uin}`,
+        currentKeyAgeDays: days,
+      });
       expect(entry.failure).toBeUndefined();
     }
-    expect(plan.find((entry) => entry.uin === missing)).toMatchObject({ due: true, reason: "no key in vault", currentKeyId: null });
+    expect(plan.find((entry) => entry.uin === missing)).toMatchObject({
+      due: true,
+      reason: "no key in vault",
+      currentKeyId: null,
+    });
   });
 
   it("retries a page that fails with a transient error and plans everyone", async () => {
@@ -109,7 +159,9 @@ describe("sweep planning from vault metadata", () => {
     const plan = await planSweep(depsFor(client, fleet.template, fleet.uins));
     expect(count(log, "ListSecrets")).toBe(3);
     expect(plan.filter((entry) => entry.failure !== undefined)).toEqual([]);
-    expect(plan.filter((entry) => entry.due).length).toBe(fleet.uins.filter((uin) => fleet.ages.get(uin)! >= 90).length);
+    expect(plan.filter((entry) => entry.due).length).toBe(
+      fleet.uins.filter((uin) => fleet.ages.get(uin)! >= 90).length
+    );
     expect(plan.every((entry) => entry.currentKeyId === `AKID${entry.uin}`)).toBe(true);
   });
 
@@ -137,8 +189,14 @@ describe("sweep planning from vault metadata", () => {
     const plan = await planSweep(depsFor(client, fleet.template, fleet.uins));
     const failed = plan.filter((entry) => entry.failure !== undefined);
     expect(failed).toHaveLength(50);
-    for (const entry of failed) expect(entry).toMatchObject({ due: false, reason: expect.stringMatching(/vault listing stopped early.*ListSecrets/) });
-    expect(plan.filter((entry) => entry.failure === undefined).every((entry) => entry.currentKeyId === `AKID${entry.uin}`)).toBe(true);
+    for (const entry of failed)
+      expect(entry).toMatchObject({
+        due: false,
+        reason: expect.stringMatching(/vault listing stopped early.*ListSecrets/),
+      });
+    expect(
+      plan.filter((entry) => entry.failure === undefined).every((entry) => entry.currentKeyId === `AKID${entry.uin}`)
+    ).toBe(true);
   });
 
   it("feeds the key-age gauge from metadata: no secret value read, a legacy secret counts as unknown", async () => {
@@ -148,8 +206,15 @@ describe("sweep planning from vault metadata", () => {
     const fleet = await seedFleet(client, 30, [legacy]);
     log.length = 0;
     const deps = depsFor(client, fleet.template, fleet.uins);
-    const sampler = startKeyAgeSampler({ redis, prefix: `t-${randomUUID()}`, accounts: [ACCOUNT], log: silentLogger,
-      planner: { planSweep: (_account, options) => planSweep(deps, options) }, intervalMs: 60_000, firstSampleMs: 60_000 });
+    const sampler = startKeyAgeSampler({
+      redis,
+      prefix: `t-${randomUUID()}`,
+      accounts: [ACCOUNT],
+      log: silentLogger,
+      planner: { planSweep: (_account, options) => planSweep(deps, options) },
+      intervalMs: 60_000,
+      firstSampleMs: 60_000,
+    });
     try {
       expect(await sampler.sample()).toBe(true);
       expect(count(log, "GetSecretValue")).toBe(0);

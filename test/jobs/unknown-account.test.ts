@@ -20,12 +20,30 @@ describe("a job for an account this daemon's config lacks", () => {
     const rig = await createRig({ worker: false });
     // The older daemon: same Redis and prefix, but its config knows only another account.
     const accounts = rig.rawConfig.accounts as Array<Record<string, unknown>>;
-    const olderConfig = parseConfig({ ...rig.rawConfig, accounts: [{ ...accounts[0], name: "older" }] }, "older daemon", {});
+    const olderConfig = parseConfig(
+      { ...rig.rawConfig, accounts: [{ ...accounts[0], name: "older" }] },
+      "older daemon",
+      {}
+    );
     const alerts: string[] = [];
     const logs: string[] = [];
-    const older = createRotationEngine({ config: olderConfig, connection: rig.redis, vault: rig.vault, camFor: () => rig.cam,
-      log: createLogger({ level: "info", name: "older" }, new Writable({ write(chunk, _encoding, done) { logs.push(String(chunk)); done(); } })),
-      observer: { unknownAccount: (account, jobName) => alerts.push(`${account}/${jobName}`) }, tuning: TEST_TUNING });
+    const older = createRotationEngine({
+      config: olderConfig,
+      connection: rig.redis,
+      vault: rig.vault,
+      camFor: () => rig.cam,
+      log: createLogger(
+        { level: "info", name: "older" },
+        new Writable({
+          write(chunk, _encoding, done) {
+            logs.push(String(chunk));
+            done();
+          },
+        })
+      ),
+      observer: { unknownAccount: (account, jobName) => alerts.push(`${account}/${jobName}`) },
+      tuning: TEST_TUNING,
+    });
     const olderWorker = older.startWorker({ concurrency: 1 });
     try {
       const jobId = jobIds.rotate(ACCOUNT, USER_UIN);

@@ -29,11 +29,17 @@ describe("vault calls per rotation", () => {
       if (outcome.kind !== "rotated") return;
 
       expect(counter.calls()).toEqual({
-        DescribeSecret: 1, GetSecretValue: 1, PutSecretValue: 1, UpdateSecretVersionStage: 2, TagResource: 1,
+        DescribeSecret: 1,
+        GetSecretValue: 1,
+        PutSecretValue: 1,
+        UpdateSecretVersionStage: 2,
+        TagResource: 1,
       });
       expect(counter.total()).toBeLessThanOrEqual(MAX_CALLS_PER_ROTATION);
 
-      const described = await counter.client.send(new DescribeSecretCommand({ SecretId: renderSecretName(rig.nameTemplate, rig.ref()) }));
+      const described = await counter.client.send(
+        new DescribeSecretCommand({ SecretId: renderSecretName(rig.nameTemplate, rig.ref()) })
+      );
       const tags = Object.fromEntries((described.Tags ?? []).map((tag) => [tag.Key, tag.Value]));
       expect(tags[CURRENT_KEY_TAG]).toBe(outcome.newKeyId);
       const rotatedAt = Number(tags[ROTATED_AT_TAG]);
@@ -57,7 +63,11 @@ describe("vault calls per rotation", () => {
       const outcome = await rig.rotate(USER_UIN, { force: false }); // The seeded key is months old: due.
       expect(outcome.kind).toBe("rotated");
       expect(counter.calls()).toEqual({
-        DescribeSecret: 1, GetSecretValue: 1, PutSecretValue: 1, UpdateSecretVersionStage: 2, TagResource: 1,
+        DescribeSecret: 1,
+        GetSecretValue: 1,
+        PutSecretValue: 1,
+        UpdateSecretVersionStage: 2,
+        TagResource: 1,
       });
 
       counter.reset();

@@ -40,13 +40,26 @@ async function crashedAfterPromote(rig: Rig): Promise<{ jobId: string; newKeyId:
 }
 
 /** Runs the job on an engine of this rig built over `vault` (a replica with other vault settings) until it ends. */
-async function resumeOn(rig: Rig, jobId: string, vault: ReturnType<typeof createAwsSecretsManagerVault>,
-  nameTemplate = rig.nameTemplate): Promise<{ outcome: RotationOutcome; metrics: string }> {
-  const metrics = createMetrics({ queueCounts: async () => ({}), flags: async () => [], oldestKeyAgeSeconds: async () => ({}) },
-    { defaultMetrics: false });
+async function resumeOn(
+  rig: Rig,
+  jobId: string,
+  vault: ReturnType<typeof createAwsSecretsManagerVault>,
+  nameTemplate = rig.nameTemplate
+): Promise<{ outcome: RotationOutcome; metrics: string }> {
+  const metrics = createMetrics(
+    { queueCounts: async () => ({}), flags: async () => [], oldestKeyAgeSeconds: async () => ({}) },
+    { defaultMetrics: false }
+  );
   const config = { ...rig.config, vault: { ...rig.config.vault, nameTemplate } as typeof rig.config.vault };
-  const engine = createRotationEngine({ config, connection: rig.redis, vault, camFor: () => rig.cam, log: rig.log,
-    observer: metrics.engineObserver, tuning: TEST_TUNING });
+  const engine = createRotationEngine({
+    config,
+    connection: rig.redis,
+    vault,
+    camFor: () => rig.cam,
+    log: rig.log,
+    observer: metrics.engineObserver,
+    tuning: TEST_TUNING,
+  });
   const worker = engine.startWorker({ concurrency: 1 });
   try {
     const outcome = await engine.waitForRotation(jobId, undefined, 30_000);
@@ -57,20 +70,29 @@ async function resumeOn(rig: Rig, jobId: string, vault: ReturnType<typeof create
   }
 }
 
-const motoOf = (rig: Rig): string => (rig.config.vault.type === "aws-secrets-manager" ? rig.config.vault.endpoint : undefined) ?? "";
-const requestsOf = async (rig: Rig, action: string) => (await rig.requests()).filter((request) => request.action === action);
+const motoOf = (rig: Rig): string =>
+  (rig.config.vault.type === "aws-secrets-manager" ? rig.config.vault.endpoint : undefined) ?? "";
+const requestsOf = async (rig: Rig, action: string) =>
+  (await rig.requests()).filter((request) => request.action === action);
 
 describe("a rotation resumed after a crash right after promote", () => {
-  it("stops on a replica whose vault has another name template: nothing deleted, the current key stays Active",
-    { timeout: 60_000 }, async () => {
+  it(
+    "stops on a replica whose vault has another name template: nothing deleted, the current key stays Active",
+    { timeout: 60_000 },
+    async () => {
       const rig = await createRig({ worker: false });
       try {
         const { jobId, newKeyId } = await crashedAfterPromote(rig);
         const deletesBefore = (await requestsOf(rig, "DeleteAccessKey")).length;
         const createsBefore = (await requestsOf(rig, "CreateAccessKey")).length;
         const otherTemplate = `t-${randomUUID()}/{account}/{uin}`;
-        const otherVault = createAwsSecretsManagerVault({ region: "us-east-1", endpoint: motoOf(rig), nameTemplate: otherTemplate,
-          credentials: TEST_AWS_CREDENTIALS, maxAttempts: 1 });
+        const otherVault = createAwsSecretsManagerVault({
+          region: "us-east-1",
+          endpoint: motoOf(rig),
+          nameTemplate: otherTemplate,
+          credentials: TEST_AWS_CREDENTIALS,
+          maxAttempts: 1,
+        });
         const { outcome, metrics } = await resumeOn(rig, jobId, otherVault, otherTemplate);
         await otherVault.close();
 
@@ -82,13 +104,17 @@ describe("a rotation resumed after a crash right after promote", () => {
         // Nothing deleted, nothing created; the vault's current key is Active in CAM.
         expect((await requestsOf(rig, "DeleteAccessKey")).length).toBe(deletesBefore);
         expect((await requestsOf(rig, "CreateAccessKey")).length).toBe(createsBefore);
-        expect(await rig.keysOf()).toEqual(expect.arrayContaining([expect.objectContaining({ accessKeyId: newKeyId, status: "Active" })]));
+        expect(await rig.keysOf()).toEqual(
+          expect.arrayContaining([expect.objectContaining({ accessKeyId: newKeyId, status: "Active" })])
+        );
         expect(await rig.invariants()).toEqual([]);
         // The alert: an event, a log line and a metric.
         const events = await rig.engine.readEvents({ count: 500 });
         expect(events.filter((event) => event.type === "vault-identity-mismatch")).toHaveLength(1);
         expect(rig.logs.join("")).toContain("rotation stopped: attempt");
-        expect(metrics).toContain(`cam_rotator_vault_alerts_total{account="${ACCOUNT}",reason="vault-identity-mismatch"} 1`);
+        expect(metrics).toContain(
+          `cam_rotator_vault_alerts_total{account="${ACCOUNT}",reason="vault-identity-mismatch"} 1`
+        );
 
         // Back on a daemon with the attempt's vault, the retried job finishes the rotation it started.
         await rig.engine.enqueueRotation({ account: ACCOUNT, uin: USER_UIN, force: true });
@@ -98,14 +124,24 @@ describe("a rotation resumed after a crash right after promote", () => {
       } finally {
         await rig.close();
       }
-    });
+    }
+  );
 
   it("stops when the secret was deleted by hand: an alert, nothing deleted in CAM", { timeout: 60_000 }, async () => {
     const rig = await createRig({ worker: false });
     try {
       const { jobId, newKeyId } = await crashedAfterPromote(rig);
-      const client = new SecretsManagerClient({ region: "us-east-1", endpoint: motoOf(rig), credentials: TEST_AWS_CREDENTIALS });
-      await client.send(new DeleteSecretCommand({ SecretId: renderSecretName(rig.nameTemplate, rig.ref()), ForceDeleteWithoutRecovery: true }));
+      const client = new SecretsManagerClient({
+        region: "us-east-1",
+        endpoint: motoOf(rig),
+        credentials: TEST_AWS_CREDENTIALS,
+      });
+      await client.send(
+        new DeleteSecretCommand({
+          SecretId: renderSecretName(rig.nameTemplate, rig.ref()),
+          ForceDeleteWithoutRecovery: true,
+        })
+      );
       client.destroy();
       expect((await rig.vault.describe(rig.ref())).exists).toBe(false);
       const deletesBefore = (await requestsOf(rig, "DeleteAccessKey")).length;
@@ -120,7 +156,11 @@ describe("a rotation resumed after a crash right after promote", () => {
       expect((await requestsOf(rig, "CreateAccessKey")).length).toBe(createsBefore);
       const keys = await rig.keysOf();
       expect(keys.map((key) => [key.accessKeyId, key.status]).sort()).toEqual(
-        [[newKeyId, "Active"], [rig.seeded[0]!.accessKeyId, "Active"]].sort());
+        [
+          [newKeyId, "Active"],
+          [rig.seeded[0]!.accessKeyId, "Active"],
+        ].sort()
+      );
       const events = await rig.engine.readEvents({ count: 500 });
       expect(events.filter((event) => event.type === "vault-secret-missing")).toHaveLength(1);
       expect(metrics).toContain(`cam_rotator_vault_alerts_total{account="${ACCOUNT}",reason="vault-secret-missing"} 1`);
@@ -133,18 +173,30 @@ describe("a rotation resumed after a crash right after promote", () => {
 describe("an attempt's recorded vault", () => {
   const progressKey = (rig: Rig) => `${rig.prefix}:rotator:progress:${ACCOUNT}:${USER_UIN}`;
   // Signed as the daemon signs its records, so the record is read as genuine (an unsigned one is ignored).
-  const writeRecord = (rig: Rig, fields: Record<string, string>) => rig.redis.hset(progressKey(rig),
-    { ...fields, [MAC_FIELD]: createRecordSigner(TEST_RECORD_KEY).sign(progressKey(rig), fields) });
+  const writeRecord = (rig: Rig, fields: Record<string, string>) =>
+    rig.redis.hset(progressKey(rig), {
+      ...fields,
+      [MAC_FIELD]: createRecordSigner(TEST_RECORD_KEY).sign(progressKey(rig), fields),
+    });
 
   it("without a recorded identity (an older version's record) and a key in flight, nothing is deleted", async () => {
-    const rig = await createRig({ users: [{ uin: USER_UIN, keys: [{}, { vault: "none", createTime: "2025-02-01 08:00:00" }] }] });
+    const rig = await createRig({
+      users: [{ uin: USER_UIN, keys: [{}, { vault: "none", createTime: "2025-02-01 08:00:00" }] }],
+    });
     try {
       const inFlight = rig.seeded[1]!.accessKeyId;
-      await writeRecord(rig, { attemptId: randomUUID(), attemptStart: String(Date.now()), newKeyId: inFlight, step: "create" });
+      await writeRecord(rig, {
+        attemptId: randomUUID(),
+        attemptStart: String(Date.now()),
+        newKeyId: inFlight,
+        step: "create",
+      });
       const outcome = await rig.rotate();
       expect(outcome.kind).toBe("failed");
       expect(outcome.kind === "failed" ? outcome.reason : "").toContain("a vault it did not record");
-      expect((await rig.keysOf()).map((key) => key.accessKeyId).sort()).toEqual([rig.seeded[0]!.accessKeyId, inFlight].sort());
+      expect((await rig.keysOf()).map((key) => key.accessKeyId).sort()).toEqual(
+        [rig.seeded[0]!.accessKeyId, inFlight].sort()
+      );
       expect(await requestsOf(rig, "DeleteAccessKey")).toEqual([]);
     } finally {
       await rig.close();
@@ -154,8 +206,12 @@ describe("an attempt's recorded vault", () => {
   it("of another vault, with nothing created yet, goes on in this daemon's vault", async () => {
     const rig = await createRig();
     try {
-      await writeRecord(rig, { attemptId: randomUUID(), attemptStart: String(Date.now()), step: "inspect",
-        vaultIdentity: "aws-secrets-manager region=eu-west-1 endpoint=default secret=elsewhere/main/1" });
+      await writeRecord(rig, {
+        attemptId: randomUUID(),
+        attemptStart: String(Date.now()),
+        step: "inspect",
+        vaultIdentity: "aws-secrets-manager region=eu-west-1 endpoint=default secret=elsewhere/main/1",
+      });
       const outcome = await rig.rotate();
       expect(outcome).toMatchObject({ kind: "rotated", previousKeyId: rig.seeded[0]!.accessKeyId });
       expect(await rig.invariants()).toEqual([]);

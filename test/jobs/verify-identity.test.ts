@@ -11,7 +11,8 @@ afterAll(async () => {
   expect(report.hits).toEqual([]);
 });
 
-const count = async (rig: Rig, action: string) => (await rig.requests()).filter((entry) => entry.action === action).length;
+const count = async (rig: Rig, action: string) =>
+  (await rig.requests()).filter((entry) => entry.action === action).length;
 
 /** What a rotation that held looks like: the new key current and Active, the old one previous, nothing deleted. */
 async function expectRotated(rig: Rig, outcome: Awaited<ReturnType<Rig["rotate"]>>): Promise<void> {
@@ -31,7 +32,9 @@ describe("a least-privilege user (no CAM permission at all)", () => {
       const outcome = await rig.rotate();
       expect(outcome.kind).toBe("rotated");
       expect(await count(rig, "DeleteAccessKey")).toBe(0);
-      const proof = (await rig.requests()).filter((entry) => entry.action === "GetCallerIdentity" && entry.secretId !== rig.rootCredentials.secretId);
+      const proof = (await rig.requests()).filter(
+        (entry) => entry.action === "GetCallerIdentity" && entry.secretId !== rig.rootCredentials.secretId
+      );
       expect(proof.map((entry) => entry.outcome)).toEqual(["OK"]);
       await expectRotated(rig, outcome);
     } finally {
@@ -46,7 +49,9 @@ describe("a least-privilege user (no CAM permission at all)", () => {
       rig.sim.simulator.setUserSwitches({ uin: USER_UIN, deny: ["GetCallerIdentity", "GetUserAppId"] });
       await expectRotated(rig, await rig.rotate());
       const events = await rig.engine.readEvents({ count: 100 });
-      expect(events.find((event) => event.type === "key-verified")?.detail).toMatch(/AuthFailure\.UnauthorizedOperation.*signature was accepted/);
+      expect(events.find((event) => event.type === "key-verified")?.detail).toMatch(
+        /AuthFailure\.UnauthorizedOperation.*signature was accepted/
+      );
     } finally {
       await rig.close();
     }
@@ -61,8 +66,12 @@ describe("a new key that authenticates as another user", () => {
       const started = Date.now();
       const outcome = await rig.rotate();
       expect(Date.now() - started).toBeLessThan(10_000);
-      expect(outcome).toMatchObject({ kind: "failed",
-        reason: expect.stringMatching(new RegExp(`authenticates as uin ${ROTATOR_UIN} of account ${OWNER_UIN}.*never promoted`)) });
+      expect(outcome).toMatchObject({
+        kind: "failed",
+        reason: expect.stringMatching(
+          new RegExp(`authenticates as uin ${ROTATOR_UIN} of account ${OWNER_UIN}.*never promoted`)
+        ),
+      });
       const vault = await rig.vault.describe(rig.ref());
       expect(vault.current?.accessKeyId).toBe(rig.seeded[0]!.accessKeyId);
       expect(vault.pending).toBeUndefined();
@@ -76,9 +85,16 @@ describe("a new key that authenticates as another user", () => {
   });
 
   it("identityMismatch names the user and account it signs as, and also catches the right UIN in another account", () => {
-    const identity = { accountId: "200000000001", userId: String(USER_UIN), principalId: String(USER_UIN), type: "CAMUser", arn: "x" };
-    expect(identityMismatch(identity, USER_UIN, String(OWNER_UIN)))
-      .toBe(`it authenticates as uin ${USER_UIN} of account 200000000001 (CAMUser), not uin ${USER_UIN} of account ${OWNER_UIN}`);
+    const identity = {
+      accountId: "200000000001",
+      userId: String(USER_UIN),
+      principalId: String(USER_UIN),
+      type: "CAMUser",
+      arn: "x",
+    };
+    expect(identityMismatch(identity, USER_UIN, String(OWNER_UIN))).toBe(
+      `it authenticates as uin ${USER_UIN} of account 200000000001 (CAMUser), not uin ${USER_UIN} of account ${OWNER_UIN}`
+    );
     expect(identityMismatch(identity, USER_UIN, "200000000001")).toBeNull();
     expect(identityMismatch(identity, USER_UIN, null)).toBeNull();
   });
@@ -90,7 +106,9 @@ describe("a new key that takes time to authenticate (switch newKeyAuthDelayMs)",
     try {
       rig.sim.simulator.setSwitches({ newKeyAuthDelayMs: 1_200 });
       const outcome = await rig.rotate();
-      const proofs = (await rig.requests()).filter((entry) => entry.action === "GetCallerIdentity" && entry.secretId !== rig.rootCredentials.secretId);
+      const proofs = (await rig.requests()).filter(
+        (entry) => entry.action === "GetCallerIdentity" && entry.secretId !== rig.rootCredentials.secretId
+      );
       expect(proofs.length).toBeGreaterThan(1);
       expect(proofs.slice(0, -1).every((entry) => entry.outcome === "AuthFailure.SecretIdNotFound")).toBe(true);
       expect(proofs.at(-1)!.outcome).toBe("OK");
@@ -105,7 +123,10 @@ describe("a new key that takes time to authenticate (switch newKeyAuthDelayMs)",
     try {
       rig.sim.simulator.setSwitches({ newKeyAuthDelayMs: 60_000 });
       const outcome = await rig.rotate();
-      expect(outcome).toMatchObject({ kind: "failed", reason: expect.stringMatching(/never authenticated.*AuthFailure\.SecretIdNotFound/) });
+      expect(outcome).toMatchObject({
+        kind: "failed",
+        reason: expect.stringMatching(/never authenticated.*AuthFailure\.SecretIdNotFound/),
+      });
       expect((await rig.keysOf()).map((key) => key.accessKeyId)).toEqual([rig.seeded[0]!.accessKeyId]);
       expect((await rig.vault.describe(rig.ref())).pending).toBeUndefined();
       expect(await rig.invariants()).toEqual([]);
@@ -121,7 +142,10 @@ describe("AuthFailure.SignatureExpire while verifying", () => {
     try {
       await rig.faults({ action: "GetCallerIdentity", fault: "error", code: "AuthFailure.SignatureExpire", times: 1 });
       const outcome = await rig.rotate();
-      expect(outcome).toMatchObject({ kind: "failed", reason: expect.stringMatching(/clock is wrong.*AuthFailure\.SignatureExpire.*stays staged/) });
+      expect(outcome).toMatchObject({
+        kind: "failed",
+        reason: expect.stringMatching(/clock is wrong.*AuthFailure\.SignatureExpire.*stays staged/),
+      });
       const staged = (await rig.vault.describe(rig.ref())).pending;
       expect(staged).toBeDefined();
       expect((await rig.keysOf()).map((key) => key.accessKeyId)).toContain(staged!.accessKeyId);
@@ -139,24 +163,40 @@ describe("AuthFailure.SignatureExpire while verifying", () => {
 
 describe("the account's identity", () => {
   it("when STS refuses the rotator's own key, the owner check is skipped and the UIN still checked", async () => {
-    const rig = await createRig({ users: [{ uin: USER_UIN, keys: [{}] }, { uin: USER_UIN + 1, keys: [{}] }] });
+    const rig = await createRig({
+      users: [
+        { uin: USER_UIN, keys: [{}] },
+        { uin: USER_UIN + 1, keys: [{}] },
+      ],
+    });
     try {
       rig.sim.simulator.setUserSwitches({ uin: ROTATOR_UIN, deny: ["GetCallerIdentity"] });
       expect((await rig.rotate()).kind).toBe("rotated");
       rig.sim.simulator.setUserSwitches({ uin: USER_UIN + 1, newKeysAuthenticateAs: USER_UIN });
-      expect(await rig.rotate(USER_UIN + 1)).toMatchObject({ kind: "failed",
-        reason: expect.stringContaining(`authenticates as uin ${USER_UIN} of account ${OWNER_UIN} (CAMUser), not uin ${USER_UIN + 1}; it was deleted`) });
+      expect(await rig.rotate(USER_UIN + 1)).toMatchObject({
+        kind: "failed",
+        reason: expect.stringContaining(
+          `authenticates as uin ${USER_UIN} of account ${OWNER_UIN} (CAMUser), not uin ${USER_UIN + 1}; it was deleted`
+        ),
+      });
     } finally {
       await rig.close();
     }
   });
 
   it("is asked of STS once per client, with the rotator's own key", async () => {
-    const rig = await createRig({ users: [{ uin: USER_UIN, keys: [{}] }, { uin: USER_UIN + 1, keys: [{}] }] });
+    const rig = await createRig({
+      users: [
+        { uin: USER_UIN, keys: [{}] },
+        { uin: USER_UIN + 1, keys: [{}] },
+      ],
+    });
     try {
       expect((await rig.rotate()).kind).toBe("rotated");
       expect((await rig.rotate(USER_UIN + 1)).kind).toBe("rotated");
-      const own = (await rig.requests()).filter((entry) => entry.action === "GetCallerIdentity" && entry.secretId === rig.rootCredentials.secretId);
+      const own = (await rig.requests()).filter(
+        (entry) => entry.action === "GetCallerIdentity" && entry.secretId === rig.rootCredentials.secretId
+      );
       expect(own).toHaveLength(1);
     } finally {
       await rig.close();

@@ -10,8 +10,10 @@ const CHILD = "test/limiter/admit-child.ts";
 
 it("4 processes, 3 concurrent callers each, 60 calls at 20/s: at most 20 admissions in any rolling second, back to back", async () => {
   const prefix = `t-${randomUUID()}`;
-  const results = (await runChildren(CHILD, Array.from({ length: 4 }, () =>
-    [inject("redisUrl"), prefix, "20", "15", "3"]))) as { slots: number[]; sent: number[] }[];
+  const results = (await runChildren(
+    CHILD,
+    Array.from({ length: 4 }, () => [inject("redisUrl"), prefix, "20", "15", "3"])
+  )) as { slots: number[]; sent: number[] }[];
   expect(results.map((result) => result.slots.length)).toEqual([15, 15, 15, 15]);
   const slots = results.flatMap((result) => result.slots).sort((a, b) => a - b);
   // The slots come from one atomic script on Redis's clock: the bound is exact, and reached.

@@ -17,15 +17,22 @@ beforeAll(async () => {
   // lateness counts from when it asked Redis, so connecting and loading the script would count as lateness.
   await createRedisGate({ redis, prefix: newPrefix() }).admit("warm-up", "ListUsers");
 });
-afterAll(async () => { await redis.quit(); });
+afterAll(async () => {
+  await redis.quit();
+});
 
 const nowMs = () => performance.timeOrigin + performance.now();
 
 describe("createRedisGate", () => {
   it("spaces one pair's calls (1000 + margin) / limit ms apart; admit() sleeps until the slot", async () => {
     const events: LimiterEvent[] = [];
-    const gate = createRedisGate({ redis, prefix: newPrefix(), limitFor: () => 10, safetyMarginMs: 10,
-      observe: (event) => events.push(event) });
+    const gate = createRedisGate({
+      redis,
+      prefix: newPrefix(),
+      limitFor: () => 10,
+      safetyMarginMs: 10,
+      observe: (event) => events.push(event),
+    });
     const started = performance.now();
     const sent: number[] = [];
     for (let i = 0; i < 4; i++) {
@@ -45,10 +52,12 @@ describe("createRedisGate", () => {
   it("runs concurrent callers back to back at full speed: 40 calls at 50/s take 39 intervals", async () => {
     const gate = createRedisGate({ redis, prefix: newPrefix(), limitFor: () => 50 });
     const started = nowMs();
-    const sent = await Promise.all(Array.from({ length: 40 }, async () => {
-      await gate.admit("acct", "ListAccessKeys");
-      return nowMs();
-    }));
+    const sent = await Promise.all(
+      Array.from({ length: 40 }, async () => {
+        await gate.admit("acct", "ListAccessKeys");
+        return nowMs();
+      })
+    );
     const span = Math.max(...sent) - Math.min(...sent);
     const interval = slotIntervalUs(50, 20) / 1000;
     expect(span).toBeGreaterThanOrEqual(39 * interval - 10);
@@ -58,8 +67,13 @@ describe("createRedisGate", () => {
 
   it("throws LimiterDeferral with the retry-after when the slot lies beyond maxWaitMs, reserving nothing", async () => {
     const events: LimiterEvent[] = [];
-    const gate = createRedisGate({ redis, prefix: newPrefix(), limitFor: () => 1, maxWaitMs: 200,
-      observe: (event) => events.push(event) });
+    const gate = createRedisGate({
+      redis,
+      prefix: newPrefix(),
+      limitFor: () => 1,
+      maxWaitMs: 200,
+      observe: (event) => events.push(event),
+    });
     await gate.admit("acct", "UpdateAccessKey");
     const deferral = await gate.admit("acct", "UpdateAccessKey").catch((error: unknown) => error);
     expect(deferral).toBeInstanceOf(LimiterDeferral);
@@ -87,14 +101,21 @@ describe("createRedisGate", () => {
 
   it("leaves a slot unused when the caller wakes more than half the margin late, and sends in a new one", async () => {
     const events: LimiterEvent[] = [];
-    const gate = createRedisGate({ redis, prefix: newPrefix(), limitFor: () => 10, safetyMarginMs: 20,
-      observe: (event) => events.push(event) });
+    const gate = createRedisGate({
+      redis,
+      prefix: newPrefix(),
+      limitFor: () => 10,
+      safetyMarginMs: 20,
+      observe: (event) => events.push(event),
+    });
     await gate.admit("acct", "CreateAccessKey");
     // The second call sleeps ~101 ms for its slot; 30 ms into that sleep the event loop blocks for 200 ms.
     const second = gate.admit("acct", "CreateAccessKey").then(() => nowMs());
     await sleep(30);
     const blockUntil = performance.now() + 200;
-    while (performance.now() < blockUntil) { /* a CPU-bound stall, as on an overloaded host */ }
+    while (performance.now() < blockUntil) {
+      /* a CPU-bound stall, as on an overloaded host */
+    }
     const sentAt = await second;
     expect(events.map((event) => event.kind)).toEqual(["admitted", "missed", "admitted"]);
     expect(events[1]!.waitMs).toBeGreaterThan(10);
@@ -110,8 +131,13 @@ describe("createRedisGate", () => {
     const connection = new Redis(inject("redisUrl"));
     try {
       const events: LimiterEvent[] = [];
-      const gate = createRedisGate({ redis: connection, prefix: newPrefix(), limitFor: () => 10, safetyMarginMs: 20,
-        observe: (event) => events.push(event) });
+      const gate = createRedisGate({
+        redis: connection,
+        prefix: newPrefix(),
+        limitFor: () => 10,
+        safetyMarginMs: 20,
+        observe: (event) => events.push(event),
+      });
       await gate.admit("warm-up", "ListUsers");
       events.length = 0;
       stallAfterFirstReply(connection, "camLimiterReserveSlot", 60);
@@ -135,13 +161,20 @@ describe("createRedisGate", () => {
 
   it("sends a call that wakes late by less than half the margin in its own slot", async () => {
     const events: LimiterEvent[] = [];
-    const gate = createRedisGate({ redis, prefix: newPrefix(), limitFor: () => 10, safetyMarginMs: 400,
-      observe: (event) => events.push(event) });
+    const gate = createRedisGate({
+      redis,
+      prefix: newPrefix(),
+      limitFor: () => 10,
+      safetyMarginMs: 400,
+      observe: (event) => events.push(event),
+    });
     await gate.admit("acct", "CreateAccessKey");
     const second = gate.admit("acct", "CreateAccessKey");
     await sleep(30);
     const blockUntil = performance.now() + 200;
-    while (performance.now() < blockUntil) { /* ~90 ms late for a 140 ms slot; the limit is 200 ms */ }
+    while (performance.now() < blockUntil) {
+      /* ~90 ms late for a 140 ms slot; the limit is 200 ms */
+    }
     await second;
     expect(events.map((event) => event.kind)).toEqual(["admitted", "admitted"]);
   });
@@ -165,15 +198,20 @@ describe("createRedisGate", () => {
 
   it("takes per-account limits from limitFor and keeps one key per account and action", async () => {
     const prefix = newPrefix();
-    const gate = createRedisGate({ redis, prefix, maxWaitMs: 0,
-      limitFor: (account, action) => (account === "slow" ? 1 : action === "CreateAccessKey" ? 1000 : 20) });
+    const gate = createRedisGate({
+      redis,
+      prefix,
+      maxWaitMs: 0,
+      limitFor: (account, action) => (account === "slow" ? 1 : action === "CreateAccessKey" ? 1000 : 20),
+    });
     await gate.admit("slow", "CreateAccessKey");
     await expect(gate.admit("slow", "CreateAccessKey")).rejects.toBeInstanceOf(LimiterDeferral);
     await gate.admit("fast", "CreateAccessKey");
     const fastNext = await tryAdmit({ redis, prefix, limit: 1000 }, "fast", "CreateAccessKey");
     expect(fastNext.kind === "go" || fastNext.retryAfterMs <= 2).toBe(true);
-    expect((await redis.keys(`${prefix}*`)).sort()).toEqual([
-      limiterKey(prefix, "fast", "CreateAccessKey"), limiterKey(prefix, "slow", "CreateAccessKey")].sort());
+    expect((await redis.keys(`${prefix}*`)).sort()).toEqual(
+      [limiterKey(prefix, "fast", "CreateAccessKey"), limiterKey(prefix, "slow", "CreateAccessKey")].sort()
+    );
     expect(limiterKey(prefix, "slow", "CreateAccessKey")).toBe(`${prefix}:limiter:{slow}:CreateAccessKey`);
   });
 
@@ -194,9 +232,11 @@ describe("createRedisGate", () => {
     const prefix = newPrefix();
     const gate = createRedisGate({ redis, prefix, limitFor: () => 0 });
     await expect(gate.admit("acct", "CreateAccessKey")).rejects.toThrow(
-      "rate limit for CreateAccessKey on account acct must be a positive number of calls per second, got 0");
-    await expect(createRedisGate({ redis, prefix, limitFor: () => Number.NaN }).admit("acct", "ListUsers"))
-      .rejects.toThrow("got NaN");
+      "rate limit for CreateAccessKey on account acct must be a positive number of calls per second, got 0"
+    );
+    await expect(
+      createRedisGate({ redis, prefix, limitFor: () => Number.NaN }).admit("acct", "ListUsers")
+    ).rejects.toThrow("got NaN");
     expect(await redis.keys(`${prefix}*`)).toEqual([]);
   });
 
@@ -222,7 +262,9 @@ function stallAfterFirstReply(connection: Redis, command: string, ms: number): v
     const reply = await original(...args);
     if (stalls-- > 0) {
       const busyUntil = performance.now() + ms;
-      while (performance.now() < busyUntil) { /* CPU-bound work the reply waits behind */ }
+      while (performance.now() < busyUntil) {
+        /* CPU-bound work the reply waits behind */
+      }
     }
     return reply;
   };

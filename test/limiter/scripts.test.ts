@@ -11,13 +11,23 @@ const pushBackLua = limiterScriptSource("pushBackSlot-1");
 const turnLua = limiterScriptSource("reserveTurn-1");
 
 let redis: Redis;
-beforeAll(() => { redis = new Redis(inject("redisUrl")); });
-afterAll(async () => { await redis.quit(); });
+beforeAll(() => {
+  redis = new Redis(inject("redisUrl"));
+});
+afterAll(async () => {
+  await redis.quit();
+});
 
 const freshKey = () => `t-${randomUUID()}:limiter:{acct}:CreateAccessKey`;
 
 async function reserve(key: string, intervalUs: number | string, maxWaitUs: number | string) {
-  const [admitted, waitUs, slotUs] = (await redis.eval(reserveLua, 1, key, String(intervalUs), String(maxWaitUs))) as number[];
+  const [admitted, waitUs, slotUs] = (await redis.eval(
+    reserveLua,
+    1,
+    key,
+    String(intervalUs),
+    String(maxWaitUs)
+  )) as number[];
   return { admitted: admitted === 1, waitUs: waitUs!, slotUs: slotUs! };
 }
 const pushBack = async (key: string, penaltyUs: number | string) =>
@@ -114,7 +124,9 @@ describe("reserveSlot-1.lua", () => {
 
   it("rejects a negative maxWait and a key that does not hold a slot time, naming the key", async () => {
     const key = freshKey();
-    await expect(reserve(key, 1000, -1)).rejects.toThrow("maxWait must be a non-negative number of microseconds, got -1");
+    await expect(reserve(key, 1000, -1)).rejects.toThrow(
+      "maxWait must be a non-negative number of microseconds, got -1"
+    );
     await redis.set(key, "not-a-time");
     await expect(reserve(key, 1000, 0)).rejects.toThrow(`key ${key} does not hold a slot time: not-a-time`);
     expect(await redis.get(key)).toBe("not-a-time");
@@ -195,8 +207,12 @@ describe("reserveTurn-1.lua", () => {
 
   it("rejects a bad interval, a negative lead and a key that does not hold a time, and writes nothing", async () => {
     const key = freshKey();
-    await expect(turn(key, "0", 0)).rejects.toThrow("reserveTurn: interval must be a positive integer of microseconds, got 0");
-    await expect(turn(key, 1000, "-1")).rejects.toThrow("reserveTurn: lead must be a non-negative number of microseconds, got -1");
+    await expect(turn(key, "0", 0)).rejects.toThrow(
+      "reserveTurn: interval must be a positive integer of microseconds, got 0"
+    );
+    await expect(turn(key, 1000, "-1")).rejects.toThrow(
+      "reserveTurn: lead must be a non-negative number of microseconds, got -1"
+    );
     expect(await redis.exists(key)).toBe(0);
     await redis.set(key, "junk");
     await expect(turn(key, 1000, 0)).rejects.toThrow(`reserveTurn: key ${key} does not hold a slot time: junk`);

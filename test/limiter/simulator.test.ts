@@ -19,15 +19,32 @@ const USERS_PER_WORKER = 25; // two keys each: 50 calls per worker, 200 in all, 
 const MARGIN_MS = GATE_DEFAULTS.safetyMarginMs;
 const rootSecret = randomBytes(24).toString("hex");
 let sim: Awaited<ReturnType<typeof startCamSimulator>>;
-beforeAll(async () => { sim = await startCamSimulator({ seed: fleetSeed(WORKERS, USERS_PER_WORKER, rootSecret) }); });
-afterAll(async () => { await sim.close(); });
+beforeAll(async () => {
+  sim = await startCamSimulator({ seed: fleetSeed(WORKERS, USERS_PER_WORKER, rootSecret) });
+});
+afterAll(async () => {
+  await sim.close();
+});
 
 it("200 CreateAccessKey calls from 4 processes at 5/s: zero RequestLimitExceeded, at most 5 in any rolling second", async () => {
   const prefix = `t-${randomUUID()}`;
-  const tallies = (await runChildren(WORKER_SCRIPT, Array.from({ length: WORKERS }, (_, worker) => workerArgs({
-    redisUrl: inject("redisUrl"), prefix, simUrl: sim.url, action: "CreateAccessKey", worker,
-    users: USERS_PER_WORKER, calls: 2 * USERS_PER_WORKER, concurrency: 2, marginMs: MARGIN_MS,
-  })), { env: { CAM_BENCH_SECRET_KEY: rootSecret }, timeoutMs: 90_000 })) as WorkerTally[];
+  const tallies = (await runChildren(
+    WORKER_SCRIPT,
+    Array.from({ length: WORKERS }, (_, worker) =>
+      workerArgs({
+        redisUrl: inject("redisUrl"),
+        prefix,
+        simUrl: sim.url,
+        action: "CreateAccessKey",
+        worker,
+        users: USERS_PER_WORKER,
+        calls: 2 * USERS_PER_WORKER,
+        concurrency: 2,
+        marginMs: MARGIN_MS,
+      })
+    ),
+    { env: { CAM_BENCH_SECRET_KEY: rootSecret }, timeoutMs: 90_000 }
+  )) as WorkerTally[];
 
   expect(tallies.map((tally) => tally.ok)).toEqual([50, 50, 50, 50]);
   expect(tallies.map((tally) => tally.penalties)).toEqual([0, 0, 0, 0]);
@@ -41,7 +58,8 @@ it("200 CreateAccessKey calls from 4 processes at 5/s: zero RequestLimitExceeded
   expect(Math.max(...times) - Math.min(...times)).toBeLessThan((199 * slotIntervalUs(5, MARGIN_MS)) / 1000 + 1000);
 
   const state = (await (await fetch(`${sim.url}/_sim/state`)).json()) as StateView & {
-    counters: Record<string, { throttled: number; ok: number }> };
+    counters: Record<string, { throttled: number; ok: number }>;
+  };
   expect(state.counters.CreateAccessKey).toMatchObject({ ok: 200, throttled: 0 });
   const benchUsers = state.accounts[0]!.users.filter((user) => user.name.startsWith("bench-"));
   expect(benchUsers.every((user) => user.keys.length === 2)).toBe(true);

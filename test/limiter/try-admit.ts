@@ -19,9 +19,14 @@ export interface TryAdmitOptions {
 
 /** "go" (the slot is taken, as admit() would) when the pair's next slot is free now, else the retry-after. */
 export async function tryAdmit(options: TryAdmitOptions, account: string, action: CamAction): Promise<Admission> {
-  const interval = slotIntervalUs(options.limit ?? DEFAULT_RATE_LIMITS[action],
-    options.safetyMarginMs ?? GATE_DEFAULTS.safetyMarginMs);
-  const reservation = await defineLimiterScripts(options.redis)
-    .reserveSlot(limiterKey(options.prefix, account, action), interval, 0);
+  const interval = slotIntervalUs(
+    options.limit ?? DEFAULT_RATE_LIMITS[action],
+    options.safetyMarginMs ?? GATE_DEFAULTS.safetyMarginMs
+  );
+  const reservation = await defineLimiterScripts(options.redis).reserveSlot(
+    limiterKey(options.prefix, account, action),
+    interval,
+    0
+  );
   return reservation.admitted ? { kind: "go" } : { kind: "wait", retryAfterMs: Math.ceil(reservation.waitUs / 1000) };
 }

@@ -10,7 +10,12 @@ import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vi
 import { startThrottlingVault, type ThrottlingVault } from "../../bench/throttling-vault.js";
 import { maxInRollingWindow } from "../support/rolling-window.js";
 import { slotIntervalUs } from "../../src/cam/limiter/slot-admission.js";
-import { createVaultQuotaGate, VaultQuotaDeferral, type VaultLimiterEvent, type VaultQuotaGate } from "../../src/cam/limiter/vault-quota-gate.js";
+import {
+  createVaultQuotaGate,
+  VaultQuotaDeferral,
+  type VaultLimiterEvent,
+  type VaultQuotaGate,
+} from "../../src/cam/limiter/vault-quota-gate.js";
 import { classifyFailure } from "../../src/jobs/failures.js";
 import { createAwsSecretsManagerVault } from "../../src/vault/aws-secrets-manager.js";
 import type { Vault } from "../../src/vault/port.js";
@@ -24,8 +29,10 @@ const connections: Redis[] = [];
 const cleanups: (() => Promise<void>)[] = [];
 let proxy: ThrottlingVault;
 beforeAll(async () => {
-  proxy = await startThrottlingVault({ targetPort: Number(new URL(inject("motoUrl")).port),
-    limits: { writes: WRITES_PER_SECOND, tags: 50 } });
+  proxy = await startThrottlingVault({
+    targetPort: Number(new URL(inject("motoUrl")).port),
+    limits: { writes: WRITES_PER_SECOND, tags: 50 },
+  });
 });
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
@@ -35,20 +42,35 @@ afterAll(async () => {
   await Promise.all(connections.map((redis) => redis.quit()));
 });
 
-function gate(prefix: string, options: { writes?: number; maxWaitMs?: number; observe?: (event: VaultLimiterEvent) => void } = {}): VaultQuotaGate {
+function gate(
+  prefix: string,
+  options: { writes?: number; maxWaitMs?: number; observe?: (event: VaultLimiterEvent) => void } = {}
+): VaultQuotaGate {
   const redis = new Redis(inject("redisUrl"));
   connections.push(redis);
   // The margin covers the time from a slot to the proxy's stamp. Here both ends share this test's event loop,
   // busy with every other call in flight (and the host with the other test files), which delays a stamp more
   // than a network path to AWS would.
-  return createVaultQuotaGate({ redis, prefix, scope: `${TEST_REGION}@${proxy.url}`, safetyMarginMs: MARGIN_MS,
-    limits: { writes: options.writes ?? WRITES_PER_SECOND }, maxWaitMs: options.maxWaitMs ?? 30_000,
-    ...(options.observe ? { observe: options.observe } : {}) });
+  return createVaultQuotaGate({
+    redis,
+    prefix,
+    scope: `${TEST_REGION}@${proxy.url}`,
+    safetyMarginMs: MARGIN_MS,
+    limits: { writes: options.writes ?? WRITES_PER_SECOND },
+    maxWaitMs: options.maxWaitMs ?? 30_000,
+    ...(options.observe ? { observe: options.observe } : {}),
+  });
 }
 
 function vault(template: string, quota?: VaultQuotaGate, maxAttempts = 3, endpoint = proxy.url): Vault {
-  const created = createAwsSecretsManagerVault({ region: TEST_REGION, endpoint, credentials: TEST_CREDENTIALS,
-    nameTemplate: template, maxAttempts, ...(quota ? { quota } : {}) });
+  const created = createAwsSecretsManagerVault({
+    region: TEST_REGION,
+    endpoint,
+    credentials: TEST_CREDENTIALS,
+    nameTemplate: template,
+    maxAttempts,
+    ...(quota ? { quota } : {}),
+  });
   cleanups.push(() => created.close());
   return created;
 }
@@ -59,13 +81,15 @@ function vault(template: string, quota?: VaultQuotaGate, maxAttempts = 3, endpoi
  */
 async function rotateAll(target: Vault, account: string, users: number, staggerMs = 0): Promise<void> {
   // Every user's calls end before this does (a test that expects failures must not leak calls into the next).
-  const results = await Promise.allSettled(Array.from({ length: users }, async (_, index) => {
-    await sleep(index * staggerMs);
-    const ref = { account, uin: 100_000_000_100 + index };
-    const token = rotationToken(account, ref.uin, randomUUID());
-    await target.stagePending(ref, token, makePayload(ref));
-    await target.promote(ref, token);
-  }));
+  const results = await Promise.allSettled(
+    Array.from({ length: users }, async (_, index) => {
+      await sleep(index * staggerMs);
+      const ref = { account, uin: 100_000_000_100 + index };
+      const token = rotationToken(account, ref.uin, randomUUID());
+      await target.stagePending(ref, token, makePayload(ref));
+      await target.promote(ref, token);
+    })
+  );
   const failed = results.filter((result) => result.status === "rejected");
   if (failed.length > 0) throw new Error(`${failed.length} of ${users} rotations failed: ${String(failed[0]!.reason)}`);
 }
@@ -76,7 +100,9 @@ describe("vault quota gate", () => {
     const template = uniqueTemplate();
     const slots: number[] = [];
     // The writes pool's slots: each promotion also tags the secret (metadata-tags.ts), in the tags pool.
-    const observe = (event: VaultLimiterEvent) => { if (event.kind === "admitted" && event.pool === "writes") slots.push(event.slotMs); };
+    const observe = (event: VaultLimiterEvent) => {
+      if (event.kind === "admitted" && event.pool === "writes") slots.push(event.slotMs);
+    };
     const [one, two] = [vault(template, gate(prefix, { observe })), vault(template, gate(prefix, { observe }))];
     // The secrets exist already, as in steady operation: this host is slow to start 16 rotations at once against
     // an empty moto (CreateSecret), which spreads the first requests' send times by more than the margin.
@@ -84,10 +110,14 @@ describe("vault quota gate", () => {
     await Promise.all([rotateAll(direct, "one", 6), rotateAll(direct, "two", 6)]);
     // Warm clients too, as a running daemon's are: a fresh client's first requests (a connection each, a
     // command's first use) left here up to 250 ms after their slots, bunching with those that followed.
-    await Promise.all([one, two].map(async (each, index) => {
-      await rotateAll(each, `warm-up-${index}`, 1);
-      await Promise.all(Array.from({ length: 6 }, (_, index) => each.describe({ account: "one", uin: 100_000_000_100 + index })));
-    }));
+    await Promise.all(
+      [one, two].map(async (each, index) => {
+        await rotateAll(each, `warm-up-${index}`, 1);
+        await Promise.all(
+          Array.from({ length: 6 }, (_, index) => each.describe({ account: "one", uin: 100_000_000_100 + index }))
+        );
+      })
+    );
     await sleep(1_000);
     proxy.reset();
     slots.length = 0;
@@ -105,15 +135,22 @@ describe("vault quota gate", () => {
   it("the same load without the gate is throttled: the load above is real", async () => {
     const template = uniqueTemplate();
     proxy.reset();
-    await Promise.all([rotateAll(vault(template, undefined, 1), "one", 8), rotateAll(vault(template, undefined, 1), "two", 8)]
-      .map((rotations) => rotations.catch(() => undefined)));
+    await Promise.all(
+      [rotateAll(vault(template, undefined, 1), "one", 8), rotateAll(vault(template, undefined, 1), "two", 8)].map(
+        (rotations) => rotations.catch(() => undefined)
+      )
+    );
     expect(proxy.throttled.writes).toBeGreaterThan(0);
   });
 
   it("a ThrottlingException (someone else shares the quota) pushes the pool's slots back by the penalty", async () => {
     const events: VaultLimiterEvent[] = [];
     // The gate believes in 20/s; the proxy allows 5/s: the surplus is refused and the gate backs off.
-    const paced = vault(uniqueTemplate(), gate(`t-${randomUUID()}`, { writes: 20, observe: (event) => events.push(event) }), 5);
+    const paced = vault(
+      uniqueTemplate(),
+      gate(`t-${randomUUID()}`, { writes: 20, observe: (event) => events.push(event) }),
+      5
+    );
     proxy.reset();
     await rotateAll(paced, "main", 8);
     const penalties = events.filter((event) => event.kind === "penalized");
@@ -144,7 +181,7 @@ describe("vault quota gate", () => {
   it("hands out rotation turns three write slots apart, two turns ahead", async () => {
     const turns = gate(`t-${randomUUID()}`, { writes: 30 });
     const turnAt: number[] = [];
-    for (let turn = 0; turn < 5; turn++) turnAt.push(await turns.reserveRotationTurn() + performance.now());
+    for (let turn = 0; turn < 5; turn++) turnAt.push((await turns.reserveRotationTurn()) + performance.now());
     // (1000 + 150) / 30 = 38.3 ms per write, 115 ms per rotation; an idle scope gives the lead (2 turns) at once.
     // Compared on this host's clock, so each reply's latency (tens of ms on a loaded host) is in the tolerance.
     const rotationMs = (3 * slotIntervalUs(30, MARGIN_MS)) / 1000;

@@ -15,8 +15,12 @@ import { expectNoSendBeforeItsSlot } from "./no-send-before-slot.js";
 
 const MAX_CLIENTS = 8;
 let connections: Redis[] = [];
-beforeAll(() => { connections = Array.from({ length: MAX_CLIENTS }, () => new Redis(inject("redisUrl"))); });
-afterAll(async () => { await Promise.all(connections.map((connection) => connection.quit())); });
+beforeAll(() => {
+  connections = Array.from({ length: MAX_CLIENTS }, () => new Redis(inject("redisUrl")));
+});
+afterAll(async () => {
+  await Promise.all(connections.map((connection) => connection.quit()));
+});
 
 const step = fc.record({ gapMs: fc.integer({ min: 0, max: 120 }), burst: fc.integer({ min: 1, max: 3 }) });
 const client = fc.record({
@@ -52,20 +56,30 @@ async function play(clients: ClientPattern[], limit: number): Promise<Played> {
       }
     }
   };
-  await Promise.all(clients.map(async (pattern, index) => {
-    const gate = createRedisGate({ redis: connections[index]!, prefix, limitFor: () => limit, maxWaitMs: pattern.maxWaitMs,
-      observe: (event) => { if (event.kind === "admitted") slots.push(event.slotMs); } });
-    const inFlight: Promise<void>[] = [];
-    for (const { gapMs, burst } of pattern.steps) {
-      await sleep(gapMs);
-      for (let i = 0; i < burst; i++) inFlight.push(callOnce(gate));
-    }
-    await Promise.all(inFlight);
-  }));
+  await Promise.all(
+    clients.map(async (pattern, index) => {
+      const gate = createRedisGate({
+        redis: connections[index]!,
+        prefix,
+        limitFor: () => limit,
+        maxWaitMs: pattern.maxWaitMs,
+        observe: (event) => {
+          if (event.kind === "admitted") slots.push(event.slotMs);
+        },
+      });
+      const inFlight: Promise<void>[] = [];
+      for (const { gapMs, burst } of pattern.steps) {
+        await sleep(gapMs);
+        for (let i = 0; i < burst; i++) inFlight.push(callOnce(gate));
+      }
+      await Promise.all(inFlight);
+    })
+  );
   return { slots, sent, deferrals };
 }
 
-const calls = (clients: ClientPattern[]) => clients.reduce((sum, c) => sum + c.steps.reduce((s, x) => s + x.burst, 0), 0);
+const calls = (clients: ClientPattern[]) =>
+  clients.reduce((sum, c) => sum + c.steps.reduce((s, x) => s + x.burst, 0), 0);
 
 it("admits at most 50 in any rolling second at 50/s, for any pattern of 1-8 clients", async () => {
   let sawContention = false;
@@ -77,29 +91,44 @@ it("admits at most 50 in any rolling second at 50/s, for any pattern of 1-8 clie
       expectNoSendBeforeItsSlot(played.slots, played.sent);
       sawContention ||= played.deferrals > 0;
     }),
-    { numRuns: 12, endOnFailure: true },
+    { numRuns: 12, endOnFailure: true }
   );
   // The generator must reach the interesting case: callers that were turned away and came back.
   expect(sawContention).toBe(true);
 }, 20_000);
 
 it("admits exactly 50 per rolling second, at full speed, when 8 clients burst 120 calls at once at 50/s", async () => {
-  const burst: ClientPattern = { steps: [{ gapMs: 0, burst: 3 }, { gapMs: 0, burst: 3 }, { gapMs: 5, burst: 3 },
-    { gapMs: 0, burst: 3 }, { gapMs: 0, burst: 3 }], maxWaitMs: 2000 };
-  const played = await play(Array.from({ length: MAX_CLIENTS }, () => burst), 50);
+  const burst: ClientPattern = {
+    steps: [
+      { gapMs: 0, burst: 3 },
+      { gapMs: 0, burst: 3 },
+      { gapMs: 5, burst: 3 },
+      { gapMs: 0, burst: 3 },
+      { gapMs: 0, burst: 3 },
+    ],
+    maxWaitMs: 2000,
+  };
+  const played = await play(
+    Array.from({ length: MAX_CLIENTS }, () => burst),
+    50
+  );
   expect(played.slots).toHaveLength(120);
   // Saturated for 2.4 s: the bound is reached, never passed, and no slot is wasted beyond a few: callers
   // deferred past maxWait come back after the retry-after, and a late one leaves a short gap.
   expect(maxInRollingWindow(played.slots, 1000)).toBe(50);
   const sorted = [...played.slots].sort((a, b) => a - b);
-  expect(sorted.at(-1)! - sorted[0]!).toBeLessThan((119 * slotIntervalUs(50, GATE_DEFAULTS.safetyMarginMs)) / 1000 + 100);
+  expect(sorted.at(-1)! - sorted[0]!).toBeLessThan(
+    (119 * slotIntervalUs(50, GATE_DEFAULTS.safetyMarginMs)) / 1000 + 100
+  );
   expectNoSendBeforeItsSlot(played.slots, played.sent);
 }, 20_000);
 
 it("admits at most 5 in any rolling second at 5/s", async () => {
   const small = fc.record({
-    steps: fc.array(fc.record({ gapMs: fc.integer({ min: 0, max: 300 }), burst: fc.integer({ min: 1, max: 2 }) }),
-      { minLength: 1, maxLength: 3 }),
+    steps: fc.array(fc.record({ gapMs: fc.integer({ min: 0, max: 300 }), burst: fc.integer({ min: 1, max: 2 }) }), {
+      minLength: 1,
+      maxLength: 3,
+    }),
     maxWaitMs: fc.constantFrom(0, 500, 2000),
   });
   await fc.assert(
@@ -108,6 +137,6 @@ it("admits at most 5 in any rolling second at 5/s", async () => {
       expect(maxInRollingWindow(played.slots, 1000)).toBeLessThanOrEqual(5);
       expectNoSendBeforeItsSlot(played.slots, played.sent);
     }),
-    { numRuns: 2, endOnFailure: true },
+    { numRuns: 2, endOnFailure: true }
   );
 }, 20_000);

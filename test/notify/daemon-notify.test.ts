@@ -34,31 +34,61 @@ afterAll(async () => {
 describe("a daemon with notifications", () => {
   it("will not start while a target's variable is missing, naming it", async () => {
     const targets = fiveTargets(receiver.origin);
-    const config = parseConfig({ ...rig.rawConfig, http: { host: "127.0.0.1", port: 0 }, notify: { targets: targets.raw } }, "test", {});
+    const config = parseConfig(
+      { ...rig.rawConfig, http: { host: "127.0.0.1", port: 0 }, notify: { targets: targets.raw } },
+      "test",
+      {}
+    );
     const { NOTIFY_WECOM_URL: _dropped, ...env } = targets.env;
-    const credentials = { [CREDENTIAL_ENV.secretIdEnv]: "AKIDx", [CREDENTIAL_ENV.secretKeyEnv]: "y",
-      [RECORD_KEY_ENV]: TEST_RECORD_KEY.toString("base64") };
-    await expect(startDaemon(config, { log: createLogger({ level: "silent" }), env: { ...env, ...credentials } }))
-      .rejects.toThrow(ConfigError);
-    await expect(startDaemon(config, { log: createLogger({ level: "silent" }), env: { ...env, ...credentials } }))
-      .rejects.toThrow("notify.targets[1].urlEnv: environment variable NOTIFY_WECOM_URL is not set");
+    const credentials = {
+      [CREDENTIAL_ENV.secretIdEnv]: "AKIDx",
+      [CREDENTIAL_ENV.secretKeyEnv]: "y",
+      [RECORD_KEY_ENV]: TEST_RECORD_KEY.toString("base64"),
+    };
+    await expect(
+      startDaemon(config, { log: createLogger({ level: "silent" }), env: { ...env, ...credentials } })
+    ).rejects.toThrow(ConfigError);
+    await expect(
+      startDaemon(config, { log: createLogger({ level: "silent" }), env: { ...env, ...credentials } })
+    ).rejects.toThrow("notify.targets[1].urlEnv: environment variable NOTIFY_WECOM_URL is not set");
   });
 
   it("announces start, failing CAM authentication once, the failed rotation, and its stop", async () => {
     const targets = fiveTargets(receiver.origin, { events: [...NOTIFY_EVENT_TYPES] });
-    const config = parseConfig({ ...rig.rawConfig, http: { host: "127.0.0.1", port: 0 },
-      notify: { targets: targets.raw, attempts: 3, backoff: { base: 50, max: 200 } } }, "test", {});
+    const config = parseConfig(
+      {
+        ...rig.rawConfig,
+        http: { host: "127.0.0.1", port: 0 },
+        notify: { targets: targets.raw, attempts: 3, backoff: { base: 50, max: 200 } },
+      },
+      "test",
+      {}
+    );
     const logs: string[] = [];
-    const log = createLogger({ level: "info" }, new Writable({ write(chunk, _e, done) { logs.push(String(chunk)); done(); } }));
-    const env = { ...targets.env, [CREDENTIAL_ENV.secretIdEnv]: rig.rootCredentials.secretId,
-      [CREDENTIAL_ENV.secretKeyEnv]: rig.rootCredentials.secretKey, [RECORD_KEY_ENV]: TEST_RECORD_KEY.toString("base64") };
+    const log = createLogger(
+      { level: "info" },
+      new Writable({
+        write(chunk, _e, done) {
+          logs.push(String(chunk));
+          done();
+        },
+      })
+    );
+    const env = {
+      ...targets.env,
+      [CREDENTIAL_ENV.secretIdEnv]: rig.rootCredentials.secretId,
+      [CREDENTIAL_ENV.secretKeyEnv]: rig.rootCredentials.secretKey,
+      [RECORD_KEY_ENV]: TEST_RECORD_KEY.toString("base64"),
+    };
     // The daemon starts (it learns its owner UIN), then CAM refuses the rotator's key as it does a revoked one.
     const daemon = await startDaemon(config, { log, env, schedules: false });
     await rig.faults({ action: "ListAccessKeys", fault: "error", code: "AuthFailure.SignatureFailure", times: 100 });
     try {
       await rig.engine.enqueueRotation({ account: ACCOUNT, uin: USER_UIN, force: true });
       // (The reason is checked in the notification: waitForRotation may read the job just before BullMQ records it.)
-      expect(await rig.engine.waitForRotation(jobIds.rotate(ACCOUNT, USER_UIN), undefined, 20_000)).toMatchObject({ kind: "failed" });
+      expect(await rig.engine.waitForRotation(jobIds.rotate(ACCOUNT, USER_UIN), undefined, 20_000)).toMatchObject({
+        kind: "failed",
+      });
       await eventually(async () => receiver.accepted().length >= 15 || undefined, 15_000, "three messages per target");
     } finally {
       await daemon.shutdown("test over");
@@ -66,14 +96,24 @@ describe("a daemon with notifications", () => {
     expect(receiver.accepted()).toHaveLength(20);
     for (const target of targets.fixtures) {
       const got = receiver.accepted().filter((request) => request.path === target.path);
-      const types = got.map((request) => /^(daemon-started|daemon-stopped|cam-auth-failing|rotation-failed)/.exec(eventIdOf(request)!)?.[1]).sort();
+      const types = got
+        .map(
+          (request) =>
+            /^(daemon-started|daemon-stopped|cam-auth-failing|rotation-failed)/.exec(eventIdOf(request)!)?.[1]
+        )
+        .sort();
       expect(types, target.name).toEqual(["cam-auth-failing", "daemon-started", "daemon-stopped", "rotation-failed"]);
       for (const request of got) expect(problemsOf(target.platform, request, target.secret), target.name).toEqual([]);
       const failed = got.find((request) => eventIdOf(request)!.startsWith("rotation-failed"))!;
       expect(failed.body).toContain("AuthFailure.SignatureFailure");
     }
-    const scan = await scanForSecrets(rig.redis, [rig.prefix], [...targets.credentials, rig.rootCredentials.secretKey], logs,
-      receiver.received.map((request) => request.body));
+    const scan = await scanForSecrets(
+      rig.redis,
+      [rig.prefix],
+      [...targets.credentials, rig.rootCredentials.secretKey],
+      logs,
+      receiver.received.map((request) => request.body)
+    );
     expect(scan.hits).toEqual([]);
   }, 60_000);
 });

@@ -31,8 +31,14 @@ afterAll(async () => {
   await Promise.all(rigs.map((made) => made.close()));
 });
 
-const flag = (accessKeyId: string) => ({ account: "main", uin: 100000000011, accessKeyId, reason: "foreign-key" as const,
-  flaggedAt: Date.now(), status: "pending" as const });
+const flag = (accessKeyId: string) => ({
+  account: "main",
+  uin: 100000000011,
+  accessKeyId,
+  reason: "foreign-key" as const,
+  flaggedAt: Date.now(),
+  status: "pending" as const,
+});
 const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe("notification delivery", () => {
@@ -45,7 +51,10 @@ describe("notification delivery", () => {
     await settle(500);
     for (const target of r.targets) {
       const seen = r.receiver.received.filter((request) => request.path === target.path);
-      expect(seen.map((request) => request.answered), target.name).toEqual([500, 500, target.platform === "webhook" ? 204 : 200]);
+      expect(
+        seen.map((request) => request.answered),
+        target.name
+      ).toEqual([500, 500, target.platform === "webhook" ? 204 : 200]);
       for (const request of seen) expect(problemsOf(target.platform, request, target.secret), target.name).toEqual([]);
       expect(new Set(seen.map(eventIdOf)).size).toBe(1);
     }
@@ -60,11 +69,17 @@ describe("notification delivery", () => {
       return "hang";
     });
     r.startDelivery();
-    r.notifier.observer.retirementHeld!({ account: "main", uin: 100000000011, accessKeyId: "AKIDtimeout00001", lastUsedAt: null });
+    r.notifier.observer.retirementHeld!({
+      account: "main",
+      uin: 100000000011,
+      accessKeyId: "AKIDtimeout00001",
+      lastUsedAt: null,
+    });
     await eventually(async () => r.receiver.accepted().length >= 5 || undefined, 15_000, "five deliveries");
     for (const target of r.targets) {
-      expect(r.receiver.received.filter((request) => request.path === target.path).map((request) => request.answered)).toEqual(
-        ["hang", target.platform === "webhook" ? 204 : 200]);
+      expect(
+        r.receiver.received.filter((request) => request.path === target.path).map((request) => request.answered)
+      ).toEqual(["hang", target.platform === "webhook" ? 204 : 200]);
     }
     expect(r.logs.join("")).toContain("no answer within 1500 ms");
   });
@@ -80,8 +95,18 @@ describe("notification delivery", () => {
     r.notifier.sweepMissed("main", 1_700_000_000_000);
     replica.sweepMissed("main", 1_700_000_000_000);
     for (let call = 0; call < 5; call++) {
-      r.notifier.camCall({ account: "main", action: "ListAccessKeys", code: "AuthFailure.SignatureFailure", durationMs: 3 });
-      replica.camCall({ account: "main", action: "ListAccessKeys", code: "AuthFailure.SignatureFailure", durationMs: 3 });
+      r.notifier.camCall({
+        account: "main",
+        action: "ListAccessKeys",
+        code: "AuthFailure.SignatureFailure",
+        durationMs: 3,
+      });
+      replica.camCall({
+        account: "main",
+        action: "ListAccessKeys",
+        code: "AuthFailure.SignatureFailure",
+        durationMs: 3,
+      });
     }
     r.notifier.camCall({ account: "main", action: "ListAccessKeys", code: "OK", durationMs: 3 });
     await eventually(async () => r.receiver.accepted().length >= 15 || undefined, 15_000, "fifteen deliveries");
@@ -89,9 +114,15 @@ describe("notification delivery", () => {
     await replica.close();
     expect(r.receiver.received).toHaveLength(15);
     for (const target of r.targets) {
-      const ids = r.receiver.received.filter((request) => request.path === target.path).map(eventIdOf).sort();
-      expect(ids).toEqual([expect.stringMatching(/^cam-auth-failing-main-\d+$/), "retirement-held-AKIDheldtwice001",
-        "sweep-missed-main-1700000000000"]);
+      const ids = r.receiver.received
+        .filter((request) => request.path === target.path)
+        .map(eventIdOf)
+        .sort();
+      expect(ids).toEqual([
+        expect.stringMatching(/^cam-auth-failing-main-\d+$/),
+        "retirement-held-AKIDheldtwice001",
+        "sweep-missed-main-1700000000000",
+      ]);
     }
   });
 
@@ -99,7 +130,8 @@ describe("notification delivery", () => {
     const r = await rig();
     r.receiver.plan((request) => {
       if (request.path.startsWith("/slack")) return { status: 400, body: "invalid_payload" };
-      if (request.path.startsWith("/wecom")) return { status: 200, body: JSON.stringify({ errcode: 93000, errmsg: "invalid webhook url" }) };
+      if (request.path.startsWith("/wecom"))
+        return { status: 200, body: JSON.stringify({ errcode: 93000, errmsg: "invalid webhook url" }) };
       return undefined;
     });
     r.startDelivery();
@@ -131,14 +163,32 @@ describe("notification delivery", () => {
   });
 
   it("never blocks the caller: with Redis unreachable a hook returns at once and the stop message gives up after enqueueTimeout", async () => {
-    const notify = notifySchema.parse({ targets: [{ name: "hook", type: "webhook", urlEnv: "U", secretEnv: "S",
-      events: ["key-flagged", "rotation-failed", "daemon-stopped"] }], enqueueTimeout: 300 });
+    const notify = notifySchema.parse({
+      targets: [
+        {
+          name: "hook",
+          type: "webhook",
+          urlEnv: "U",
+          secretEnv: "S",
+          events: ["key-flagged", "rotation-failed", "daemon-stopped"],
+        },
+      ],
+      enqueueTimeout: 300,
+    });
     const dead = connectRedis("redis://127.0.0.1:9", "notify-dead");
     dead.on("error", () => undefined);
     const lines: string[] = [];
     const { createLogger } = await import("../../src/log.js");
     const { Writable } = await import("node:stream");
-    const log = createLogger({ level: "debug" }, new Writable({ write(chunk, _e, done) { lines.push(String(chunk)); done(); } }));
+    const log = createLogger(
+      { level: "debug" },
+      new Writable({
+        write(chunk, _e, done) {
+          lines.push(String(chunk));
+          done();
+        },
+      })
+    );
     const notifier = createNotifier({ notify, connection: dead, prefix: "t-dead", log });
     const started = performance.now();
     notifier.observer.keyFlagged!(flag("AKIDnoredis00001"));
@@ -148,7 +198,11 @@ describe("notification delivery", () => {
     await notifier.daemonStopped("test");
     expect(performance.now() - stopping).toBeGreaterThanOrEqual(250);
     expect(performance.now() - stopping).toBeLessThan(1_500);
-    await eventually(async () => lines.filter((line) => line.includes("notification not queued in time")).length >= 3 || undefined, 3_000, "three warnings");
+    await eventually(
+      async () => lines.filter((line) => line.includes("notification not queued in time")).length >= 3 || undefined,
+      3_000,
+      "three warnings"
+    );
     dead.disconnect();
     await Promise.race([notifier.close(), settle(1_000)]);
   });

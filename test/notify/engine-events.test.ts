@@ -24,7 +24,10 @@ beforeAll(async () => {
   notify.receiver.plan(failFirst(2));
   notify.startDelivery();
   rig = await createRig({
-    users: [{ uin: FLAGGED_UIN, keys: [{ vault: "none" }, { vault: "current" }] }, { uin: HELD_UIN, keys: [{}] }],
+    users: [
+      { uin: FLAGGED_UIN, keys: [{ vault: "none" }, { vault: "current" }] },
+      { uin: HELD_UIN, keys: [{}] },
+    ],
     account: { users: [FLAGGED_UIN, MISSING_UIN, HELD_UIN], deactivateAfter: 1_500, deleteAfter: 300 },
     observer: notify.notifier.observer,
   });
@@ -42,8 +45,14 @@ describe("engine events reach every target", () => {
     const oldKey = rig.seeded.find((seeded) => seeded.uin === HELD_UIN)!;
     expect(await rig.rotate(HELD_UIN)).toMatchObject({ kind: "rotated" });
     // A consumer that never picked up the new key still signs with the old one: its retirement is held.
-    const straggler = createCamClient({ name: ACCOUNT, endpoint: rig.sim.url, credentials: { secretId: oldKey.accessKeyId,
-      secretKey: oldKey.secretAccessKey } }, { gate: openGate });
+    const straggler = createCamClient(
+      {
+        name: ACCOUNT,
+        endpoint: rig.sim.url,
+        credentials: { secretId: oldKey.accessKeyId, secretKey: oldKey.secretAccessKey },
+      },
+      { gate: openGate }
+    );
     await straggler.getUserAppId();
 
     await eventually(async () => notify.receiver.accepted().length >= 15 || undefined, 30_000, "fifteen deliveries");
@@ -58,14 +67,23 @@ describe("engine events reach every target", () => {
         byEvent.set(id, [...(byEvent.get(id) ?? []), request]);
       }
       const ids = [...byEvent.keys()].sort();
-      expect(ids, target.name).toEqual([expect.stringMatching(`^key-flagged-${flaggedKeyId}-\\d+$`),
-        `retirement-held-${oldKey.accessKeyId}`, expect.stringMatching(`^rotation-failed-main-${MISSING_UIN}-\\d+$`)]);
+      expect(ids, target.name).toEqual([
+        expect.stringMatching(`^key-flagged-${flaggedKeyId}-\\d+$`),
+        `retirement-held-${oldKey.accessKeyId}`,
+        expect.stringMatching(`^rotation-failed-main-${MISSING_UIN}-\\d+$`),
+      ]);
       for (const [event, requests] of byEvent) {
-        expect(requests.map((request) => request.answered), `${target.name} ${event}`)
-          .toEqual([500, 500, target.platform === "webhook" ? 204 : 200]);
-        for (const request of requests) expect(problemsOf(target.platform, request, target.secret), `${target.name} ${event}`).toEqual([]);
+        expect(
+          requests.map((request) => request.answered),
+          `${target.name} ${event}`
+        ).toEqual([500, 500, target.platform === "webhook" ? 204 : 200]);
+        for (const request of requests)
+          expect(problemsOf(target.platform, request, target.secret), `${target.name} ${event}`).toEqual([]);
       }
-      const accepted = seen.filter((request) => request.answered !== 500).map((request) => request.body).join("\n");
+      const accepted = seen
+        .filter((request) => request.answered !== 500)
+        .map((request) => request.body)
+        .join("\n");
       expect(accepted).toContain(`approve-removal --key ${flaggedKeyId}`);
       expect(accepted).toContain(`dismiss-flag --key ${flaggedKeyId}`);
       expect(accepted).toContain("InvalidParameter.UserNotExist");
@@ -77,9 +95,18 @@ describe("engine events reach every target", () => {
   it("no SecretAccessKey in any body received, in Redis or the logs; no URL token or signing secret in Redis or the logs", async () => {
     const bodies = notify.receiver.received.map((request) => request.body);
     expect(bodies.length).toBeGreaterThanOrEqual(45);
-    const secrets = await scanForSecrets(rig.redis, [rig.prefix, notify.prefix], rig.secrets, [...rig.logs, ...notify.logs], bodies);
+    const secrets = await scanForSecrets(
+      rig.redis,
+      [rig.prefix, notify.prefix],
+      rig.secrets,
+      [...rig.logs, ...notify.logs],
+      bodies
+    );
     expect(secrets.hits).toEqual([]);
-    const credentials = await scanForSecrets(rig.redis, [rig.prefix, notify.prefix], notify.credentials, [...rig.logs, ...notify.logs]);
+    const credentials = await scanForSecrets(rig.redis, [rig.prefix, notify.prefix], notify.credentials, [
+      ...rig.logs,
+      ...notify.logs,
+    ]);
     expect(credentials.keysRead).toBeGreaterThan(0);
     expect(credentials.hits).toEqual([]);
     // The scan would see a leak: a body holding a secret is found.

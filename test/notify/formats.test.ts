@@ -10,9 +10,25 @@ import type { Received } from "../support/notify-receiver.js";
 
 const events = eventBuilders("https://example.test/README.md");
 const ALL_EVENTS: NotifyEvent[] = [
-  events.keyFlagged({ account: "main", uin: 100000000011, accessKeyId: "AKIDflagged0001", reason: "foreign-key", flaggedAt: Date.now(), status: "pending" }),
-  events.rotationFailed({ account: "main", uin: 100000000012, reason: "CAM InvalidParameter.UserNotExist (ListAccessKeys)" }),
-  events.retirementHeld({ account: "main", uin: 100000000013, accessKeyId: "AKIDheld00000001", lastUsedAt: Date.now() }),
+  events.keyFlagged({
+    account: "main",
+    uin: 100000000011,
+    accessKeyId: "AKIDflagged0001",
+    reason: "foreign-key",
+    flaggedAt: Date.now(),
+    status: "pending",
+  }),
+  events.rotationFailed({
+    account: "main",
+    uin: 100000000012,
+    reason: "CAM InvalidParameter.UserNotExist (ListAccessKeys)",
+  }),
+  events.retirementHeld({
+    account: "main",
+    uin: 100000000013,
+    accessKeyId: "AKIDheld00000001",
+    lastUsedAt: Date.now(),
+  }),
   events.camAuthFailing({ account: "main", action: "ListAccessKeys", code: "AuthFailure.SecretIdNotFound" }),
   events.sweepMissed("main", Date.parse("2026-12-02T03:00:00Z"), 300_000),
   events.daemonStarted("host-1", 42),
@@ -23,8 +39,14 @@ const ALL_EVENTS: NotifyEvent[] = [
 /** What the receiver would record for this request. */
 function asReceived(request: OutgoingRequest): Received {
   const url = new URL(request.url);
-  return { path: url.pathname, query: url.searchParams, headers: Object.fromEntries(Object.entries(request.headers).map(([k, v]) => [k.toLowerCase(), v])),
-    body: request.body, answered: 200, at: Date.now() };
+  return {
+    path: url.pathname,
+    query: url.searchParams,
+    headers: Object.fromEntries(Object.entries(request.headers).map(([k, v]) => [k.toLowerCase(), v])),
+    body: request.body,
+    answered: 200,
+    at: Date.now(),
+  };
 }
 
 function targetOf(type: Platform, extra: Record<string, unknown> = {}) {
@@ -64,28 +86,54 @@ describe("message formats against each platform's documented schema and signatur
 
   it("a wrong secret fails each signature check (the checks can fail)", () => {
     for (const platform of ["webhook", "dingtalk", "feishu"] as const) {
-      const request = formatOf(targetOf(platform, { secretEnv: "S" })).request(ALL_EVENTS[0]!, { url: URLS[platform], secret: "right" }, Date.now());
+      const request = formatOf(targetOf(platform, { secretEnv: "S" })).request(
+        ALL_EVENTS[0]!,
+        { url: URLS[platform], secret: "right" },
+        Date.now()
+      );
       expect(problemsOf(platform, asReceived(request), "wrong").join()).toMatch(/does not verify/);
     }
   });
 
   it("unsigned robots carry no timestamp or sign; signed DingTalk keeps the access_token", () => {
-    const plain = asReceived(formatOf(targetOf("dingtalk")).request(ALL_EVENTS[0]!, { url: URLS.dingtalk, secret: undefined }, 1_700_000_000_000));
+    const plain = asReceived(
+      formatOf(targetOf("dingtalk")).request(
+        ALL_EVENTS[0]!,
+        { url: URLS.dingtalk, secret: undefined },
+        1_700_000_000_000
+      )
+    );
     expect([...plain.query.keys()]).toEqual(["access_token"]);
-    const signed = asReceived(formatOf(targetOf("dingtalk", { secretEnv: "S" })).request(ALL_EVENTS[0]!, { url: URLS.dingtalk, secret: "s" }, 1_700_000_000_000));
+    const signed = asReceived(
+      formatOf(targetOf("dingtalk", { secretEnv: "S" })).request(
+        ALL_EVENTS[0]!,
+        { url: URLS.dingtalk, secret: "s" },
+        1_700_000_000_000
+      )
+    );
     expect([...signed.query.keys()]).toEqual(["access_token", "timestamp", "sign"]);
     expect(signed.query.get("timestamp")).toBe("1700000000000");
-    const feishu = JSON.parse(formatOf(targetOf("feishu")).request(ALL_EVENTS[0]!, { url: URLS.feishu, secret: undefined }, 0).body);
+    const feishu = JSON.parse(
+      formatOf(targetOf("feishu")).request(ALL_EVENTS[0]!, { url: URLS.feishu, secret: undefined }, 0).body
+    );
     expect(Object.keys(feishu)).toEqual(["msg_type", "content"]);
   });
 
   it("a flagged key's message carries the exact approve-removal and dismiss-flag commands; a failure its reason and runbook", () => {
     const [flagged, failed] = ALL_EVENTS;
     for (const platform of ["wecom", "dingtalk", "feishu", "slack"] as const) {
-      const body = formatOf(targetOf(platform)).request(flagged!, { url: URLS[platform], secret: undefined }, Date.now()).body;
+      const body = formatOf(targetOf(platform)).request(
+        flagged!,
+        { url: URLS[platform], secret: undefined },
+        Date.now()
+      ).body;
       expect(body).toContain("cam-rotator approve-removal --key AKIDflagged0001");
       expect(body).toContain("cam-rotator dismiss-flag --key AKIDflagged0001");
-      const failure = formatOf(targetOf(platform)).request(failed!, { url: URLS[platform], secret: undefined }, Date.now()).body;
+      const failure = formatOf(targetOf(platform)).request(
+        failed!,
+        { url: URLS[platform], secret: undefined },
+        Date.now()
+      ).body;
       expect(failure).toContain("InvalidParameter.UserNotExist");
       expect(failure).toContain("https://example.test/README.md#runbook-a-failed-rotation");
     }
@@ -93,16 +141,22 @@ describe("message formats against each platform's documented schema and signatur
 
   it("long text is cut to the platform's byte limit on a character boundary", () => {
     const long = events.rotationFailed({ account: "main", uin: 1, reason: "原因".repeat(3_000) });
-    const request = asReceived(formatOf(targetOf("wecom", { msgtype: "text" })).request(long, { url: URLS.wecom, secret: undefined }, 0));
+    const request = asReceived(
+      formatOf(targetOf("wecom", { msgtype: "text" })).request(long, { url: URLS.wecom, secret: undefined }, 0)
+    );
     expect(problemsOf("wecom", request)).toEqual([]);
     expect(JSON.parse(request.body).text.content).toMatch(/…$/);
     expect(JSON.parse(request.body).text.content).toContain(`Event: ${long.id}`);
   });
 
   it("a robot's refusal quotes its message as text, an object message as JSON, never [object Object]", () => {
-    expect(robotAnswer(JSON.stringify({ errcode: 93000, errmsg: "invalid webhook url" }), "errcode", []))
-      .toEqual({ kind: "refused", detail: "errcode 93000: invalid webhook url" });
-    expect(robotAnswer(JSON.stringify({ code: 19001, msg: { reason: "param invalid" } }), "code", []))
-      .toEqual({ kind: "refused", detail: 'code 19001: {"reason":"param invalid"}' });
+    expect(robotAnswer(JSON.stringify({ errcode: 93000, errmsg: "invalid webhook url" }), "errcode", [])).toEqual({
+      kind: "refused",
+      detail: "errcode 93000: invalid webhook url",
+    });
+    expect(robotAnswer(JSON.stringify({ code: 19001, msg: { reason: "param invalid" } }), "code", [])).toEqual({
+      kind: "refused",
+      detail: 'code 19001: {"reason":"param invalid"}',
+    });
   });
 });

@@ -25,8 +25,15 @@ beforeAll(async () => {
   const base = {
     redis: { url: "redis://127.0.0.1:1" }, // Nothing listens there: no command here may reach a Redis.
     vault: { type: "file", path: join(dir, "vault.json") },
-    accounts: [{ name: "main", credentials: { secretIdEnv: "X_ID", secretKeyEnv: "X_KEY" }, users: [100000000011],
-      schedule: "0 3 * * *", maxKeyAgeDays: 90 }],
+    accounts: [
+      {
+        name: "main",
+        credentials: { secretIdEnv: "X_ID", secretKeyEnv: "X_KEY" },
+        users: [100000000011],
+        schedule: "0 3 * * *",
+        maxKeyAgeDays: 90,
+      },
+    ],
   };
   configPath = join(dir, "config.json");
   writeFileSync(configPath, JSON.stringify({ ...base, notify: { targets: targets.raw } }));
@@ -39,7 +46,8 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const run = (args: string[], env: Record<string, string> = targets.env) => runBinary(["notify", "test", ...args], { env });
+const run = (args: string[], env: Record<string, string> = targets.env) =>
+  runBinary(["notify", "test", ...args], { env });
 
 function expectNoCredentials(text: string): void {
   for (const credential of targets.credentials) expect(text).not.toContain(credential);
@@ -53,7 +61,8 @@ describe("cam-rotator notify test", { timeout: 90_000 }, () => {
     const before = receiver.received.length;
     const result = await run(["--config", configPath]);
     expect(result.code, result.stderr).toBe(0);
-    for (const target of targets.fixtures) expect(result.stdout).toMatch(new RegExp(`^ok\\s+${target.name}\\s+${target.platform}\\s+delivered`, "m"));
+    for (const target of targets.fixtures)
+      expect(result.stdout).toMatch(new RegExp(`^ok\\s+${target.name}\\s+${target.platform}\\s+delivered`, "m"));
     expect(result.stdout).toContain("all targets answered");
     const got = receiver.received.slice(before);
     expect(got).toHaveLength(5);
@@ -67,8 +76,13 @@ describe("cam-rotator notify test", { timeout: 90_000 }, () => {
   });
 
   it("--target sends to that target only; a refusal or a timeout exits 1 with the answer", async () => {
-    receiver.plan((request) => request.path.startsWith("/slack") ? { status: 403, body: "invalid_token" }
-      : request.path.startsWith("/wecom") ? "hang" : undefined);
+    receiver.plan((request) =>
+      request.path.startsWith("/slack")
+        ? { status: 403, body: "invalid_token" }
+        : request.path.startsWith("/wecom")
+          ? "hang"
+          : undefined
+    );
     const before = receiver.received.length;
     const slack = await run(["--config", configPath, "--target", "slack"]);
     expect(slack.code).toBe(1);
@@ -84,14 +98,21 @@ describe("cam-rotator notify test", { timeout: 90_000 }, () => {
     const before = receiver.received.length;
     const unknown = await run(["--config", configPath, "--target", "pager"]);
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toContain('unknown notify target "pager"; the config defines: hook, wecom, ding, feishu, slack');
+    expect(unknown.stderr).toContain(
+      'unknown notify target "pager"; the config defines: hook, wecom, ding, feishu, slack'
+    );
     const { NOTIFY_DING_SECRET: _dropped, ...withoutSecret } = targets.env;
     const missing = await run(["--config", configPath], withoutSecret);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain("notify.targets[2].secretEnv: environment variable NOTIFY_DING_SECRET is not set");
-    const notUrl = await run(["--config", configPath], { ...targets.env, NOTIFY_SLACK_URL: "hooks.slack.com/services/T/B/s3cr3tt0ken" });
+    const notUrl = await run(["--config", configPath], {
+      ...targets.env,
+      NOTIFY_SLACK_URL: "hooks.slack.com/services/T/B/s3cr3tt0ken",
+    });
     expect(notUrl.code).toBe(2);
-    expect(notUrl.stderr).toContain("notify.targets[4].urlEnv: environment variable NOTIFY_SLACK_URL does not hold an http(s) URL");
+    expect(notUrl.stderr).toContain(
+      "notify.targets[4].urlEnv: environment variable NOTIFY_SLACK_URL does not hold an http(s) URL"
+    );
     expect(notUrl.stderr).not.toContain("s3cr3tt0ken");
     const bare = await run(["--config", bareConfigPath]);
     expect(bare.code).toBe(2);

@@ -11,7 +11,12 @@ import { webhookFormat } from "../../src/notify/formats/webhook.js";
 const readme = readFileSync(join(import.meta.dirname, "../../README.md"), "utf8");
 
 /** GitHub's heading anchors: lower case, punctuation dropped, spaces to '-'. */
-const slug = (heading: string) => heading.trim().toLowerCase().replace(/[^\p{L}\p{N} _-]/gu, "").replace(/ /g, "-");
+const slug = (heading: string) =>
+  heading
+    .trim()
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N} _-]/gu, "")
+    .replace(/ /g, "-");
 
 type Verify = (rawBody: string, headers: Record<string, string>, secret: string, seen: Set<string>) => string;
 
@@ -32,18 +37,32 @@ async function readmeVerify(): Promise<Verify> {
 describe("README: notifications", () => {
   it("the webhook verification snippet accepts a real request once, and rejects a tampered, stale or wrongly keyed one", async () => {
     const verify = await readmeVerify();
-    const event = eventBuilders("README.md").keyFlagged({ account: "main", uin: 100000000011, accessKeyId: "AKIDreadme000001",
-      reason: "foreign-key", flaggedAt: Date.now(), status: "pending" });
+    const event = eventBuilders("README.md").keyFlagged({
+      account: "main",
+      uin: 100000000011,
+      accessKeyId: "AKIDreadme000001",
+      reason: "foreign-key",
+      flaggedAt: Date.now(),
+      status: "pending",
+    });
     const fresh = webhookFormat.request(event, { url: "https://receiver.test/", secret: "whsec-readme" }, Date.now());
     const seen = new Set<string>();
     expect(verify(fresh.body, fresh.headers, "whsec-readme", seen)).toBe("ok");
     expect(verify(fresh.body, fresh.headers, "whsec-readme", seen)).toBe("duplicate");
     // A retry: same event id, new timestamp and signature.
-    const retry = webhookFormat.request(event, { url: "https://receiver.test/", secret: "whsec-readme" }, Date.now() + 2_000);
+    const retry = webhookFormat.request(
+      event,
+      { url: "https://receiver.test/", secret: "whsec-readme" },
+      Date.now() + 2_000
+    );
     expect(verify(retry.body, retry.headers, "whsec-readme", seen)).toBe("duplicate");
     expect(verify(fresh.body.replace("main", "evil"), fresh.headers, "whsec-readme", new Set())).toBe("bad signature");
     expect(verify(fresh.body, fresh.headers, "another-secret", new Set())).toBe("bad signature");
-    const old = webhookFormat.request(event, { url: "https://receiver.test/", secret: "whsec-readme" }, Date.now() - 3_600_000);
+    const old = webhookFormat.request(
+      event,
+      { url: "https://receiver.test/", secret: "whsec-readme" },
+      Date.now() - 3_600_000
+    );
     expect(verify(old.body, old.headers, "whsec-readme", new Set())).toBe("stale");
   });
 

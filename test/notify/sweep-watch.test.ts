@@ -12,18 +12,30 @@ import { startSweepWatch } from "../../src/notify/sweep-watch.js";
 import { ACCOUNT, createRig, type Rig } from "../support/harness.js";
 
 let rig: Rig;
-beforeAll(async () => { rig = await createRig({ worker: false }); });
+beforeAll(async () => {
+  rig = await createRig({ worker: false });
+});
 afterAll(() => rig?.close());
 
 const everySecond = () => [{ ...rig.config.accounts[0]!, schedule: "* * * * * *" }];
-const sweepExists = async (account: string, slot: number) => (await rig.queue.getJob(jobIds.sweep(account, slot))) !== undefined;
+const sweepExists = async (account: string, slot: number) =>
+  (await rig.queue.getJob(jobIds.sweep(account, slot))) !== undefined;
 
 describe("missed sweep watch", () => {
   it("reports each slot that no replica fired, after the tolerance, and only slots after it started", async () => {
     const started = Date.now();
     const missed: number[] = [];
-    const watch = startSweepWatch({ accounts: everySecond(), toleranceMs: 1_000, tickMs: 100, log: silentLogger, sweepExists,
-      onMissed: (account, slot) => { expect(account).toBe(ACCOUNT); missed.push(slot); } });
+    const watch = startSweepWatch({
+      accounts: everySecond(),
+      toleranceMs: 1_000,
+      tickMs: 100,
+      log: silentLogger,
+      sweepExists,
+      onMissed: (account, slot) => {
+        expect(account).toBe(ACCOUNT);
+        missed.push(slot);
+      },
+    });
     await sleep(3_600);
     watch.stop();
     expect(missed.length).toBeGreaterThanOrEqual(2);
@@ -35,11 +47,21 @@ describe("missed sweep watch", () => {
   });
 
   it("reports nothing while a replica fires every slot", async () => {
-    const coordinator = createRedisRunCoordinator({ redis: rig.redis, prefix: `${rig.prefix}-${randomUUID()}`, owner: "replica" });
+    const coordinator = createRedisRunCoordinator({
+      redis: rig.redis,
+      prefix: `${rig.prefix}-${randomUUID()}`,
+      owner: "replica",
+    });
     const schedules = startSchedules({ accounts: everySecond(), engine: rig.engine, coordinator, log: silentLogger });
     const missed: number[] = [];
-    const watch = startSweepWatch({ accounts: everySecond(), toleranceMs: 1_000, tickMs: 100, log: silentLogger, sweepExists,
-      onMissed: (_account, slot) => missed.push(slot) });
+    const watch = startSweepWatch({
+      accounts: everySecond(),
+      toleranceMs: 1_000,
+      tickMs: 100,
+      log: silentLogger,
+      sweepExists,
+      onMissed: (_account, slot) => missed.push(slot),
+    });
     await sleep(3_600);
     watch.stop();
     await schedules.stop();

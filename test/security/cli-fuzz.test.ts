@@ -15,42 +15,138 @@ import { validConfig } from "./config-mutations.js";
 import { RECORD_KEY_ENV } from "../../src/jobs/record-mac.js";
 import { TEST_RECORD_KEY } from "../support/rig-constants.js";
 
-const COMMANDS: string[][] = [["worker"], ["rotate"], ["sweep"], ["status"], ["flagged"], ["approve-removal"], ["dismiss-flag"],
-  ["retry-failed"], ["pause"], ["resume"], ["events"], ["vault", "show"], ["vault", "adopt"], ["vault"], ["legacy"], ["check-config"], ["canary"], ["cam-sim"], ["bogus"], []];
-const FLAGS = ["--account", "--uin", "--force", "--wait", "--json", "--dry-run", "--key", "--follow", "-f", "--count", "-n",
-  "--config", "-c", "--reason", "--yes", "--port", "--host", "--seed", "--help", "-h", "--version", "-V", "--", "--frobnicate", "-x"];
+const COMMANDS: string[][] = [
+  ["worker"],
+  ["rotate"],
+  ["sweep"],
+  ["status"],
+  ["flagged"],
+  ["approve-removal"],
+  ["dismiss-flag"],
+  ["retry-failed"],
+  ["pause"],
+  ["resume"],
+  ["events"],
+  ["vault", "show"],
+  ["vault", "adopt"],
+  ["vault"],
+  ["legacy"],
+  ["check-config"],
+  ["canary"],
+  ["cam-sim"],
+  ["bogus"],
+  [],
+];
+const FLAGS = [
+  "--account",
+  "--uin",
+  "--force",
+  "--wait",
+  "--json",
+  "--dry-run",
+  "--key",
+  "--follow",
+  "-f",
+  "--count",
+  "-n",
+  "--config",
+  "-c",
+  "--reason",
+  "--yes",
+  "--port",
+  "--host",
+  "--seed",
+  "--help",
+  "-h",
+  "--version",
+  "-V",
+  "--",
+  "--frobnicate",
+  "-x",
+];
 const EXIT_CODES = [0, 1, 2, 3];
 
 let dir: string;
 let values: string[];
-const ENV = { FUZZ_SECRET_ID: "AKIDfuzzfuzzfuzzfuzzfuzz", FUZZ_SECRET_KEY: "f".repeat(40), LOG_LEVEL: "info",
+const ENV = {
+  FUZZ_SECRET_ID: "AKIDfuzzfuzzfuzzfuzzfuzz",
+  FUZZ_SECRET_KEY: "f".repeat(40),
+  LOG_LEVEL: "info",
   [RECORD_KEY_ENV]: TEST_RECORD_KEY.toString("base64"),
   // The valid config's notify target (config-mutations.ts): its variables are set, as in a real deployment.
-  FUZZ_DING_URL: "http://127.0.0.1:1/robot/send?access_token=fuzz", FUZZ_DING_SECRET: "SECfuzz" };
+  FUZZ_DING_URL: "http://127.0.0.1:1/robot/send?access_token=fuzz",
+  FUZZ_DING_SECRET: "SECfuzz",
+};
 
 beforeAll(async () => {
   requireBuild();
   dir = mkdtempSync(join(tmpdir(), "cam-rotator-cli-fuzz-"));
   const deadRedis = `redis://127.0.0.1:${await freePort()}`;
   const config = join(dir, "config.json");
-  writeFileSync(config, JSON.stringify(validConfig({ redisUrl: deadRedis, prefix: `t-${randomUUID()}`,
-    vaultPath: join(dir, "vault.json"), httpPort: 0, camUrl: "http://127.0.0.1:1" })));
+  writeFileSync(
+    config,
+    JSON.stringify(
+      validConfig({
+        redisUrl: deadRedis,
+        prefix: `t-${randomUUID()}`,
+        vaultPath: join(dir, "vault.json"),
+        httpPort: 0,
+        camUrl: "http://127.0.0.1:1",
+      })
+    )
+  );
   const seed = join(dir, "seed.json");
-  writeFileSync(seed, JSON.stringify({ accounts: [{ ownerUin: 100000000001, appId: 1300000001, users: [] }], bogus: true }));
-  values = [config, seed, join(dir, "missing.yaml"), dir, "main", "other", "MAIN", "100000000011", "0", "-5", "12ab",
-    "1e9", "99999999999999999999", "AKIDabcdefghijkl", "not a key!", "50", "lots", "65536", "127.0.0.1", "::1", "", " ",
-    "--", "-", "=", "ünïcödé", "$(touch /tmp/x)", "a".repeat(300)];
+  writeFileSync(
+    seed,
+    JSON.stringify({ accounts: [{ ownerUin: 100000000001, appId: 1300000001, users: [] }], bogus: true })
+  );
+  values = [
+    config,
+    seed,
+    join(dir, "missing.yaml"),
+    dir,
+    "main",
+    "other",
+    "MAIN",
+    "100000000011",
+    "0",
+    "-5",
+    "12ab",
+    "1e9",
+    "99999999999999999999",
+    "AKIDabcdefghijkl",
+    "not a key!",
+    "50",
+    "lots",
+    "65536",
+    "127.0.0.1",
+    "::1",
+    "",
+    " ",
+    "--",
+    "-",
+    "=",
+    "ünïcödé",
+    "$(touch /tmp/x)",
+    "a".repeat(300),
+  ];
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const argv = () => fc.tuple(
-  fc.constantFrom(...COMMANDS),
-  fc.array(fc.oneof(
-    { weight: 4, arbitrary: fc.constantFrom(...FLAGS) },
-    { weight: 4, arbitrary: fc.constantFrom(...values) },
-    { weight: 1, arbitrary: fc.string({ maxLength: 20 }).filter((text) => !text.includes("\u0000")) },
-  ), { maxLength: 7 }),
-).map(([command, rest]) => [...command, ...rest]);
+const argv = () =>
+  fc
+    .tuple(
+      fc.constantFrom(...COMMANDS),
+      fc.array(
+        fc.oneof(
+          { weight: 4, arbitrary: fc.constantFrom(...FLAGS) },
+          { weight: 4, arbitrary: fc.constantFrom(...values) },
+          { weight: 1, arbitrary: fc.string({ maxLength: 20 }).filter((text) => !text.includes("\u0000")) }
+        ),
+        { maxLength: 7 }
+      )
+    )
+    .map(([command, rest]) => [...command, ...rest]);
 
 function check(args: string[], run: BinaryRun): void {
   const what = `cam-rotator ${JSON.stringify(args)}\nstdout: ${run.stdout.slice(0, 500)}\nstderr: ${run.stderr.slice(0, 500)}`;
@@ -70,7 +166,10 @@ describe("CLI argument fuzzing", () => {
   it("property (real binary, 36 random argv): a documented exit code, no crash, no stack, a usage hint on exit 2", async () => {
     const seed = Date.now() % 2 ** 31;
     const cases = fc.sample(argv(), { numRuns: 36, seed });
-    const runs = await concurrently(cases, 3, async (args) => ({ args, run: await runBinary(args, { env: ENV, timeoutMs: 6_000 }) }));
+    const runs = await concurrently(cases, 3, async (args) => ({
+      args,
+      run: await runBinary(args, { env: ENV, timeoutMs: 6_000 }),
+    }));
     for (const { args, run } of runs) check(args, run);
     // The sample must have exercised the paths that matter, not only help screens.
     const codes = new Set(runs.map(({ run }) => run.code));

@@ -8,10 +8,20 @@ export interface CliCapture {
   codes: Record<string, number | null>;
 }
 
-export async function adminOutputs(configPath: string, env: NodeJS.ProcessEnv, account: string, uin: number): Promise<CliCapture> {
+export async function adminOutputs(
+  configPath: string,
+  env: NodeJS.ProcessEnv,
+  account: string,
+  uin: number
+): Promise<CliCapture> {
   const commands = [
-    ["status", "--json"], ["status"], ["events", "--json", "--count", "500"], ["events", "--count", "500"], ["flagged", "--json"],
-    ["vault", "show", "--account", account, "--uin", String(uin), "--json"], ["vault", "show", "--account", account, "--uin", String(uin)],
+    ["status", "--json"],
+    ["status"],
+    ["events", "--json", "--count", "500"],
+    ["events", "--count", "500"],
+    ["flagged", "--json"],
+    ["vault", "show", "--account", account, "--uin", String(uin), "--json"],
+    ["vault", "show", "--account", account, "--uin", String(uin)],
     ["sweep", "--account", account, "--dry-run", "--json"],
   ];
   const outputs: string[] = [];
@@ -20,7 +30,8 @@ export async function adminOutputs(configPath: string, env: NodeJS.ProcessEnv, a
     const run = await runBinary([...args, "--config", configPath], { env, timeoutMs: 30_000 });
     outputs.push(run.stdout, run.stderr);
     codes[args.join(" ")] = run.code;
-    if (STACK_FRAME.test(run.stderr)) throw new Error(`cam-rotator ${args.join(" ")} printed a stack trace:\n${run.stderr}`);
+    if (STACK_FRAME.test(run.stderr))
+      throw new Error(`cam-rotator ${args.join(" ")} printed a stack trace:\n${run.stderr}`);
   }
   return { outputs, codes };
 }

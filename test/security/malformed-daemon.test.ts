@@ -22,8 +22,13 @@ import { hangUp, ok, startMalformedServer, status, type Answer, type MalformedSe
 const UINS = [100000000011, 100000000012, 100000000013];
 const MB = 1024 * 1024;
 const ANSWERS: Answer[] = [
-  ok("<html>not json</html>"), ok("null"), ok({ Response: { AccessKeys: "nope", RequestId: "r" } }), status(503, "busy"),
-  ok("x".repeat(8 * MB), "text/plain"), hangUp, ok({ Response: { Error: { Code: 7 }, RequestId: "r" } }),
+  ok("<html>not json</html>"),
+  ok("null"),
+  ok({ Response: { AccessKeys: "nope", RequestId: "r" } }),
+  status(503, "busy"),
+  ok("x".repeat(8 * MB), "text/plain"),
+  hangUp,
+  ok({ Response: { Error: { Code: 7 }, RequestId: "r" } }),
   ok({ Response: { AccessKeys: [{ AccessKeyId: 1 }], RequestId: "r" } }),
 ];
 
@@ -40,27 +45,54 @@ beforeAll(async () => {
   let served = 0;
   // The daemon first learns its owner UIN (GetUserAppId) and refuses to start without it (owners.ts): that one
   // call gets a proper answer; every other call gets the malformed ones.
-  const identity = ok({ Response: { Uin: "900000000002", OwnerUin: "900000000001", AppId: 1300000009, RequestId: "r" } });
-  server.answer((request, response) => request.headers["x-tc-action"] === "GetUserAppId"
-    ? identity(request, response) : ANSWERS[served++ % ANSWERS.length]!(request, response));
+  const identity = ok({
+    Response: { Uin: "900000000002", OwnerUin: "900000000001", AppId: 1300000009, RequestId: "r" },
+  });
+  server.answer((request, response) =>
+    request.headers["x-tc-action"] === "GetUserAppId"
+      ? identity(request, response)
+      : ANSWERS[served++ % ANSWERS.length]!(request, response)
+  );
 
   const key = randomBytes(32);
   const vaultPath = join(dir, "vault.json");
   const vault = createFileVault({ path: vaultPath, key });
   for (const uin of UINS) {
     const ref = { account: "main", uin };
-    const { versionId } = await vault.stagePending(ref, randomUUID(), { SecretId: newAccessKeyId(), SecretKey: newSecretAccessKey(),
-      Uin: uin, Account: "main", CreateTime: "2025-01-01 08:00:00", RotatedAt: "2025-01-01T00:00:00.000Z" });
+    const { versionId } = await vault.stagePending(ref, randomUUID(), {
+      SecretId: newAccessKeyId(),
+      SecretKey: newSecretAccessKey(),
+      Uin: uin,
+      Account: "main",
+      CreateTime: "2025-01-01 08:00:00",
+      RotatedAt: "2025-01-01T00:00:00.000Z",
+    });
     await vault.promote(ref, versionId);
   }
-  const env = { PATH: process.env.PATH, HOME: process.env.HOME, NODE_OPTIONS: "", LOG_LEVEL: "info",
-    MAL_SECRET_ID: "AKIDmalformedmalformed", MAL_SECRET_KEY: "m".repeat(40), [FILE_VAULT_KEY_ENV]: key.toString("base64"),
-    [RECORD_KEY_ENV]: TEST_RECORD_KEY.toString("base64") };
+  const env = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    NODE_OPTIONS: "",
+    LOG_LEVEL: "info",
+    MAL_SECRET_ID: "AKIDmalformedmalformed",
+    MAL_SECRET_KEY: "m".repeat(40),
+    [FILE_VAULT_KEY_ENV]: key.toString("base64"),
+    [RECORD_KEY_ENV]: TEST_RECORD_KEY.toString("base64"),
+  };
   const raw = {
     redis: { url: inject("redisUrl"), prefix: `t-${randomUUID()}` },
     vault: { type: "file", path: vaultPath },
-    accounts: [{ name: "main", endpoint: server.url, credentials: { secretIdEnv: "MAL_SECRET_ID", secretKeyEnv: "MAL_SECRET_KEY" },
-      users: UINS, schedule: "0 0 1 1 *", maxKeyAgeDays: 1, requestTimeout: "2s" }],
+    accounts: [
+      {
+        name: "main",
+        endpoint: server.url,
+        credentials: { secretIdEnv: "MAL_SECRET_ID", secretKeyEnv: "MAL_SECRET_KEY" },
+        users: UINS,
+        schedule: "0 0 1 1 *",
+        maxKeyAgeDays: 1,
+        requestTimeout: "2s",
+      },
+    ],
     rotation: { attempts: 2 },
     http: { host: "127.0.0.1", port: 0 },
   };
@@ -82,10 +114,13 @@ afterAll(async () => {
 describe("a daemon facing a CAM that answers only malformed things", () => {
   it("fails each rotation with a classified reason, keeps running, serves /metrics and stops cleanly", async () => {
     await Promise.all(UINS.map((uin) => runtime.engine.enqueueRotation({ account: "main", uin, force: true })));
-    const outcomes = await Promise.all(UINS.map((uin) => runtime.engine.waitForRotation(jobIds.rotate("main", uin), undefined, 40_000)));
+    const outcomes = await Promise.all(
+      UINS.map((uin) => runtime.engine.waitForRotation(jobIds.rotate("main", uin), undefined, 40_000))
+    );
     for (const outcome of outcomes) {
       expect(outcome.kind).toBe("failed");
-      if (outcome.kind === "failed") expect(outcome.reason).toMatch(/MalformedResponse|HttpStatus503|NetworkError|Timeout/);
+      if (outcome.kind === "failed")
+        expect(outcome.reason).toMatch(/MalformedResponse|HttpStatus503|NetworkError|Timeout/);
     }
     expect(daemon.alive()).toBe(true);
     const metrics = await (await fetch(metricsUrl!)).text();

@@ -26,10 +26,11 @@ export async function startMalformedServer(): Promise<MalformedServer> {
     answer(with_) {
       current = with_;
     },
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 

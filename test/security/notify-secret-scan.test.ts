@@ -24,7 +24,10 @@ beforeAll(async () => {
   receiver.plan(failFirst(1));
   targets = fiveTargets(receiver.origin, { events: [...NOTIFY_EVENT_TYPES] });
   world = await createCliEnv({
-    users: [{ uin: PLAIN, name: "plain", keys: [{ inVault: "current" }] }, { uin: FLAGGED, name: "legacy", keys: [{}, { inVault: "current" }] }],
+    users: [
+      { uin: PLAIN, name: "plain", keys: [{ inVault: "current" }] },
+      { uin: FLAGGED, name: "legacy", keys: [{}, { inVault: "current" }] },
+    ],
     config: { notify: { targets: targets.raw, attempts: 4, backoff: { base: 50, max: 200 } } },
   });
   worker = world.spawn(["worker", "--config", world.configPath], { env: targets.env });
@@ -39,9 +42,14 @@ afterAll(async () => {
 
 describe("secret scan over notifications from a real worker", () => {
   it("no SecretAccessKey in any notification body, Redis or the worker's output; no URL token or signing secret in Redis or the output", async () => {
-    for (const [uin, exit] of [[PLAIN, 0], [FLAGGED, 3]] as const) {
-      const result = await world.run(["rotate", "--account", "main", "--uin", String(uin), "--force", "--wait", "--config", world.configPath],
-        { timeoutMs: 40_000 });
+    for (const [uin, exit] of [
+      [PLAIN, 0],
+      [FLAGGED, 3],
+    ] as const) {
+      const result = await world.run(
+        ["rotate", "--account", "main", "--uin", String(uin), "--force", "--wait", "--config", world.configPath],
+        { timeoutMs: 40_000 }
+      );
       expect(result.code, result.stderr).toBe(exit);
     }
     await eventually(() => receiver.accepted().length >= 10, "started and flagged, on five targets");
@@ -51,8 +59,11 @@ describe("secret scan over notifications from a real worker", () => {
 
     for (const target of targets.fixtures) {
       const got = receiver.accepted().filter((request) => request.path === target.path);
-      expect(got.map((request) => /^[a-z]+-[a-z]+/.exec(eventIdOf(request)!)?.[0]).sort(), target.name)
-        .toEqual(["daemon-started", "daemon-stopped", "key-flagged"]);
+      expect(got.map((request) => /^[a-z]+-[a-z]+/.exec(eventIdOf(request)!)?.[0]).sort(), target.name).toEqual([
+        "daemon-started",
+        "daemon-stopped",
+        "key-flagged",
+      ]);
       for (const request of got) expect(problemsOf(target.platform, request, target.secret), target.name).toEqual([]);
     }
 

@@ -21,8 +21,11 @@ let capture: RowCapture;
 beforeAll(async () => {
   requireBuild();
   world = await startWorld({ vault: "moto" });
-  ({ result, capture } = await runRow(world, { limiter: "ours", processes: 2, accounts: 1, createLimit: 20, usersPerAccount: 12,
-    maxSeconds: 60 }, "security"));
+  ({ result, capture } = await runRow(
+    world,
+    { limiter: "ours", processes: 2, accounts: 1, createLimit: 20, usersPerAccount: 12, maxSeconds: 60 },
+    "security"
+  ));
 }, 120_000);
 afterAll(() => world?.close(), 30_000);
 
@@ -49,11 +52,20 @@ describe("secret scan after a benchmark run", () => {
     expect(events).toContain("rotation-completed");
 
     const account = capture.fleet.accounts[0]!;
-    const cli = await adminOutputs(configPath, { ...world.baseEnv, ...capture.fleet.env }, account.name, account.users[0]!.uin);
+    const cli = await adminOutputs(
+      configPath,
+      { ...world.baseEnv, ...capture.fleet.env },
+      account.name,
+      account.users[0]!.uin
+    );
     expect(cli.codes["status --json"]).toBe(0);
 
-    const report = await scanForSecrets(world.redisClient, [capture.prefix], secrets,
-      [...capture.outputs, ...capture.metrics, events, ...cli.outputs]);
+    const report = await scanForSecrets(world.redisClient, [capture.prefix], secrets, [
+      ...capture.outputs,
+      ...capture.metrics,
+      events,
+      ...cli.outputs,
+    ]);
     expect(report.keysRead).toBeGreaterThan(20);
     expect(Object.keys(report.types)).toEqual(expect.arrayContaining(["hash", "stream", "zset"]));
     expect(report.hits).toEqual([]);

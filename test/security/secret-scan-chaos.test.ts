@@ -41,8 +41,18 @@ describe("secret scan after a chaos iteration", () => {
     expect(Object.keys(report.types)).toEqual(expect.arrayContaining(["hash", "stream", "zset"]));
     expect(report.hits).toEqual([]);
 
-    const env = { AWS_ACCESS_KEY_ID: "testing", AWS_SECRET_ACCESS_KEY: "testing", AWS_REGION: "us-east-1", ...world.fleet.env };
-    const cli = await adminOutputs(join(world.dir, "config.json"), env, world.account.name, world.account.users[0]!.uin);
+    const env = {
+      AWS_ACCESS_KEY_ID: "testing",
+      AWS_SECRET_ACCESS_KEY: "testing",
+      AWS_REGION: "us-east-1",
+      ...world.fleet.env,
+    };
+    const cli = await adminOutputs(
+      join(world.dir, "config.json"),
+      env,
+      world.account.name,
+      world.account.users[0]!.uin
+    );
     expect(cli.codes["status --json"]).toBe(0);
     expect(cli.codes["vault show --account acct1 --uin " + String(world.account.users[0]!.uin) + " --json"]).toBe(0);
     const cliScan = await scanForSecrets(world.runtime.redis, [], secrets, cli.outputs);

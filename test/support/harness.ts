@@ -23,8 +23,17 @@ import type { SecretRef, Vault } from "../../src/vault/port.js";
 
 import { openQueue } from "./queue.js";
 import { scanForSecrets, type ScanReport } from "./secret-scan.js";
-import { ACCOUNT, CREDENTIAL_ENV, OWNER_UIN, recordingCam, ROTATOR_UIN, TEST_AWS_CREDENTIALS, TEST_RECORD_KEY, TEST_TUNING,
-  USER_UIN } from "./rig-constants.js";
+import {
+  ACCOUNT,
+  CREDENTIAL_ENV,
+  OWNER_UIN,
+  recordingCam,
+  ROTATOR_UIN,
+  TEST_AWS_CREDENTIALS,
+  TEST_RECORD_KEY,
+  TEST_TUNING,
+  USER_UIN,
+} from "./rig-constants.js";
 
 export { ACCOUNT, OWNER_UIN, ROTATOR_UIN, USER_UIN } from "./rig-constants.js";
 
@@ -45,8 +54,15 @@ export interface RigOptions {
   /** Over the tests' engine tuning (TEST_TUNING), e.g. a job lock longer than a Redis pause the test injects. */
   tuning?: Partial<EngineTuning>;
   users?: RigUser[];
-  account?: { overLimit?: "auto" | "flag-only"; preexistingKeys?: "retire" | "flag"; deactivateAfter?: number; deleteAfter?: number; maxKeyAgeDays?: number;
-    users?: number[] | "all"; /** Default 0: the simulator reports uses at once unless its lag switch is set. */ lastUsedLag?: number };
+  account?: {
+    overLimit?: "auto" | "flag-only";
+    preexistingKeys?: "retire" | "flag";
+    deactivateAfter?: number;
+    deleteAfter?: number;
+    maxKeyAgeDays?: number;
+    users?: number[] | "all";
+    /** Default 0: the simulator reports uses at once unless its lag switch is set. */ lastUsedLag?: number;
+  };
   rotation?: { verifyTimeout?: number; parkRecheck?: number; attempts?: number; keepFailed?: number };
   /** A private moto (e.g. one the test stops); default the run's shared one. */
   motoUrl?: string;
@@ -97,7 +113,9 @@ export interface Rig {
   ref(uin?: number): SecretRef;
   rotate(uin?: number, options?: { force?: boolean }): Promise<RotationOutcome>;
   keysOf(uin?: number): Promise<Array<{ accessKeyId: string; status: KeyStatus; lastUsedAt: number | null }>>;
-  requests(): Promise<Array<{ t: number; action: string; secretId: string | null; targetUin: number | null; outcome: string }>>;
+  requests(): Promise<
+    Array<{ t: number; action: string; secretId: string | null; targetUin: number | null; outcome: string }>
+  >;
   faults(...specs: Array<Record<string, unknown>>): Promise<void>;
   invariants(uins?: number[]): Promise<string[]>;
   close(): Promise<void>;
@@ -106,28 +124,41 @@ export interface Rig {
 /** Every rig this test file created: the secret scan at the end of the file covers them all. */
 export const rigsOfThisFile: Rig[] = [];
 
-const key = (): { accessKeyId: string; secretAccessKey: string } =>
-  ({ accessKeyId: newAccessKeyId(), secretAccessKey: newSecretAccessKey() });
+const key = (): { accessKeyId: string; secretAccessKey: string } => ({
+  accessKeyId: newAccessKeyId(),
+  secretAccessKey: newSecretAccessKey(),
+});
 
 export async function createRig(options: RigOptions = {}): Promise<Rig> {
   const users = options.users ?? [{ uin: USER_UIN, keys: [{}] }];
   const root = key();
   const seeded: SeededKey[] = [];
   const seedUsers = users.map((user) => ({
-    uin: user.uin, name: `user-${user.uin}`,
+    uin: user.uin,
+    name: `user-${user.uin}`,
     keys: (user.keys ?? []).map((spec, index) => {
       const made = key();
       seeded.push({ uin: user.uin, ...made });
-      return { ...made, status: spec.status ?? "Active", createTime: spec.createTime ?? `2025-0${index + 1}-01 08:00:00`,
-        lastUsedAt: spec.lastUsedAt ?? null };
+      return {
+        ...made,
+        status: spec.status ?? "Active",
+        createTime: spec.createTime ?? `2025-0${index + 1}-01 08:00:00`,
+        lastUsedAt: spec.lastUsedAt ?? null,
+      };
     }),
   }));
   const seed: SeedInput = {
-    accounts: [{ ownerUin: OWNER_UIN, appId: 1300000001, users: [
-      { uin: OWNER_UIN, name: "root", keys: [] },
-      { uin: ROTATOR_UIN, name: "rotator", admin: true, keys: [{ ...root, status: "Active" }] },
-      ...seedUsers,
-    ] }],
+    accounts: [
+      {
+        ownerUin: OWNER_UIN,
+        appId: 1300000001,
+        users: [
+          { uin: OWNER_UIN, name: "root", keys: [] },
+          { uin: ROTATOR_UIN, name: "rotator", admin: true, keys: [{ ...root, status: "Active" }] },
+          ...seedUsers,
+        ],
+      },
+    ],
     ...(options.requireInactiveBeforeDelete ? { requireInactiveBeforeDelete: true } : {}),
   };
   const sim = await startCamSimulator({ seed });
@@ -138,15 +169,24 @@ export async function createRig(options: RigOptions = {}): Promise<Rig> {
   const rawConfig = {
     redis: { url: options.redisUrl ?? inject("redisUrl"), prefix },
     vault: { type: "aws-secrets-manager", region: "us-east-1", endpoint: motoUrl, nameTemplate },
-    accounts: [{
-      name: ACCOUNT, endpoint: sim.url, credentials: CREDENTIAL_ENV,
-      users: options.account?.users ?? users.map((user) => user.uin), schedule: "0 3 * * *",
-      maxKeyAgeDays: options.account?.maxKeyAgeDays ?? 30,
-      retire: { deactivateAfter: options.account?.deactivateAfter ?? 3_600_000, deleteAfter: options.account?.deleteAfter ?? 3_600_000,
-        lastUsedLag: options.account?.lastUsedLag ?? 0 },
-      overLimit: options.account?.overLimit ?? "auto", requestTimeout: 3_000,
-      ...(options.account?.preexistingKeys ? { preexistingKeys: options.account.preexistingKeys } : {}),
-    }],
+    accounts: [
+      {
+        name: ACCOUNT,
+        endpoint: sim.url,
+        credentials: CREDENTIAL_ENV,
+        users: options.account?.users ?? users.map((user) => user.uin),
+        schedule: "0 3 * * *",
+        maxKeyAgeDays: options.account?.maxKeyAgeDays ?? 30,
+        retire: {
+          deactivateAfter: options.account?.deactivateAfter ?? 3_600_000,
+          deleteAfter: options.account?.deleteAfter ?? 3_600_000,
+          lastUsedLag: options.account?.lastUsedLag ?? 0,
+        },
+        overLimit: options.account?.overLimit ?? "auto",
+        requestTimeout: 3_000,
+        ...(options.account?.preexistingKeys ? { preexistingKeys: options.account.preexistingKeys } : {}),
+      },
+    ],
     rotation: { verifyTimeout: 3_000, parkRecheck: 60_000, attempts: 4, keepFailed: 50, ...options.rotation },
     // Limiter keys are per owner UIN, the same in every rig: a namespace of its own keeps concurrent rigs apart.
     limiter: { maxWait: 2_000, penalty: 200, safetyMargin: 2, namespace: prefix },
@@ -154,41 +194,98 @@ export async function createRig(options: RigOptions = {}): Promise<Rig> {
   const config = parseConfig(rawConfig, "test rig", {});
 
   const redis = new Redis(config.redis.url, { maxRetriesPerRequest: null });
-  const vault = createAwsSecretsManagerVault({ region: "us-east-1", endpoint: motoUrl, nameTemplate,
-    credentials: TEST_AWS_CREDENTIALS, maxAttempts: 1, requestTimeoutMs: 2_000,
-    ...(options.vaultClient ? { client: options.vaultClient } : {}) });
+  const vault = createAwsSecretsManagerVault({
+    region: "us-east-1",
+    endpoint: motoUrl,
+    nameTemplate,
+    credentials: TEST_AWS_CREDENTIALS,
+    maxAttempts: 1,
+    requestTimeoutMs: 2_000,
+    ...(options.vaultClient ? { client: options.vaultClient } : {}),
+  });
   const ref = (uin = USER_UIN): SecretRef => ({ account: ACCOUNT, uin });
   await seedVault(vault, ref, users, seeded);
 
   const secrets = new Set<string>([root.secretAccessKey, ...seeded.map((seededKey) => seededKey.secretAccessKey)]);
   const createdKeyIds = new Set<string>();
   const logs: string[] = [];
-  const log = createLogger({ level: "debug", name: "engine-test" },
-    new Writable({ write(chunk, _encoding, done) { logs.push(String(chunk)); done(); } }));
-  const gate = createRedisGate({ redis, prefix, maxWaitMs: config.limiter.maxWait, penaltyMs: config.limiter.penalty,
-    safetyMarginMs: config.limiter.safetyMargin });
-  const client = recordingCam(createCamClient({ name: ACCOUNT, endpoint: sim.url, credentials: { secretId: root.accessKeyId,
-    secretKey: root.secretAccessKey }, requestTimeoutSec: 3 }, { gate }), (made) => {
-    secrets.add(made.secretAccessKey);
-    createdKeyIds.add(made.accessKeyId);
+  const log = createLogger(
+    { level: "debug", name: "engine-test" },
+    new Writable({
+      write(chunk, _encoding, done) {
+        logs.push(String(chunk));
+        done();
+      },
+    })
+  );
+  const gate = createRedisGate({
+    redis,
+    prefix,
+    maxWaitMs: config.limiter.maxWait,
+    penaltyMs: config.limiter.penalty,
+    safetyMarginMs: config.limiter.safetyMargin,
   });
+  const client = recordingCam(
+    createCamClient(
+      {
+        name: ACCOUNT,
+        endpoint: sim.url,
+        credentials: { secretId: root.accessKeyId, secretKey: root.secretAccessKey },
+        requestTimeoutSec: 3,
+      },
+      { gate }
+    ),
+    (made) => {
+      secrets.add(made.secretAccessKey);
+      createdKeyIds.add(made.accessKeyId);
+    }
+  );
   const cam = options.wrapCam ? options.wrapCam(client) : client;
-  const engine = createRotationEngine({ config, connection: redis, vault: options.wrapVault ? options.wrapVault(vault) : vault,
-    camFor: () => cam, log, recordKey: TEST_RECORD_KEY,
-    ...(options.observer ? { observer: options.observer } : {}), ...(options.seams ? { seams: options.seams } : {}), tuning: { ...TEST_TUNING, ...options.tuning } });
+  const engine = createRotationEngine({
+    config,
+    connection: redis,
+    vault: options.wrapVault ? options.wrapVault(vault) : vault,
+    camFor: () => cam,
+    log,
+    recordKey: TEST_RECORD_KEY,
+    ...(options.observer ? { observer: options.observer } : {}),
+    ...(options.seams ? { seams: options.seams } : {}),
+    tuning: { ...TEST_TUNING, ...options.tuning },
+  });
   const worker = options.worker === false ? undefined : engine.startWorker({ concurrency: options.concurrency ?? 2 });
   const queue = openQueue(redis, prefix);
 
   const rig: Rig = {
-    sim, redis, vault, config, rawConfig, engine, queue, prefix, nameTemplate, seeded, secrets, createdKeyIds, logs, log, cam, ref,
+    sim,
+    redis,
+    vault,
+    config,
+    rawConfig,
+    engine,
+    queue,
+    prefix,
+    nameTemplate,
+    seeded,
+    secrets,
+    createdKeyIds,
+    logs,
+    log,
+    cam,
+    ref,
     rootCredentials: { secretId: root.accessKeyId, secretKey: root.secretAccessKey },
     async rotate(uin = USER_UIN, rotateOptions = {}) {
       const { jobId } = await engine.enqueueRotation({ account: ACCOUNT, uin, force: rotateOptions.force ?? true });
       return engine.waitForRotation(jobId, undefined, 20_000);
     },
     async keysOf(uin = USER_UIN) {
-      const state = await (await fetch(`${sim.url}/_sim/state`)).json() as
-        { accounts: Array<{ users: Array<{ uin: number; keys: Array<{ accessKeyId: string; status: KeyStatus; lastUsedAt: number | null }> }> }> };
+      const state = (await (await fetch(`${sim.url}/_sim/state`)).json()) as {
+        accounts: Array<{
+          users: Array<{
+            uin: number;
+            keys: Array<{ accessKeyId: string; status: KeyStatus; lastUsedAt: number | null }>;
+          }>;
+        }>;
+      };
       return state.accounts.flatMap((account) => account.users).find((user) => user.uin === uin)?.keys ?? [];
     },
     async requests() {
@@ -196,19 +293,30 @@ export async function createRig(options: RigOptions = {}): Promise<Rig> {
     },
     async faults(...specs) {
       for (const spec of specs) {
-        const response = await fetch(`${sim.url}/_sim/faults`, { method: "POST", body: JSON.stringify(spec),
-          headers: { "content-type": "application/json" } });
+        const response = await fetch(`${sim.url}/_sim/faults`, {
+          method: "POST",
+          body: JSON.stringify(spec),
+          headers: { "content-type": "application/json" },
+        });
         if (!response.ok) throw new Error(`fault ${JSON.stringify(spec)} refused: ${await response.text()}`);
       }
     },
     invariants(uins = users.map((user) => user.uin)) {
-      return checkInvariants({ simulatorUrl: sim.url, vault, accounts: [{ account: ACCOUNT, ownerUin: OWNER_UIN, uins }] });
+      return checkInvariants({
+        simulatorUrl: sim.url,
+        vault,
+        accounts: [{ account: ACCOUNT, ownerUin: OWNER_UIN, uins }],
+      });
     },
     async close() {
       await worker?.close(5_000);
       await engine.close();
       await queue.close();
-      await collectVaultSecrets(vault, users.map((user) => ref(user.uin)), secrets);
+      await collectVaultSecrets(
+        vault,
+        users.map((user) => ref(user.uin)),
+        secrets
+      );
       await vault.close();
       await sim.close();
       // The Redis keys stay until the file's secret scan has read them.
@@ -219,16 +327,27 @@ export async function createRig(options: RigOptions = {}): Promise<Rig> {
 }
 
 /** Puts the seeded keys marked current / previous into the vault, previous first, with old RotatedAt times. */
-async function seedVault(vault: Vault, ref: (uin: number) => SecretRef, users: RigUser[], seeded: SeededKey[]): Promise<void> {
+async function seedVault(
+  vault: Vault,
+  ref: (uin: number) => SecretRef,
+  users: RigUser[],
+  seeded: SeededKey[]
+): Promise<void> {
   for (const user of users) {
     const mine = seeded.filter((seededKey) => seededKey.uin === user.uin);
     const specs = (user.keys ?? []).map((spec, index) => ({ spec, made: mine[index]! }));
-    const ordered = [...specs.filter(({ spec }) => spec.vault === "previous"),
-      ...specs.filter(({ spec }) => (spec.vault ?? "current") === "current")];
+    const ordered = [
+      ...specs.filter(({ spec }) => spec.vault === "previous"),
+      ...specs.filter(({ spec }) => (spec.vault ?? "current") === "current"),
+    ];
     for (const [index, { made, spec }] of ordered.entries()) {
       const { versionId } = await vault.stagePending(ref(user.uin), randomUUID(), {
-        SecretId: made.accessKeyId, SecretKey: made.secretAccessKey, Uin: user.uin, Account: ACCOUNT,
-        CreateTime: spec.createTime ?? "2025-01-01 08:00:00", RotatedAt: `2025-0${index + 1}-01T00:00:00.000Z`,
+        SecretId: made.accessKeyId,
+        SecretKey: made.secretAccessKey,
+        Uin: user.uin,
+        Account: ACCOUNT,
+        CreateTime: spec.createTime ?? "2025-01-01 08:00:00",
+        RotatedAt: `2025-0${index + 1}-01T00:00:00.000Z`,
       });
       await vault.promote(ref(user.uin), versionId);
     }
@@ -255,8 +374,12 @@ async function collectVaultSecrets(vault: Vault, refs: SecretRef[], into: Set<st
 export async function scanRigs(rigs: Rig[] = rigsOfThisFile): Promise<ScanReport> {
   const redis = new Redis(inject("redisUrl"));
   try {
-    return await scanForSecrets(redis, rigs.map((rig) => rig.prefix), rigs.flatMap((rig) => [...rig.secrets]),
-      rigs.flatMap((rig) => rig.logs));
+    return await scanForSecrets(
+      redis,
+      rigs.map((rig) => rig.prefix),
+      rigs.flatMap((rig) => [...rig.secrets]),
+      rigs.flatMap((rig) => rig.logs)
+    );
   } finally {
     redis.disconnect();
   }
@@ -273,7 +396,11 @@ export async function waitPastParking(rig: Rig, jobId: string, timeoutMs = 20_00
 }
 
 /** Polls `probe` until it returns a value that is not undefined, or fails after `timeoutMs`. */
-export async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 10_000, what = "condition"): Promise<T> {
+export async function eventually<T>(
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 10_000,
+  what = "condition"
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();

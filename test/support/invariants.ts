@@ -62,23 +62,36 @@ export async function checkInvariants(input: InvariantInput): Promise<string[]> 
         violations.push(`${where}: no such user in the simulator`);
         continue;
       }
-      violations.push(...(await checkUser(input, gate, account.account, uin, keys)).map((problem) => `${where}: ${problem}`));
+      violations.push(
+        ...(await checkUser(input, gate, account.account, uin, keys)).map((problem) => `${where}: ${problem}`)
+      );
     }
   }
   for (const id of input.operatorKeys?.ids ?? []) {
-    if (!present.has(id) && !input.operatorKeys!.approved.has(id)) violations.push(`operator key ${id} was deleted without approval`);
+    if (!present.has(id) && !input.operatorKeys!.approved.has(id))
+      violations.push(`operator key ${id} was deleted without approval`);
   }
   return violations;
 }
 
-async function checkUser(input: InvariantInput, gate: CallGate, account: string, uin: number, keys: SimKey[]): Promise<string[]> {
+async function checkUser(
+  input: InvariantInput,
+  gate: CallGate,
+  account: string,
+  uin: number,
+  keys: SimKey[]
+): Promise<string[]> {
   const problems: string[] = [];
-  if (keys.length > 2) problems.push(`holds ${keys.length} keys (${keys.map((key) => key.accessKeyId).join(", ")}), more than two`);
+  if (keys.length > 2)
+    problems.push(`holds ${keys.length} keys (${keys.map((key) => key.accessKeyId).join(", ")}), more than two`);
 
   let description: VaultDescription;
   let current: Awaited<ReturnType<Vault["readCurrent"]>>;
   try {
-    [description, current] = await Promise.all([input.vault.describe({ account, uin }), input.vault.readCurrent({ account, uin })]);
+    [description, current] = await Promise.all([
+      input.vault.describe({ account, uin }),
+      input.vault.readCurrent({ account, uin }),
+    ]);
   } catch (error) {
     return [...problems, `vault unreadable: ${(error as Error).message}`];
   }
@@ -93,10 +106,14 @@ async function checkUser(input: InvariantInput, gate: CallGate, account: string,
     if (auth) problems.push(`the vault's current key ${currentId} does not authenticate: ${auth}`);
   }
 
-  const held = new Set([description.current, description.pending, description.previous]
-    .filter((version) => version !== undefined).map((version) => version.accessKeyId));
+  const held = new Set(
+    [description.current, description.pending, description.previous]
+      .filter((version) => version !== undefined)
+      .map((version) => version.accessKeyId)
+  );
   for (const key of keys) {
-    const ours = (input.createdKeyIds ? input.createdKeyIds.has(key.accessKeyId) : true) &&
+    const ours =
+      (input.createdKeyIds ? input.createdKeyIds.has(key.accessKeyId) : true) &&
       !input.operatorKeys?.ids.has(key.accessKeyId);
     if (ours && key.status === "Active" && !held.has(key.accessKeyId)) {
       problems.push(`Active key ${key.accessKeyId} is not in the vault (an orphan whose secret is lost)`);
@@ -109,9 +126,18 @@ async function checkUser(input: InvariantInput, gate: CallGate, account: string,
  * Undefined when STS GetCallerIdentity signed with the key answers for `uin`, or refuses it for lack of
  * permission (the signature was accepted: key-proof.ts); otherwise what went wrong.
  */
-async function authenticates(url: string, gate: CallGate, account: string, uin: number, secretId: string, secretKey: string): Promise<string | undefined> {
-  const client = createCamClient({ name: account, endpoint: url, credentials: { secretId, secretKey }, requestTimeoutSec: 5 },
-    { gate });
+async function authenticates(
+  url: string,
+  gate: CallGate,
+  account: string,
+  uin: number,
+  secretId: string,
+  secretKey: string
+): Promise<string | undefined> {
+  const client = createCamClient(
+    { name: account, endpoint: url, credentials: { secretId, secretKey }, requestTimeoutSec: 5 },
+    { gate }
+  );
   try {
     const identity = await client.callerIdentity();
     return identity.userId === String(uin) ? undefined : `it signs as uin ${identity.userId}`;

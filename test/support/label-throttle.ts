@@ -18,19 +18,35 @@ interface StageInput {
 }
 
 export function labelThrottledClient(endpoint: string): LabelThrottle {
-  const client = new SecretsManagerClient({ region: "us-east-1", endpoint, credentials: TEST_AWS_CREDENTIALS, maxAttempts: 1 });
+  const client = new SecretsManagerClient({
+    region: "us-east-1",
+    endpoint,
+    credentials: TEST_AWS_CREDENTIALS,
+    maxAttempts: 1,
+  });
   let armed = 0;
   let answered = 0;
-  client.middlewareStack.add((next, context) => async (args) => {
-    const input = args.input as StageInput;
-    if (armed > 0 && context.commandName === "UpdateSecretVersionStageCommand" && input.VersionStage === "AWSPENDING" &&
-      input.RemoveFromVersionId !== undefined && input.MoveToVersionId === undefined) {
-      armed--;
-      answered++;
-      throw Object.assign(new Error("Rate exceeded"), { name: "ThrottlingException", $metadata: { httpStatusCode: 400 } });
-    }
-    return next(args);
-  }, { step: "initialize", name: "labelThrottle" });
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const input = args.input as StageInput;
+      if (
+        armed > 0 &&
+        context.commandName === "UpdateSecretVersionStageCommand" &&
+        input.VersionStage === "AWSPENDING" &&
+        input.RemoveFromVersionId !== undefined &&
+        input.MoveToVersionId === undefined
+      ) {
+        armed--;
+        answered++;
+        throw Object.assign(new Error("Rate exceeded"), {
+          name: "ThrottlingException",
+          $metadata: { httpStatusCode: 400 },
+        });
+      }
+      return next(args);
+    },
+    { step: "initialize", name: "labelThrottle" }
+  );
   return {
     client,
     arm(times) {

@@ -28,7 +28,8 @@ export interface NotifyReceiver {
 
 /** What each platform answers on success; paths start with the target type. */
 function success(path: string): { status: number; body: string } {
-  if (path.startsWith("/wecom") || path.startsWith("/dingtalk")) return { status: 200, body: JSON.stringify({ errcode: 0, errmsg: "ok" }) };
+  if (path.startsWith("/wecom") || path.startsWith("/dingtalk"))
+    return { status: 200, body: JSON.stringify({ errcode: 0, errmsg: "ok" }) };
   if (path.startsWith("/feishu")) return { status: 200, body: JSON.stringify({ code: 0, msg: "success", data: {} }) };
   if (path.startsWith("/slack")) return { status: 200, body: "ok" };
   return { status: 204, body: "" };
@@ -43,23 +44,34 @@ export async function startNotifyReceiver(): Promise<NotifyReceiver> {
     request.on("data", (chunk: Buffer) => chunks.push(chunk));
     request.on("end", () => {
       const url = new URL(request.url ?? "/", "http://127.0.0.1");
-      const seen = { path: url.pathname, query: url.searchParams, headers: request.headers, body: Buffer.concat(chunks).toString("utf8") };
+      const seen = {
+        path: url.pathname,
+        query: url.searchParams,
+        headers: request.headers,
+        body: Buffer.concat(chunks).toString("utf8"),
+      };
       const planned = decide(seen) ?? success(url.pathname);
       received.push({ ...seen, answered: planned === "hang" ? "hang" : planned.status, at: Date.now() });
       if (planned === "hang") {
         hanging.add(response);
         return;
       }
-      response.writeHead(planned.status, { "content-type": planned.body?.startsWith("{") ? "application/json" : "text/plain" });
+      response.writeHead(planned.status, {
+        "content-type": planned.body?.startsWith("{") ? "application/json" : "text/plain",
+      });
       response.end(planned.body ?? "");
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
-    origin, received,
-    plan(next) { decide = next; },
-    accepted: () => received.filter((entry) => typeof entry.answered === "number" && entry.answered >= 200 && entry.answered < 300),
+    origin,
+    received,
+    plan(next) {
+      decide = next;
+    },
+    accepted: () =>
+      received.filter((entry) => typeof entry.answered === "number" && entry.answered >= 200 && entry.answered < 300),
     async close() {
       for (const response of hanging) response.destroy();
       server.closeAllConnections();

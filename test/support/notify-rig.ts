@@ -50,34 +50,68 @@ export function fiveTargets(origin: string, overrides: Record<string, unknown> =
   const raw = fixtures.map((fixture) => {
     const variable = `NOTIFY_${fixture.name.toUpperCase()}`;
     const secretToken = token();
-    const query = fixture.platform === "wecom" ? `?key=${secretToken}` : fixture.platform === "dingtalk" ? `?access_token=${secretToken}` : "";
+    const query =
+      fixture.platform === "wecom"
+        ? `?key=${secretToken}`
+        : fixture.platform === "dingtalk"
+          ? `?access_token=${secretToken}`
+          : "";
     if (query) credentials.push(secretToken);
     env[`${variable}_URL`] = `${origin}${fixture.path}${query}`;
     if (fixture.secret) {
       env[`${variable}_SECRET`] = fixture.secret;
       credentials.push(fixture.secret);
     }
-    if (fixture.path.includes("/hook/") || fixture.path.includes("/services/")) credentials.push(fixture.path.split("/").at(-1)!);
-    return { name: fixture.name, type: fixture.platform, urlEnv: `${variable}_URL`,
-      ...(fixture.secret ? { secretEnv: `${variable}_SECRET` } : {}), ...overrides };
+    if (fixture.path.includes("/hook/") || fixture.path.includes("/services/"))
+      credentials.push(fixture.path.split("/").at(-1)!);
+    return {
+      name: fixture.name,
+      type: fixture.platform,
+      urlEnv: `${variable}_URL`,
+      ...(fixture.secret ? { secretEnv: `${variable}_SECRET` } : {}),
+      ...overrides,
+    };
   });
   return { fixtures, env, credentials, raw };
 }
 
-export async function createNotifyRig(options: { notify?: Record<string, unknown>; target?: Record<string, unknown> } = {}): Promise<NotifyRig> {
+export async function createNotifyRig(
+  options: { notify?: Record<string, unknown>; target?: Record<string, unknown> } = {}
+): Promise<NotifyRig> {
   const receiver = await startNotifyReceiver();
   const { fixtures, env, credentials, raw } = fiveTargets(receiver.origin, options.target);
-  const notify = notifySchema.parse({ targets: raw, attempts: 5, backoff: { base: 50, max: 200 },
-    runbookUrl: "https://example.test/cam-rotator/README.md", ...options.notify });
+  const notify = notifySchema.parse({
+    targets: raw,
+    attempts: 5,
+    backoff: { base: 50, max: 200 },
+    runbookUrl: "https://example.test/cam-rotator/README.md",
+    ...options.notify,
+  });
   const prefix = `t-${randomUUID()}`;
   const redis = new Redis(inject("redisUrl"), { maxRetriesPerRequest: null });
   const logs: string[] = [];
-  const log = createLogger({ level: "debug", name: "notify-test" },
-    new Writable({ write(chunk, _encoding, done) { logs.push(String(chunk)); done(); } }));
+  const log = createLogger(
+    { level: "debug", name: "notify-test" },
+    new Writable({
+      write(chunk, _encoding, done) {
+        logs.push(String(chunk));
+        done();
+      },
+    })
+  );
   const notifier = createNotifier({ notify, connection: redis, prefix, log });
   const deliveries: Delivery[] = [];
   return {
-    receiver, notify, targets: fixtures, env, credentials, prefix, redis, notifier, logs, log,
+    receiver,
+    notify,
+    targets: fixtures,
+    env,
+    credentials,
+    prefix,
+    redis,
+    notifier,
+    logs,
+    log,
     startDelivery() {
       const delivery = startDelivery({ notify, connection: redis, prefix, log, env });
       deliveries.push(delivery);

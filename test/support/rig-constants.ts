@@ -16,7 +16,9 @@ export const CREDENTIAL_ENV = { secretIdEnv: "CAM_TEST_MAIN_SECRET_ID", secretKe
 export const TEST_RECORD_KEY = Buffer.alloc(32, 0x5a);
 
 export const TEST_TUNING: EngineTuning = {
-  backoff: { baseMs: 150, maxMs: 1_000 }, lockDurationMs: 2_000, stalledIntervalMs: 500,
+  backoff: { baseMs: 150, maxMs: 1_000 },
+  lockDurationMs: 2_000,
+  stalledIntervalMs: 500,
 };
 
 /** The CAM client, telling the test side about every key CreateAccessKey hands out (for the secret scan). */

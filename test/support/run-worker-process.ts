@@ -7,14 +7,31 @@ import { CREDENTIAL_ENV } from "./rig-constants.js";
 import type { Rig } from "./harness.js";
 
 /** `crashAfter`: the worker kills itself with SIGKILL right after that rotate step (worker-process.ts). */
-export function runWorkerProcess(rig: Rig, options: { crashAfter?: RotateStep }, secretsFile: string, timeoutMs = 25_000):
-  Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-  const child = spawn(process.execPath, ["--import", "tsx", "test/support/worker-process.ts",
-    JSON.stringify({ config: rig.rawConfig, secretsFile, ...options })], {
-    env: { ...process.env, [CREDENTIAL_ENV.secretIdEnv]: rig.rootCredentials.secretId,
-      [CREDENTIAL_ENV.secretKeyEnv]: rig.rootCredentials.secretKey, AWS_ACCESS_KEY_ID: "testing", AWS_SECRET_ACCESS_KEY: "testing" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+export function runWorkerProcess(
+  rig: Rig,
+  options: { crashAfter?: RotateStep },
+  secretsFile: string,
+  timeoutMs = 25_000
+): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  const child = spawn(
+    process.execPath,
+    [
+      "--import",
+      "tsx",
+      "test/support/worker-process.ts",
+      JSON.stringify({ config: rig.rawConfig, secretsFile, ...options }),
+    ],
+    {
+      env: {
+        ...process.env,
+        [CREDENTIAL_ENV.secretIdEnv]: rig.rootCredentials.secretId,
+        [CREDENTIAL_ENV.secretKeyEnv]: rig.rootCredentials.secretKey,
+        AWS_ACCESS_KEY_ID: "testing",
+        AWS_SECRET_ACCESS_KEY: "testing",
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    }
+  );
   child.stdout.on("data", (chunk: Buffer) => rig.logs.push(chunk.toString()));
   child.stderr.on("data", (chunk: Buffer) => rig.logs.push(chunk.toString()));
   return new Promise((resolve, reject) => {

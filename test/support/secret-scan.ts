@@ -10,12 +10,18 @@ export interface ScanReport {
   hits: string[];
 }
 
-export async function scanForSecrets(redis: Redis, prefixes: string[], secrets: Iterable<string>,
-  logs: Iterable<string> = [], notificationBodies: Iterable<string> = []): Promise<ScanReport> {
+export async function scanForSecrets(
+  redis: Redis,
+  prefixes: string[],
+  secrets: Iterable<string>,
+  logs: Iterable<string> = [],
+  notificationBodies: Iterable<string> = []
+): Promise<ScanReport> {
   const wanted = [...secrets].filter((secret) => secret.length >= 16);
   const report: ScanReport = { keysRead: 0, types: {}, hits: [] };
   const look = (where: string, text: string) => {
-    for (const secret of wanted) if (text.includes(secret)) report.hits.push(`${where} holds secret ${secret.slice(0, 4)}…`);
+    for (const secret of wanted)
+      if (text.includes(secret)) report.hits.push(`${where} holds secret ${secret.slice(0, 4)}…`);
   };
   for (const prefix of prefixes) {
     let cursor = "0";

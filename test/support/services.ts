@@ -38,20 +38,49 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   const port = options.port ?? (await freePort());
   const ownDir = options.dir === undefined;
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), "cam-rotator-redis-"));
-  const args = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--dir", dir,
-    "--appendonly", options.appendOnly ? "yes" : "no", "--appendfsync", "always",
-    "--maxmemory-policy", "noeviction", "--protected-mode", "yes"];
-  const child = await spawnService("redis-server", args,
-    "redis-server is not installed. Install it with `apt-get install redis-server` (Debian/Ubuntu) or `brew install redis`.");
+  const args = [
+    "--port",
+    String(port),
+    "--bind",
+    "127.0.0.1",
+    "--save",
+    "",
+    "--dir",
+    dir,
+    "--appendonly",
+    options.appendOnly ? "yes" : "no",
+    "--appendfsync",
+    "always",
+    "--maxmemory-policy",
+    "noeviction",
+    "--protected-mode",
+    "yes",
+  ];
+  const child = await spawnService(
+    "redis-server",
+    args,
+    "redis-server is not installed. Install it with `apt-get install redis-server` (Debian/Ubuntu) or `brew install redis`."
+  );
   const url = `redis://127.0.0.1:${port}`;
   await waitFor(child, "redis-server", () => redisPing(port));
-  return { url, port, dir, stop: async () => { await stopChild(child); if (ownDir) rmSync(dir, { recursive: true, force: true }); } };
+  return {
+    url,
+    port,
+    dir,
+    stop: async () => {
+      await stopChild(child);
+      if (ownDir) rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 export async function startMotoServer(options: { port?: number } = {}): Promise<LocalService> {
   const port = options.port ?? (await freePort());
-  const child = await spawnService("moto_server", ["-H", "127.0.0.1", "-p", String(port)],
-    "moto_server is not installed. Install it with `pip install 'moto[server]'` (Python 3), or run the motoserver/moto image.");
+  const child = await spawnService(
+    "moto_server",
+    ["-H", "127.0.0.1", "-p", String(port)],
+    "moto_server is not installed. Install it with `pip install 'moto[server]'` (Python 3), or run the motoserver/moto image."
+  );
   const url = `http://127.0.0.1:${port}`;
   await waitFor(child, "moto_server", async () => (await fetch(`${url}/moto-api/`)).status < 500);
   return { url, port, stop: () => stopChild(child) };
@@ -63,7 +92,8 @@ async function spawnService(command: string, args: string[], installHint: string
   await new Promise<void>((resolve, reject) => {
     child.once("spawn", resolve);
     child.once("error", (error: NodeJS.ErrnoException) =>
-      reject(error.code === "ENOENT" ? new Error(installHint) : error));
+      reject(error.code === "ENOENT" ? new Error(installHint) : error)
+    );
   });
   return child;
 }
@@ -83,7 +113,10 @@ async function redisPing(port: number): Promise<boolean> {
   const { Socket } = await import("node:net");
   return new Promise((resolve) => {
     const socket = new Socket();
-    const done = (ok: boolean) => { socket.destroy(); resolve(ok); };
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
     socket.setTimeout(500, () => done(false));
     socket.once("error", () => done(false));
     socket.connect(port, "127.0.0.1", () => socket.write("PING\r\n"));

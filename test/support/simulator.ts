@@ -27,21 +27,31 @@ export function fixtureKeys() {
 }
 export type FixtureKeys = ReturnType<typeof fixtureKeys>;
 
-const seedKey = (key: CamCredentials, createTime = "2026-01-01 00:00:00") =>
-  ({ accessKeyId: key.secretId, secretAccessKey: key.secretKey, status: "Active" as const, createTime });
+const seedKey = (key: CamCredentials, createTime = "2026-01-01 00:00:00") => ({
+  accessKeyId: key.secretId,
+  secretAccessKey: key.secretKey,
+  status: "Active" as const,
+  createTime,
+});
 
 export function fixtureSeed(keys: FixtureKeys, extra: Partial<SeedInput> = {}): SeedInput {
   return {
     accounts: [
       {
-        ownerUin: OWNER_UIN, appId: APP_ID, users: [
+        ownerUin: OWNER_UIN,
+        appId: APP_ID,
+        users: [
           { uin: OWNER_UIN, name: "root", keys: [seedKey(keys.root)] },
           { uin: ADMIN_UIN, name: "rotator", admin: true, keys: [seedKey(keys.admin)] },
           { uin: DEPLOYER_UIN, name: "deployer", remark: "ci", keys: [seedKey(keys.deployer, "2025-06-01 08:00:00")] },
           { uin: EMPTY_UIN, name: "reporter", keys: [] },
         ],
       },
-      { ownerUin: OTHER_OWNER_UIN, appId: 1300000002, users: [{ uin: OTHER_OWNER_UIN, name: "other-root", keys: [seedKey(keys.other)] }] },
+      {
+        ownerUin: OTHER_OWNER_UIN,
+        appId: 1300000002,
+        users: [{ uin: OTHER_OWNER_UIN, name: "other-root", keys: [seedKey(keys.other)] }],
+      },
     ],
     ...extra,
   };
@@ -50,8 +60,12 @@ export function fixtureSeed(keys: FixtureKeys, extra: Partial<SeedInput> = {}): 
 /** The real limiter in front of the typed client, isolated by a fresh prefix; events are kept for assertions. */
 export function redisGate(redis: Redis) {
   const events: LimiterEvent[] = [];
-  const gate = createRedisGate({ redis, prefix: `t-${randomUUID()}`, penaltyMs: 20,
-    observe: (event) => events.push(event) });
+  const gate = createRedisGate({
+    redis,
+    prefix: `t-${randomUUID()}`,
+    penaltyMs: 20,
+    observe: (event) => events.push(event),
+  });
   return { gate, events };
 }
 
@@ -59,8 +73,12 @@ export function connectRedis(): Redis {
   return new Redis(inject("redisUrl"));
 }
 
-export function typedClient(url: string, credentials: CamCredentials, deps: CamClientDeps,
-  requestTimeoutSec = 5): CamApi {
+export function typedClient(
+  url: string,
+  credentials: CamCredentials,
+  deps: CamClientDeps,
+  requestTimeoutSec = 5
+): CamApi {
   return createCamClient({ name: "acct-main", endpoint: url, credentials, requestTimeoutSec }, deps);
 }
 
@@ -92,14 +110,21 @@ export async function camErrorOf(promise: Promise<unknown>): Promise<CamError> {
 }
 
 /** The SDK's error shape: `code` on API errors, `httpCode` on non-200. */
-export async function sdkErrorOf(promise: Promise<unknown>): Promise<{ code?: string; requestId?: string; httpCode?: number; message: string }> {
-  return await rejectionOf(promise) as { code?: string; requestId?: string; httpCode?: number; message: string };
+export async function sdkErrorOf(
+  promise: Promise<unknown>
+): Promise<{ code?: string; requestId?: string; httpCode?: number; message: string }> {
+  return (await rejectionOf(promise)) as { code?: string; requestId?: string; httpCode?: number; message: string };
 }
 
-export async function control(url: string, method: "GET" | "POST", path: string, body?: unknown):
-  Promise<{ status: number; text: string; json: unknown }> {
+export async function control(
+  url: string,
+  method: "GET" | "POST",
+  path: string,
+  body?: unknown
+): Promise<{ status: number; text: string; json: unknown }> {
   const response = await fetch(`${url}${path}`, {
-    method, ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { "content-type": "application/json" } }),
+    method,
+    ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { "content-type": "application/json" } }),
   });
   const text = await response.text();
   return { status: response.status, text, json: JSON.parse(text) };

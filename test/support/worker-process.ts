@@ -17,20 +17,50 @@ import type { RotateStep } from "../../src/jobs/queue.js";
 import { createLogger } from "../../src/log.js";
 import { recordingCam, TEST_RECORD_KEY, TEST_TUNING } from "./rig-constants.js";
 
-const { config: raw, secretsFile, crashAfter, fleet } = JSON.parse(process.argv[2] ?? "{}") as
-  { config: unknown; secretsFile?: string; crashAfter?: RotateStep; fleet?: { ttlMs: number; intervalMs: number } };
+const {
+  config: raw,
+  secretsFile,
+  crashAfter,
+  fleet,
+} = JSON.parse(process.argv[2] ?? "{}") as {
+  config: unknown;
+  secretsFile?: string;
+  crashAfter?: RotateStep;
+  fleet?: { ttlMs: number; intervalMs: number };
+};
 const config = parseConfig(raw, "worker-process argv");
 const log = createLogger({ level: "debug", name: "worker-process" });
 // The fleet's key when the caller gives one (the chaos suite's driver approves with it), else the tests' key.
 const env = { ...process.env, [RECORD_KEY_ENV]: process.env[RECORD_KEY_ENV] || TEST_RECORD_KEY.toString("base64") };
-const runtime = await openRuntime(config, { log, env, role: "worker", seams: {
-  tuning: TEST_TUNING,
-  ...(secretsFile ? { wrapCam: (cam) => recordingCam(cam, (made) => appendFileSync(secretsFile, `${made.secretAccessKey}\n`)) } : {}),
-  ...(crashAfter ? { afterStep: (step) => { if (step === crashAfter) process.kill(process.pid, "SIGKILL"); } } : {}),
-} });
+const runtime = await openRuntime(config, {
+  log,
+  env,
+  role: "worker",
+  seams: {
+    tuning: TEST_TUNING,
+    ...(secretsFile
+      ? { wrapCam: (cam) => recordingCam(cam, (made) => appendFileSync(secretsFile, `${made.secretAccessKey}\n`)) }
+      : {}),
+    ...(crashAfter
+      ? {
+          afterStep: (step) => {
+            if (step === crashAfter) process.kill(process.pid, "SIGKILL");
+          },
+        }
+      : {}),
+  },
+});
 const worker = runtime.engine.startWorker({ concurrency: 2, paused: fleet !== undefined });
-const guard = fleet && createFleetGuard({ redis: runtime.redis, prefix: config.redis.prefix, fingerprint: configFingerprint(config), log,
-  ...fleet, onChange: (refusal) => (refusal ? worker.pause() : worker.resume()) });
+const guard =
+  fleet &&
+  createFleetGuard({
+    redis: runtime.redis,
+    prefix: config.redis.prefix,
+    fingerprint: configFingerprint(config),
+    log,
+    ...fleet,
+    onChange: (refusal) => (refusal ? worker.pause() : worker.resume()),
+  });
 await guard?.start();
 
 process.once("SIGTERM", () => {

@@ -24,8 +24,10 @@ function setup() {
   const nameTemplate = uniqueTemplate();
   const vault = createAwsSecretsManagerVault({ region: TEST_REGION, nameTemplate, client });
   const name = renderSecretName(nameTemplate, ref);
-  const tags = async () => Object.fromEntries(((await client.send(new DescribeSecretCommand({ SecretId: name }))).Tags ?? [])
-    .map((tag) => [tag.Key, tag.Value]));
+  const tags = async () =>
+    Object.fromEntries(
+      ((await client.send(new DescribeSecretCommand({ SecretId: name }))).Tags ?? []).map((tag) => [tag.Key, tag.Value])
+    );
   return { sent, client, vault, name, tags, apis: () => sent.map((command) => command.name.replace(/Command$/, "")) };
 }
 
@@ -39,8 +41,11 @@ describe("aws-secrets-manager adapter with the caller's view", () => {
 
     const second = makePayload(ref);
     const { versionId } = await vault.stagePending(ref, token("second"), second, { seen });
-    await vault.promote(ref, versionId, { seen: { ...seen, pending: { versionId, accessKeyId: second.SecretId } },
-      accessKeyId: second.SecretId, rotatedAt: 1_700_000_000_000 });
+    await vault.promote(ref, versionId, {
+      seen: { ...seen, pending: { versionId, accessKeyId: second.SecretId } },
+      accessKeyId: second.SecretId,
+      rotatedAt: 1_700_000_000_000,
+    });
     expect(apis()).toEqual(["PutSecretValue", "UpdateSecretVersionStage", "UpdateSecretVersionStage", "TagResource"]);
 
     const after = await vault.describe(ref);
@@ -63,7 +68,9 @@ describe("aws-secrets-manager adapter with the caller's view", () => {
     const third = makePayload(ref);
     const { versionId: thirdId } = await vault.stagePending(ref, token("third"), third, { seen: stale });
     // The view says first is current: AWS refuses to take AWSCURRENT from it, and the adapter looks for itself.
-    await vault.promote(ref, thirdId, { seen: { ...stale, pending: { versionId: thirdId, accessKeyId: third.SecretId } } });
+    await vault.promote(ref, thirdId, {
+      seen: { ...stale, pending: { versionId: thirdId, accessKeyId: third.SecretId } },
+    });
     const after = await vault.describe(ref);
     expect(after.current?.accessKeyId).toBe(third.SecretId);
     expect(after.previous?.accessKeyId).toBe(second.SecretId);
@@ -101,7 +108,10 @@ describe("aws-secrets-manager adapter with the caller's view", () => {
     const { vault, tags } = setup();
     const value = { ...makePayload(ref), RotatedAt: "2025-01-01T00:00:00.000Z" };
     await vault.promote(ref, (await vault.stagePending(ref, token("first"), value)).versionId);
-    expect(await tags()).toMatchObject({ [CURRENT_KEY_TAG]: value.SecretId, [ROTATED_AT_TAG]: String(Date.parse(value.RotatedAt)),
-      "managed-by": "cam-rotator" });
+    expect(await tags()).toMatchObject({
+      [CURRENT_KEY_TAG]: value.SecretId,
+      [ROTATED_AT_TAG]: String(Date.parse(value.RotatedAt)),
+      "managed-by": "cam-rotator",
+    });
   });
 });

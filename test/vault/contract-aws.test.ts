@@ -1,7 +1,11 @@
 // The vault contract against a real moto_server, plus what only the AWS adapter promises: its tags, its calls
 // (never RotateSecret, reads name a stage or a version), and refusing secrets that are not its own.
 import {
-  CreateSecretCommand, DeleteSecretCommand, DescribeSecretCommand, GetSecretValueCommand, type SecretsManagerClient,
+  CreateSecretCommand,
+  DeleteSecretCommand,
+  DescribeSecretCommand,
+  GetSecretValueCommand,
+  type SecretsManagerClient,
 } from "@aws-sdk/client-secrets-manager";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { createAwsSecretsManagerVault } from "../../src/vault/aws-secrets-manager.js";
@@ -37,13 +41,21 @@ describe("aws-secrets-manager adapter", () => {
   it("creates the secret with its tags and KMS key, and consumers of AWSCURRENT see no credential before the first promote", async () => {
     const nameTemplate = uniqueTemplate();
     const admin = client();
-    const vault = createAwsSecretsManagerVault({ region: TEST_REGION, nameTemplate, client: admin, kmsKeyId: "alias/cam-rotator-test" });
+    const vault = createAwsSecretsManagerVault({
+      region: TEST_REGION,
+      nameTemplate,
+      client: admin,
+      kmsKeyId: "alias/cam-rotator-test",
+    });
     const value = makePayload(ref);
     await vault.stagePending(ref, token("tags"), value);
     const name = renderSecretName(nameTemplate, ref);
     const described = await admin.send(new DescribeSecretCommand({ SecretId: name }));
-    expect(Object.fromEntries((described.Tags ?? []).map((tag) => [tag.Key, tag.Value])))
-      .toEqual({ "managed-by": "cam-rotator", "cam-account": "main", "cam-uin": "100000000011" });
+    expect(Object.fromEntries((described.Tags ?? []).map((tag) => [tag.Key, tag.Value]))).toEqual({
+      "managed-by": "cam-rotator",
+      "cam-account": "main",
+      "cam-uin": "100000000011",
+    });
     expect(described.KmsKeyId).toBe("alias/cam-rotator-test");
     const asConsumer = await admin.send(new GetSecretValueCommand({ SecretId: name, VersionStage: "AWSCURRENT" }));
     expect(asConsumer.SecretString).not.toContain(value.SecretKey);
@@ -72,7 +84,9 @@ describe("aws-secrets-manager adapter", () => {
     const admin = client();
     const vault = createAwsSecretsManagerVault({ region: TEST_REGION, nameTemplate, client: admin });
     await vault.stagePending(ref, token("deleted-1"), makePayload(ref));
-    await admin.send(new DeleteSecretCommand({ SecretId: renderSecretName(nameTemplate, ref), RecoveryWindowInDays: 7 }));
+    await admin.send(
+      new DeleteSecretCommand({ SecretId: renderSecretName(nameTemplate, ref), RecoveryWindowInDays: 7 })
+    );
     const error = await expectVaultError(vault.stagePending(ref, token("deleted-2"), makePayload(ref)), "permanent");
     expect(error.message).toContain("scheduled for deletion");
   });
@@ -80,7 +94,9 @@ describe("aws-secrets-manager adapter", () => {
   it("two workers staging the first version at once both succeed; one CreateSecret wins", async () => {
     const nameTemplate = uniqueTemplate();
     const admin = client();
-    const [a, b] = [client(), client()].map((each) => createAwsSecretsManagerVault({ region: TEST_REGION, nameTemplate, client: each }));
+    const [a, b] = [client(), client()].map((each) =>
+      createAwsSecretsManagerVault({ region: TEST_REGION, nameTemplate, client: each })
+    );
     const [va, vb] = [makePayload(ref), makePayload(ref)];
     const [ta, tb] = [token("race-a"), token("race-b")];
     await Promise.all([a!.stagePending(ref, ta, va), b!.stagePending(ref, tb, vb)]);
@@ -91,15 +107,21 @@ describe("aws-secrets-manager adapter", () => {
   });
 
   it("rejects a name template without {account} and {uin}", () => {
-    expect(() => createAwsSecretsManagerVault({ region: TEST_REGION, nameTemplate: "cam/{account}" })).toThrow(/\{uin\}/);
+    expect(() => createAwsSecretsManagerVault({ region: TEST_REGION, nameTemplate: "cam/{account}" })).toThrow(
+      /\{uin\}/
+    );
   });
 
   // Runs after the contract and the tests above in this file, over every command they sent.
   it("never called RotateSecret, and every read named a stage or a version", () => {
     expect(sent.length).toBeGreaterThan(50);
     expect(sent.map((command) => command.name)).not.toContain("RotateSecretCommand");
-    const reads = sent.filter((command) => command.name === "GetSecretValueCommand" && !("VersionStage" in command.input) &&
-      !("VersionId" in command.input));
+    const reads = sent.filter(
+      (command) =>
+        command.name === "GetSecretValueCommand" &&
+        !("VersionStage" in command.input) &&
+        !("VersionId" in command.input)
+    );
     expect(reads).toEqual([]);
   });
 });

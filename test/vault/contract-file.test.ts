@@ -14,8 +14,9 @@ vaultContract("file", async () => {
   return {
     open: async () => createFileVault({ path, key }),
     versionCount: async (ref) => {
-      const document = JSON.parse(await readFile(path, "utf8").catch(() => "{}")) as
-        { secrets?: Record<string, { versions: unknown[] }> };
+      const document = JSON.parse(await readFile(path, "utf8").catch(() => "{}")) as {
+        secrets?: Record<string, { versions: unknown[] }>;
+      };
       return document.secrets?.[secretKey(ref)]?.versions.length ?? 0;
     },
     cleanup: () => rm(dir, { recursive: true, force: true }),

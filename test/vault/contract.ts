@@ -44,7 +44,10 @@ export function vaultContract(adapter: string, freshStorage: () => Promise<Contr
       const value = makePayload(ref);
       const t1 = token("first");
       expect(await vault.stagePending(ref, t1, value)).toEqual({ versionId: t1 });
-      expect(await vault.describe(ref)).toEqual({ exists: true, pending: { versionId: t1, accessKeyId: value.SecretId } });
+      expect(await vault.describe(ref)).toEqual({
+        exists: true,
+        pending: { versionId: t1, accessKeyId: value.SecretId },
+      });
       expect(await vault.readCurrent(ref)).toBeNull();
     });
 
@@ -179,7 +182,10 @@ export function vaultContract(adapter: string, freshStorage: () => Promise<Contr
       await vault.stagePending(ref, t1, value);
       await vault.close();
       const restarted = await open();
-      expect(await restarted.describe(ref)).toEqual({ exists: true, pending: { versionId: t1, accessKeyId: value.SecretId } });
+      expect(await restarted.describe(ref)).toEqual({
+        exists: true,
+        pending: { versionId: t1, accessKeyId: value.SecretId },
+      });
       await restarted.promote(ref, t1);
       expect(await restarted.readCurrent(ref)).toEqual({ versionId: t1, value });
     });
@@ -199,7 +205,10 @@ export function vaultContract(adapter: string, freshStorage: () => Promise<Contr
       await vault.stagePending(ref, t1, value);
       const unknown = token("unknown");
       expect((await expectVaultError(vault.promote(ref, unknown), "permanent")).message).toContain(unknown);
-      expect(await vault.describe(ref)).toEqual({ exists: true, pending: { versionId: t1, accessKeyId: value.SecretId } });
+      expect(await vault.describe(ref)).toEqual({
+        exists: true,
+        pending: { versionId: t1, accessKeyId: value.SecretId },
+      });
     });
 
     it("reads any version back by id, labelled or not, and null for what does not exist", async () => {

@@ -27,15 +27,20 @@ it(`${WORKERS} processes stage and promote on one file at once: every version su
   const previousKey = process.env[KEY_ENV];
   process.env[KEY_ENV] = key.toString("base64"); // inherited by the children
   try {
-    await runChildren("test/vault/fixtures/file-vault-worker.ts",
-      Array.from({ length: WORKERS }, (_, index) => [path, String(index), String(ROUNDS)]), { timeoutMs: 60_000 });
+    await runChildren(
+      "test/vault/fixtures/file-vault-worker.ts",
+      Array.from({ length: WORKERS }, (_, index) => [path, String(index), String(ROUNDS)]),
+      { timeoutMs: 60_000 }
+    );
   } finally {
     if (previousKey === undefined) delete process.env[KEY_ENV];
     else process.env[KEY_ENV] = previousKey;
   }
 
   const vault = createFileVault({ path, key });
-  const document = JSON.parse(await readFile(path, "utf8")) as { secrets: Record<string, { versions: { versionId: string }[] }> };
+  const document = JSON.parse(await readFile(path, "utf8")) as {
+    secrets: Record<string, { versions: { versionId: string }[] }>;
+  };
   const shared = { account: "shared", uin: 1 };
   const sharedIds = document.secrets[secretKey(shared)]!.versions.map((version) => version.versionId);
   expect(sharedIds).toHaveLength(WORKERS * ROUNDS);
@@ -47,7 +52,10 @@ it(`${WORKERS} processes stage and promote on one file at once: every version su
     expect(await vault.describe(own)).toEqual({
       exists: true,
       current: { versionId: last, accessKeyId: workerPayload(own, worker, ROUNDS - 1).SecretId },
-      previous: { versionId: workerToken(own, worker, ROUNDS - 2), accessKeyId: workerPayload(own, worker, ROUNDS - 2).SecretId },
+      previous: {
+        versionId: workerToken(own, worker, ROUNDS - 2),
+        accessKeyId: workerPayload(own, worker, ROUNDS - 2).SecretId,
+      },
     });
     for (let round = 0; round < ROUNDS; round += 1) {
       expect(await vault.readVersion(own, workerToken(own, worker, round))).toEqual(workerPayload(own, worker, round));

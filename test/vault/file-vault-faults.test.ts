@@ -27,8 +27,13 @@ beforeEach(async () => {
 afterEach(() => rm(dir, { recursive: true, force: true }));
 
 /** Every port operation (or those listed) on `vault` fails as permanent, secret-free; returns the messages. */
-function everyOperationFails(vault: Vault, secrets: string[], newValue: SecretPayload, versionId: string,
-  operations: readonly Operation[] = ALL_OPERATIONS): Promise<string[]> {
+function everyOperationFails(
+  vault: Vault,
+  secrets: string[],
+  newValue: SecretPayload,
+  versionId: string,
+  operations: readonly Operation[] = ALL_OPERATIONS
+): Promise<string[]> {
   const calls: Record<Operation, () => Promise<unknown>> = {
     stagePending: () => vault.stagePending(ref, token("new"), newValue),
     promote: () => vault.promote(ref, versionId),
@@ -37,11 +42,22 @@ function everyOperationFails(vault: Vault, secrets: string[], newValue: SecretPa
     readVersion: () => vault.readVersion(ref, versionId),
     describe: () => vault.describe(ref),
   };
-  return expectFailuresWithoutSecrets(operations.map((operation) => [operation, calls[operation]]), "permanent", secrets);
+  return expectFailuresWithoutSecrets(
+    operations.map((operation) => [operation, calls[operation]]),
+    "permanent",
+    secrets
+  );
 }
 
 type Operation = "stagePending" | "promote" | "discardPending" | "readCurrent" | "readVersion" | "describe";
-const ALL_OPERATIONS: readonly Operation[] = ["stagePending", "promote", "discardPending", "readCurrent", "readVersion", "describe"];
+const ALL_OPERATIONS: readonly Operation[] = [
+  "stagePending",
+  "promote",
+  "discardPending",
+  "readCurrent",
+  "readVersion",
+  "describe",
+];
 
 /** A vault file holding a current and a pending version; returns their payloads and the pending version id. */
 async function populated(key: Buffer): Promise<{ values: SecretPayload[]; pendingId: string }> {
@@ -59,14 +75,21 @@ describe("file vault faults", () => {
     const vault = createFileVault({ path: `/sys/cam-rotator-test-${randomUUID()}.json`, key: randomBytes(32) });
     const value = makePayload(ref);
     const [message] = await everyOperationFails(vault, [value.SecretKey], value, token("x"), ["stagePending"]);
-    expect(message).toMatch(/failed \(permanent\): vault file \/sys\/cam-rotator-test-.*\.json: (EACCES \(permission denied\)|EROFS \(read-only file system\))$/);
+    expect(message).toMatch(
+      /failed \(permanent\): vault file \/sys\/cam-rotator-test-.*\.json: (EACCES \(permission denied\)|EROFS \(read-only file system\))$/
+    );
     expect(await vault.describe(ref)).toEqual({ exists: false });
   });
 
   it("a vault path that is a directory: every operation fails as permanent EISDIR", async () => {
     await mkdir(path);
     const value = makePayload(ref);
-    const messages = await everyOperationFails(createFileVault({ path, key: randomBytes(32) }), [value.SecretKey], value, token("x"));
+    const messages = await everyOperationFails(
+      createFileVault({ path, key: randomBytes(32) }),
+      [value.SecretKey],
+      value,
+      token("x")
+    );
     for (const message of messages) expect(message).toContain("EISDIR (is a directory)");
     expect(await readdir(path)).toEqual([]);
   });
@@ -75,36 +98,58 @@ describe("file vault faults", () => {
     const { values, pendingId } = await populated(randomBytes(32));
     const before = await sha256(path);
     const newValue = makePayload(ref);
-    const messages = await everyOperationFails(createFileVault({ path, key: randomBytes(32) }),
-      [...values.map((value) => value.SecretKey), newValue.SecretKey], newValue, pendingId);
-    for (const message of messages) expect(message).toContain(`the key from the key option does not open vault file ${path}`);
+    const messages = await everyOperationFails(
+      createFileVault({ path, key: randomBytes(32) }),
+      [...values.map((value) => value.SecretKey), newValue.SecretKey],
+      newValue,
+      pendingId
+    );
+    for (const message of messages)
+      expect(message).toContain(`the key from the key option does not open vault file ${path}`);
     expect(await sha256(path)).toBe(before);
   });
 
   it.each([
     ["garbage bytes", (_text: string) => randomBytes(300).toString("latin1"), "not JSON"],
     ["a truncated file", (text: string) => text.slice(0, Math.floor(text.length / 2)), "not JSON"],
-    ["JSON that is not a vault", (_text: string) => JSON.stringify({ hello: "world" }), "not a cam-rotator vault: format: invalid_value"],
-    ["a label on two versions", (text: string) => text.replace(/"stages": \[\s*"AWSPENDING"\s*\]/, '"stages": ["AWSCURRENT"]'), "AWSCURRENT on several versions"],
-  ])("a damaged file (%s): every operation fails as permanent, and the file is untouched", async (_label, damage, expected) => {
-    const key = randomBytes(32);
-    const { values, pendingId } = await populated(key);
-    await writeFile(path, damage(await readFile(path, "utf8")), "latin1");
-    const before = await sha256(path);
-    const newValue = makePayload(ref);
-    const messages = await everyOperationFails(createFileVault({ path, key }),
-      [...values.map((value) => value.SecretKey), newValue.SecretKey], newValue, pendingId);
-    for (const message of messages) {
-      expect(message).toContain(`vault file ${path} is corrupted`);
-      expect(message).toContain(expected);
+    [
+      "JSON that is not a vault",
+      (_text: string) => JSON.stringify({ hello: "world" }),
+      "not a cam-rotator vault: format: invalid_value",
+    ],
+    [
+      "a label on two versions",
+      (text: string) => text.replace(/"stages": \[\s*"AWSPENDING"\s*\]/, '"stages": ["AWSCURRENT"]'),
+      "AWSCURRENT on several versions",
+    ],
+  ])(
+    "a damaged file (%s): every operation fails as permanent, and the file is untouched",
+    async (_label, damage, expected) => {
+      const key = randomBytes(32);
+      const { values, pendingId } = await populated(key);
+      await writeFile(path, damage(await readFile(path, "utf8")), "latin1");
+      const before = await sha256(path);
+      const newValue = makePayload(ref);
+      const messages = await everyOperationFails(
+        createFileVault({ path, key }),
+        [...values.map((value) => value.SecretKey), newValue.SecretKey],
+        newValue,
+        pendingId
+      );
+      for (const message of messages) {
+        expect(message).toContain(`vault file ${path} is corrupted`);
+        expect(message).toContain(expected);
+      }
+      expect(await sha256(path)).toBe(before);
     }
-    expect(await sha256(path)).toBe(before);
-  });
+  );
 
   it("a damaged ciphertext: reading that version fails as permanent, and restaging it cannot overwrite it", async () => {
     const key = randomBytes(32);
     const { values, pendingId } = await populated(key);
-    const stored = JSON.parse(await readFile(path, "utf8")) as { secrets: Record<string, { versions: { sealed: { data: string } }[] }> };
+    const stored = JSON.parse(await readFile(path, "utf8")) as {
+      secrets: Record<string, { versions: { sealed: { data: string } }[] }>;
+    };
     const version = Object.values(stored.secrets)[0]!.versions[1]!;
     const data = Buffer.from(version.sealed.data, "base64");
     data[0] = (data[0] ?? 0) ^ 0xff;

@@ -48,7 +48,12 @@ describe("file vault planning index", () => {
     await rm(`${path}.key`, { force: true });
     const { entries } = await listAll("main");
     expect(entries).toEqual([
-      { uin: 11, name: "main/11", hasCurrent: true, planning: { currentKeyId: promoted.SecretId, rotatedAt: Date.parse(promoted.RotatedAt) } },
+      {
+        uin: 11,
+        name: "main/11",
+        hasCurrent: true,
+        planning: { currentKeyId: promoted.SecretId, rotatedAt: Date.parse(promoted.RotatedAt) },
+      },
       { uin: 12, name: "main/12", hasCurrent: false },
     ]);
     // The index is clear text in the file; the secret is not.
@@ -63,7 +68,10 @@ describe("file vault planning index", () => {
     await vault.promote(ref(21), (await vault.stagePending(ref(21), token(21), first)).versionId);
     const second = { ...makePayload(ref(21)), RotatedAt: "2026-12-01T00:00:00.000Z" };
     await vault.promote(ref(21), (await vault.stagePending(ref(21), token(21), second)).versionId);
-    expect((await listAll("main")).entries[0]!.planning).toEqual({ currentKeyId: second.SecretId, rotatedAt: Date.parse(second.RotatedAt) });
+    expect((await listAll("main")).entries[0]!.planning).toEqual({
+      currentKeyId: second.SecretId,
+      rotatedAt: Date.parse(second.RotatedAt),
+    });
 
     const document = JSON.parse(await readFile(path, "utf8")) as { secrets: Record<string, { planning?: unknown }> };
     delete document.secrets["main/21"]!.planning;

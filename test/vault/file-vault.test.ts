@@ -29,7 +29,12 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-type StoredFile = { secrets: Record<string, { versions: { accessKeyId: string; stages: string[]; sealed: { iv: string; tag: string; data: string } }[] }> };
+type StoredFile = {
+  secrets: Record<
+    string,
+    { versions: { accessKeyId: string; stages: string[]; sealed: { iv: string; tag: string; data: string } }[] }
+  >;
+};
 const readStored = async () => JSON.parse(await readFile(path, "utf8")) as StoredFile;
 
 describe("file vault key", () => {
@@ -58,7 +63,10 @@ describe("file vault key", () => {
   it(`refuses a malformed ${KEY_ENV}, naming the variable but not its value`, async () => {
     const malformed = randomBytes(16).toString("base64");
     vi.stubEnv(KEY_ENV, malformed);
-    const error = await expectVaultError(createFileVault({ path }).stagePending(ref, token("bad-env"), makePayload(ref)), "permanent");
+    const error = await expectVaultError(
+      createFileVault({ path }).stagePending(ref, token("bad-env"), makePayload(ref)),
+      "permanent"
+    );
     expect(error.message).toContain(`${KEY_ENV} must be base64 of exactly 32 bytes (it decodes to 16)`);
     expectNoSecret(error, [malformed]);
     expect(await readdir(dir)).toEqual([]);
@@ -75,7 +83,10 @@ describe("file vault key", () => {
     await createFileVault({ path }).stagePending(ref, token("lost"), makePayload(ref));
     await unlink(`${path}.key`);
     const before = await sha256(path);
-    const error = await expectVaultError(createFileVault({ path }).stagePending(ref, token("lost-2"), makePayload(ref)), "permanent");
+    const error = await expectVaultError(
+      createFileVault({ path }).stagePending(ref, token("lost-2"), makePayload(ref)),
+      "permanent"
+    );
     expect(error.message).toContain(`key file ${path}.key does not`);
     expect(await readdir(dir)).toEqual(["vault.json"]);
     expect(await sha256(path)).toBe(before);
@@ -84,8 +95,12 @@ describe("file vault key", () => {
   it("openFileVault checks an existing file's key before any operation", async () => {
     await createFileVault({ path, key: randomBytes(32) }).stagePending(ref, token("open"), makePayload(ref));
     const error = await expectVaultError(openFileVault({ path, key: randomBytes(32) }), "permanent");
-    expect(error.message).toMatch(/^vault open .*vault\.json failed \(permanent\): the key from the key option does not open/);
-    await expect(openFileVault({ path: join(dir, "new.json"), key: randomBytes(32) })).resolves.toMatchObject({ kind: "file" });
+    expect(error.message).toMatch(
+      /^vault open .*vault\.json failed \(permanent\): the key from the key option does not open/
+    );
+    await expect(openFileVault({ path: join(dir, "new.json"), key: randomBytes(32) })).resolves.toMatchObject({
+      kind: "file",
+    });
   });
 
   it("openFileVault refuses a malformed configured key even before the vault file exists, and writes nothing", async () => {
@@ -194,8 +209,16 @@ describe("file vault lock", () => {
 describe("file vault lock left by an earlier incarnation with our own pid and host (a restarted container)", () => {
   // Node runs as pid 1 in a container and a restarted container keeps its hostname: the pid is alive (it is us),
   // so only the owner token tells the two incarnations apart, and only the lease frees the lock.
-  const earlierIncarnation = () => JSON.stringify({ token: "0".repeat(32), pid: process.pid, host: hostname(), nonce: "0123456789abcdef",
-    since: new Date().toISOString(), startedAt: new Date(Date.now() - 60_000).toISOString(), leaseMs: 400 });
+  const earlierIncarnation = () =>
+    JSON.stringify({
+      token: "0".repeat(32),
+      pid: process.pid,
+      host: hostname(),
+      nonce: "0123456789abcdef",
+      since: new Date().toISOString(),
+      startedAt: new Date(Date.now() - 60_000).toISOString(),
+      leaseMs: 400,
+    });
 
   it("is broken once its lease ran out, and the stage succeeds", async () => {
     await writeFile(`${path}.lock`, earlierIncarnation());
@@ -226,7 +249,9 @@ describe("file vault lock left by an earlier incarnation with our own pid and ho
     let staged = false;
     let staging: Promise<void> | undefined;
     await withFileLock(`${path}.lock`, { timeoutMs: 1_000, leaseMs: 300 }, async (lock) => {
-      staging = waiter.stagePending(ref, token("waiter"), makePayload(ref)).then(() => { staged = true; });
+      staging = waiter.stagePending(ref, token("waiter"), makePayload(ref)).then(() => {
+        staged = true;
+      });
       await new Promise((resolve) => setTimeout(resolve, 1_000)); // over three leases
       expect(staged).toBe(false);
       await lock.confirm(); // still ours

@@ -15,11 +15,19 @@ export interface SentCommand {
 
 /** A client for `endpoint` that appends every command it sends to `log`. */
 export function recordingClient(endpoint: string, log: SentCommand[] = [], maxAttempts = 3): SecretsManagerClient {
-  const client = new SecretsManagerClient({ endpoint, region: TEST_REGION, credentials: TEST_CREDENTIALS, maxAttempts });
-  client.middlewareStack.add((next, context) => async (args) => {
-    log.push({ name: String(context.commandName), input: args.input as Record<string, unknown> });
-    return next(args);
-  }, { step: "initialize", name: "recordCommands" });
+  const client = new SecretsManagerClient({
+    endpoint,
+    region: TEST_REGION,
+    credentials: TEST_CREDENTIALS,
+    maxAttempts,
+  });
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      log.push({ name: String(context.commandName), input: args.input as Record<string, unknown> });
+      return next(args);
+    },
+    { step: "initialize", name: "recordCommands" }
+  );
   return client;
 }
 
@@ -30,7 +38,9 @@ export function uniqueTemplate(): string {
 /** Every version moto holds for the secret, deprecated ones included. */
 export async function countVersions(client: SecretsManagerClient, template: string, ref: SecretRef): Promise<number> {
   try {
-    const listed = await client.send(new ListSecretVersionIdsCommand({ SecretId: renderSecretName(template, ref), IncludeDeprecated: true }));
+    const listed = await client.send(
+      new ListSecretVersionIdsCommand({ SecretId: renderSecretName(template, ref), IncludeDeprecated: true })
+    );
     return listed.Versions?.length ?? 0;
   } catch (error) {
     if ((error as Error).name === "ResourceNotFoundException") return 0;

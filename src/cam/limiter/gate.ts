@@ -7,7 +7,12 @@ import { CamDeferral } from "../types.js";
 export class LimiterDeferral extends CamDeferral {
   override readonly name: string = "LimiterDeferral";
   constructor(account: string, action: CamAction, retryAfterMs: number) {
-    super(account, action, retryAfterMs, `rate limit for ${action} on account ${account}: next slot in ${retryAfterMs} ms`);
+    super(
+      account,
+      action,
+      retryAfterMs,
+      `rate limit for ${action} on account ${account}: next slot in ${retryAfterMs} ms`
+    );
   }
 }
 

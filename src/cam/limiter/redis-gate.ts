@@ -18,10 +18,10 @@ export type LimiterEvent = {
   waitMs: number;
 } & (
   | {
-    kind: "admitted";
-    /** The reserved slot, epoch ms on Redis's clock; the call went out no earlier. */
-    slotMs: number;
-  }
+      kind: "admitted";
+      /** The reserved slot, epoch ms on Redis's clock; the call went out no earlier. */
+      slotMs: number;
+    }
   | { kind: "deferred" }
   | { kind: "penalized" }
   /**
@@ -95,13 +95,20 @@ export function createRedisGate(options: RedisGateOptions): RedisGate {
   const emit = (account: string, action: CamAction, kind: "deferred" | "penalized" | "missed", waitMs: number) =>
     options.observe?.({ account, action, kind, waitMs });
   const emitAdmitted = (account: string, action: CamAction, reservation: Reservation) =>
-    options.observe?.({ account, action, kind: "admitted", waitMs: reservation.waitUs / 1000,
-      slotMs: reservation.slotUs / 1000 });
+    options.observe?.({
+      account,
+      action,
+      kind: "admitted",
+      waitMs: reservation.waitUs / 1000,
+      slotMs: reservation.slotUs / 1000,
+    });
 
   function intervalUs(account: string, action: CamAction): number {
     const limit = limitFor(account, action);
     if (!(Number.isFinite(limit) && limit > 0)) {
-      throw new Error(`rate limit for ${action} on account ${account} must be a positive number of calls per second, got ${limit}`);
+      throw new Error(
+        `rate limit for ${action} on account ${account} must be a positive number of calls per second, got ${limit}`
+      );
     }
     return slotIntervalUs(limit, timing.safetyMarginMs);
   }
@@ -115,8 +122,9 @@ export function createRedisGate(options: RedisGateOptions): RedisGate {
 
   return {
     async admit(account, action) {
-      const admission = await admitSlot(await reserver(account, action), timing,
-        (lateMs) => emit(account, action, "missed", lateMs));
+      const admission = await admitSlot(await reserver(account, action), timing, (lateMs) =>
+        emit(account, action, "missed", lateMs)
+      );
       if (admission.kind === "deferred") {
         emit(account, action, "deferred", admission.retryAfterMs);
         throw new LimiterDeferral(account, action, admission.retryAfterMs);
@@ -126,8 +134,11 @@ export function createRedisGate(options: RedisGateOptions): RedisGate {
 
     async reserveRotationTurn(account) {
       const interval = intervalUs(account, "CreateAccessKey");
-      const turn = await scripts.reserveTurn(await keyOf(account, "rotationTurn"), interval,
-        TURN_LEAD_SLOTS * interval);
+      const turn = await scripts.reserveTurn(
+        await keyOf(account, "rotationTurn"),
+        interval,
+        TURN_LEAD_SLOTS * interval
+      );
       return turn.waitUs / 1000;
     },
 

@@ -53,7 +53,8 @@ export function defineLimiterScripts(redis: Redis | Cluster): LimiterScripts {
     },
     async pushBackSlot(key, penaltyUs) {
       const reply = await commands.camLimiterPushBackSlot(key, String(penaltyUs));
-      if (typeof reply !== "number") throw new Error(`pushBackSlot-1.lua: expected an integer reply, got ${String(reply)}`);
+      if (typeof reply !== "number")
+        throw new Error(`pushBackSlot-1.lua: expected an integer reply, got ${String(reply)}`);
       return reply;
     },
     async reserveTurn(key, intervalUs, leadUs) {

@@ -18,9 +18,13 @@ export interface GateTiming {
 }
 
 /** The gate options with their defaults, checked; `gate` names the gate in errors ("createRedisGate"). */
-export function gateTiming(gate: string, options: { maxWaitMs?: number; penaltyMs?: number; safetyMarginMs?: number }): GateTiming {
+export function gateTiming(
+  gate: string,
+  options: { maxWaitMs?: number; penaltyMs?: number; safetyMarginMs?: number }
+): GateTiming {
   const nonNegative = (name: string, value: number): number => {
-    if (!(Number.isFinite(value) && value >= 0)) throw new Error(`${gate}: ${name} must be a finite number >= 0, got ${value}`);
+    if (!(Number.isFinite(value) && value >= 0))
+      throw new Error(`${gate}: ${name} must be a finite number >= 0, got ${value}`);
     return value;
   };
   const safetyMarginMs = nonNegative("safetyMarginMs", options.safetyMarginMs ?? GATE_DEFAULTS.safetyMarginMs);
@@ -46,8 +50,11 @@ export type SlotAdmission = { kind: "admitted"; reservation: Reservation } | { k
  * Resolves "deferred" when the slot lies beyond maxWaitMs (nothing reserved); `missed` hears each slot left
  * unused because the caller could not send within lateLimitMs after it.
  */
-export async function admitSlot(reserve: (maxWaitUs: number) => Promise<Reservation>, timing: GateTiming,
-  missed: (lateMs: number) => void): Promise<SlotAdmission> {
+export async function admitSlot(
+  reserve: (maxWaitUs: number) => Promise<Reservation>,
+  timing: GateTiming,
+  missed: (lateMs: number) => void
+): Promise<SlotAdmission> {
   for (;;) {
     const askedAt = performance.now();
     const reservation = await reserve(Math.round(timing.maxWaitMs * 1000));

@@ -30,16 +30,19 @@ const VAULT_TURN_LEAD = 2;
 /** Thrown by admit() when the pool's next slot is further away than the gate's maxWaitMs: the vault port's deferral. */
 export class VaultQuotaDeferral extends VaultDeferral {
   override readonly name: string = "VaultQuotaDeferral";
-  constructor(readonly scope: string, readonly pool: VaultPool, retryAfterMs: number) {
+  constructor(
+    readonly scope: string,
+    readonly pool: VaultPool,
+    retryAfterMs: number
+  ) {
     super(retryAfterMs, `vault rate limit for ${pool} in ${scope}: next slot in ${retryAfterMs} ms`);
   }
 }
 
 /** As the CAM gate's LimiterEvent: waitMs is the sleep, the retry-after, the new back-off or how late. */
-export type VaultLimiterEvent = { scope: string; pool: VaultPool; waitMs: number } & (
+export type VaultLimiterEvent = { scope: string; pool: VaultPool; waitMs: number } &
   /** slotMs: the reserved slot, epoch ms on Redis's clock; the call went out no earlier. */
-  | { kind: "admitted"; slotMs: number }
-  | { kind: "deferred" | "penalized" | "missed" });
+  ({ kind: "admitted"; slotMs: number } | { kind: "deferred" | "penalized" | "missed" });
 
 export interface VaultQuotaGate {
   /** e.g. "us-east-1", or "us-east-1@http://127.0.0.1:5055" for a non-AWS endpoint. */
@@ -86,13 +89,17 @@ export function createVaultQuotaGate(options: VaultQuotaGateOptions): VaultQuota
   if (options.prefix === "") throw new Error("createVaultQuotaGate: prefix must not be empty");
   const timing = gateTiming("createVaultQuotaGate", options);
   const patientTiming = { ...timing, maxWaitMs: Math.max(timing.maxWaitMs, options.patientWaitMs ?? PATIENT_WAIT_MS) };
-  const intervals = Object.fromEntries(VAULT_POOLS.map((pool) => {
-    const limit = options.limits?.[pool] ?? DEFAULT_VAULT_RATE_LIMITS[pool];
-    if (!(Number.isFinite(limit) && limit > 0)) {
-      throw new Error(`createVaultQuotaGate: the ${pool} limit must be a positive number of requests per second, got ${limit}`);
-    }
-    return [pool, slotIntervalUs(limit, timing.safetyMarginMs)];
-  })) as Record<VaultPool, number>;
+  const intervals = Object.fromEntries(
+    VAULT_POOLS.map((pool) => {
+      const limit = options.limits?.[pool] ?? DEFAULT_VAULT_RATE_LIMITS[pool];
+      if (!(Number.isFinite(limit) && limit > 0)) {
+        throw new Error(
+          `createVaultQuotaGate: the ${pool} limit must be a positive number of requests per second, got ${limit}`
+        );
+      }
+      return [pool, slotIntervalUs(limit, timing.safetyMarginMs)];
+    })
+  ) as Record<VaultPool, number>;
   const scripts = defineLimiterScripts(options.redis);
   const { scope } = options;
   const key = (pool: VaultPool | "rotationTurn") => vaultLimiterKey(options.prefix, scope, pool);
@@ -102,9 +109,11 @@ export function createVaultQuotaGate(options: VaultQuotaGateOptions): VaultQuota
   return {
     scope,
     async admit(pool, admitOptions) {
-      const admission = await admitSlot((maxWaitUs) => scripts.reserveSlot(key(pool), intervals[pool], maxWaitUs),
+      const admission = await admitSlot(
+        (maxWaitUs) => scripts.reserveSlot(key(pool), intervals[pool], maxWaitUs),
         admitOptions?.patient ? patientTiming : timing,
-        (lateMs) => emit(pool, "missed", lateMs));
+        (lateMs) => emit(pool, "missed", lateMs)
+      );
       if (admission.kind === "deferred") {
         emit(pool, "deferred", admission.retryAfterMs);
         throw new VaultQuotaDeferral(scope, pool, admission.retryAfterMs);

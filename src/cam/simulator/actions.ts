@@ -57,8 +57,7 @@ export const handlers: { [A in CamAction]: Handler<A> } = {
   GetSecurityLastUsed(ctx, params) {
     // Ids the caller may not see (unknown, deleted, another user's for a non-admin) get no row at all: a
     // missing row cannot be mistaken for "never used".
-    const rows = params.SecretIdList
-      .map((id) => ctx.state.key(id))
+    const rows = params.SecretIdList.map((id) => ctx.state.key(id))
       .filter((key): key is KeyRecord => key !== undefined && mayManage(ctx.caller, key))
       .map((key) => ({
         SecretId: key.accessKeyId,
@@ -74,8 +73,15 @@ export const handlers: { [A in CamAction]: Handler<A> } = {
     const users = ctx.state.usersOf(ctx.account.ownerUin).filter((user) => user.uin !== user.ownerUin);
     return {
       Data: users.map((user) => ({
-        Uin: user.uin, Name: user.name, Uid: user.uid, Remark: user.remark ?? "", ConsoleLogin: 0,
-        PhoneNum: "", CountryCode: "", Email: "", CreateTime: user.createTime,
+        Uin: user.uin,
+        Name: user.name,
+        Uid: user.uid,
+        Remark: user.remark ?? "",
+        ConsoleLogin: 0,
+        PhoneNum: "",
+        CountryCode: "",
+        Email: "",
+        CreateTime: user.createTime,
       })),
     };
   },
@@ -90,8 +96,11 @@ export const handlers: { [A in CamAction]: Handler<A> } = {
     const { uin } = ctx.caller;
     const owner = ctx.account.ownerUin;
     return {
-      AccountId: String(owner), UserId: String(uin), PrincipalId: String(uin),
-      Type: uin === owner ? "RootAccount" : "CAMUser", Arn: `qcs::cam::uin/${owner}:uin/${uin}`,
+      AccountId: String(owner),
+      UserId: String(uin),
+      PrincipalId: String(uin),
+      Type: uin === owner ? "RootAccount" : "CAMUser",
+      Arn: `qcs::cam::uin/${owner}:uin/${uin}`,
     };
   },
 };
@@ -104,7 +113,10 @@ function targetUser(ctx: ActionContext, targetUin: number | undefined): UserReco
   if (!ctx.caller.admin) throw unauthorized(ctx.caller, `the keys of user ${uin}`);
   const target = ctx.state.user(uin);
   if (target === undefined || target.ownerUin !== ctx.caller.ownerUin) {
-    throw new SimApiError("InvalidParameter.UserNotExist", `user ${uin} does not exist in account ${ctx.caller.ownerUin}`);
+    throw new SimApiError(
+      "InvalidParameter.UserNotExist",
+      `user ${uin} does not exist in account ${ctx.caller.ownerUin}`
+    );
   }
   if (target.uin === target.ownerUin) {
     throw new SimApiError("OperationDenied.SubUin", "a sub-user may not operate the main account's keys");
@@ -115,7 +127,10 @@ function targetUser(ctx: ActionContext, targetUin: number | undefined): UserReco
 function ownedKey(ctx: ActionContext, target: UserRecord, accessKeyId: string): KeyRecord {
   const key = ctx.state.key(accessKeyId);
   if (key === undefined || key.uin !== target.uin) {
-    throw new SimApiError("ResourceNotFound.SecretNotExist", `access key ${accessKeyId} does not exist for user ${target.uin}`);
+    throw new SimApiError(
+      "ResourceNotFound.SecretNotExist",
+      `access key ${accessKeyId} does not exist for user ${target.uin}`
+    );
   }
   return key;
 }
@@ -130,7 +145,9 @@ function unauthorized(caller: UserRecord, what: string): SimApiError {
 
 function accessKey(key: KeyRecord): Record<string, unknown> {
   return {
-    AccessKeyId: key.accessKeyId, Status: key.status, CreateTime: key.createTime,
+    AccessKeyId: key.accessKeyId,
+    Status: key.status,
+    CreateTime: key.createTime,
     ...(key.description === undefined ? {} : { Description: key.description }),
   };
 }

@@ -10,25 +10,35 @@ import { intBetween } from "./schema-parts.js";
 import type { KeyRecord } from "./key-record.js";
 
 /** Codes CAM documents for Update and Delete that may mean "no such key"; which one it uses is undocumented. */
-export const GONE_KEY_ANSWERS = ["ResourceNotFound.SecretNotExist", "OperationDenied.UinNotMatch",
-  "FailedOperation.Accesskey", "InvalidParameter.ParamError"] as const;
+export const GONE_KEY_ANSWERS = [
+  "ResourceNotFound.SecretNotExist",
+  "OperationDenied.UinNotMatch",
+  "FailedOperation.Accesskey",
+  "InvalidParameter.ParamError",
+] as const;
 
 const DAYS_30_SEC = 30 * 86_400;
 
-export const answerSwitchesSchema = z.strictObject({
-  /** How an empty AccessKeys, SecretIdLastUsedRows or Data list is sent. Absent: AccessKeys null, the others []. */
-  emptyLists: z.enum(["null", "omitted", "empty"], { error: 'expected "null", "omitted" or "empty"' }).optional(),
-  /** Rows sent after ListUsers' real ones, as written: Tencent's own example has one with `Uin: 0`. */
-  extraUserRows: z.array(z.record(z.string(), z.unknown()), { error: "expected a list of objects" }).max(20).optional(),
-  /** Adds fields nobody documents to every answer and every row, as a newer CAM might. */
-  extraFields: z.boolean({ error: "expected true or false" }).optional(),
-  /** What UpdateAccessKey and DeleteAccessKey answer for a key the target user does not hold. */
-  goneKeyCode: z.enum(GONE_KEY_ANSWERS, { error: `expected one of ${GONE_KEY_ANSWERS.join(", ")}` }).optional(),
-  /** GetSecurityLastUsed reports a use only this many seconds after it happened (LastUsedDate is a day late). */
-  lastUsedLagSec: intBetween(0, DAYS_30_SEC, `expected 0-${DAYS_30_SEC} seconds`).optional(),
-  /** A new key is left out of ListAccessKeys for this many ms after CreateAccessKey answered. */
-  listingLagMs: intBetween(0, 600_000, "expected 0-600000 ms").optional(),
-}, { error: "expected an object of answer switches" });
+export const answerSwitchesSchema = z.strictObject(
+  {
+    /** How an empty AccessKeys, SecretIdLastUsedRows or Data list is sent. Absent: AccessKeys null, the others []. */
+    emptyLists: z.enum(["null", "omitted", "empty"], { error: 'expected "null", "omitted" or "empty"' }).optional(),
+    /** Rows sent after ListUsers' real ones, as written: Tencent's own example has one with `Uin: 0`. */
+    extraUserRows: z
+      .array(z.record(z.string(), z.unknown()), { error: "expected a list of objects" })
+      .max(20)
+      .optional(),
+    /** Adds fields nobody documents to every answer and every row, as a newer CAM might. */
+    extraFields: z.boolean({ error: "expected true or false" }).optional(),
+    /** What UpdateAccessKey and DeleteAccessKey answer for a key the target user does not hold. */
+    goneKeyCode: z.enum(GONE_KEY_ANSWERS, { error: `expected one of ${GONE_KEY_ANSWERS.join(", ")}` }).optional(),
+    /** GetSecurityLastUsed reports a use only this many seconds after it happened (LastUsedDate is a day late). */
+    lastUsedLagSec: intBetween(0, DAYS_30_SEC, `expected 0-${DAYS_30_SEC} seconds`).optional(),
+    /** A new key is left out of ListAccessKeys for this many ms after CreateAccessKey answered. */
+    listingLagMs: intBetween(0, 600_000, "expected 0-600000 ms").optional(),
+  },
+  { error: "expected an object of answer switches" }
+);
 
 export type AnswerSwitches = z.output<typeof answerSwitchesSchema>;
 export type AnswerSwitchesInput = z.input<typeof answerSwitchesSchema>;
@@ -36,7 +46,9 @@ export type AnswerSwitchesInput = z.input<typeof answerSwitchesSchema>;
 type Body = Record<string, unknown>;
 const EXTRA = { SimulatorAddedField: "ignore me", SimulatorAddedList: [1, 2] };
 const LISTS: Partial<Record<CamAction, string>> = {
-  ListAccessKeys: "AccessKeys", GetSecurityLastUsed: "SecretIdLastUsedRows", ListUsers: "Data",
+  ListAccessKeys: "AccessKeys",
+  GetSecurityLastUsed: "SecretIdLastUsedRows",
+  ListUsers: "Data",
 };
 
 /** Applies the switches to one account world's answers; keeps the history the lags need. */
@@ -84,7 +96,8 @@ export class AnswerShaper {
       this.createdAt.set(id, now);
     }
     if (action === "ListAccessKeys") shaped.AccessKeys = this.listed(shaped.AccessKeys as Body[] | null, now);
-    if (action === "GetSecurityLastUsed") shaped.SecretIdLastUsedRows = this.lagged(shaped.SecretIdLastUsedRows as Body[], now, keyOf);
+    if (action === "GetSecurityLastUsed")
+      shaped.SecretIdLastUsedRows = this.lagged(shaped.SecretIdLastUsedRows as Body[], now, keyOf);
     if (action === "ListUsers" && this.switches.extraUserRows) {
       shaped.Data = [...(shaped.Data as Body[]), ...this.switches.extraUserRows];
     }
@@ -96,8 +109,11 @@ export class AnswerShaper {
   /** An error from a handler, as CAM with these switches would send it. */
   shapeError(action: CamAction, error: SimApiError): SimApiError {
     const gone = this.switches.goneKeyCode;
-    if (gone && error.code === "ResourceNotFound.SecretNotExist" &&
-      (action === "UpdateAccessKey" || action === "DeleteAccessKey")) {
+    if (
+      gone &&
+      error.code === "ResourceNotFound.SecretNotExist" &&
+      (action === "UpdateAccessKey" || action === "DeleteAccessKey")
+    ) {
       return new SimApiError(gone, `${error.message} (answered as ${gone} by the goneKeyCode switch)`);
     }
     return error;

@@ -1,7 +1,10 @@
 // A CAM API error as the simulator answers it: HTTP 200 with {"Response":{"Error":{Code,Message},"RequestId"}}.
 export class SimApiError extends Error {
   override readonly name = "SimApiError";
-  constructor(readonly code: string, message: string) {
+  constructor(
+    readonly code: string,
+    message: string
+  ) {
     super(message);
   }
 }

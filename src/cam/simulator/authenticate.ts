@@ -28,8 +28,10 @@ export interface AuthenticationRules {
 export function authenticate(request: SignedHttpRequest, rules: AuthenticationRules): KeyRecord {
   const auth = parseAuthorization(single(request.headers.authorization));
   if (auth === undefined) {
-    throw new SimApiError("AuthFailure.InvalidAuthorization",
-      "Authorization must read: TC3-HMAC-SHA256 Credential=ID/DATE/SERVICE/tc3_request, SignedHeaders=..., Signature=...");
+    throw new SimApiError(
+      "AuthFailure.InvalidAuthorization",
+      "Authorization must read: TC3-HMAC-SHA256 Credential=ID/DATE/SERVICE/tc3_request, SignedHeaders=..., Signature=..."
+    );
   }
   const timestampText = single(request.headers["x-tc-timestamp"]);
   if (timestampText === undefined) throw new SimApiError("MissingParameter", "the X-TC-Timestamp header is missing");
@@ -38,21 +40,32 @@ export function authenticate(request: SignedHttpRequest, rules: AuthenticationRu
   }
   const timestamp = Number(timestampText);
   if (Math.abs(rules.nowSec - timestamp) > MAX_SKEW_SEC) {
-    throw new SimApiError("AuthFailure.SignatureExpire",
-      `X-TC-Timestamp ${timestamp} is more than ${MAX_SKEW_SEC} s from server time ${rules.nowSec}`);
+    throw new SimApiError(
+      "AuthFailure.SignatureExpire",
+      `X-TC-Timestamp ${timestamp} is more than ${MAX_SKEW_SEC} s from server time ${rules.nowSec}`
+    );
   }
   const key = rules.findKey(auth.secretId);
   if (key === undefined || key.status !== "Active") {
     throw new SimApiError("AuthFailure.SecretIdNotFound", "the SecretId does not exist, or the key is disabled");
   }
   if (auth.date !== utcDate(timestamp)) {
-    throw new SimApiError("AuthFailure.SignatureFailure", `credential date ${auth.date} is not the UTC date of X-TC-Timestamp`);
+    throw new SimApiError(
+      "AuthFailure.SignatureFailure",
+      `credential date ${auth.date} is not the UTC date of X-TC-Timestamp`
+    );
   }
   if (rules.requireService !== undefined && auth.service !== rules.requireService) {
-    throw new SimApiError("AuthFailure.SignatureFailure",
-      `credential scope service is "${auth.service}", expected "${rules.requireService}"`);
+    throw new SimApiError(
+      "AuthFailure.SignatureFailure",
+      `credential scope service is "${auth.service}", expected "${rules.requireService}"`
+    );
   }
-  if (!hostVariants(request, auth.signedHeaders).some((input) => signatureMatches(input, auth, key.secretAccessKey, timestamp))) {
+  if (
+    !hostVariants(request, auth.signedHeaders).some((input) =>
+      signatureMatches(input, auth, key.secretAccessKey, timestamp)
+    )
+  ) {
     throw new SimApiError("AuthFailure.SignatureFailure", "the signature does not match the request");
   }
   return key;
@@ -66,8 +79,12 @@ function hostVariants(request: SignedHttpRequest, signedHeaders: readonly string
   const headers: Record<string, string | undefined> = {};
   for (const [name, value] of Object.entries(request.headers)) headers[name] = single(value);
   const signed = (withHeaders: Record<string, string | undefined>): CanonicalInput => ({
-    method: request.method, path: request.path, query: request.query, headers: withHeaders,
-    signedHeaders, body: request.body,
+    method: request.method,
+    path: request.path,
+    query: request.query,
+    headers: withHeaders,
+    signedHeaders,
+    body: request.body,
   });
   const host = headers.host;
   const portless = host?.replace(/:\d+$/, "");

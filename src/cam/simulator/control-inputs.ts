@@ -3,13 +3,16 @@ import { z } from "zod";
 import { camTimeText, integer, keyStatus, positiveInt, text } from "./schema-parts.js";
 
 /** A key created outside the rotator (console, another tool). Its secret is never revealed to anyone. */
-export const foreignKeySchema = z.strictObject({
-  ownerUin: positiveInt,
-  uin: positiveInt,
-  status: keyStatus.optional(),
-  createTime: camTimeText.optional(),
-  description: text(1024).optional(),
-}, { error: "expected an object" });
+export const foreignKeySchema = z.strictObject(
+  {
+    ownerUin: positiveInt,
+    uin: positiveInt,
+    status: keyStatus.optional(),
+    createTime: camTimeText.optional(),
+    description: text(1024).optional(),
+  },
+  { error: "expected an object" }
+);
 
 export type ForeignKeyInput = z.input<typeof foreignKeySchema>;
 

@@ -10,29 +10,38 @@ const common = {
   times: positiveInt.default(1),
 };
 
-export const faultSchema = z.discriminatedUnion("fault", [
-  z.strictObject({
-    ...common, fault: z.literal("error"),
-    code: z.string({ error: "expected an error code like InternalError" })
-      .regex(/^[A-Za-z]+(\.[A-Za-z0-9]+)*$/, { error: "expected an error code like InternalError" }),
-    message: text(500).optional(),
-  }),
-  z.strictObject({
-    ...common, fault: z.literal("latency"),
-    ms: intBetween(0, 120_000, "expected 0-120000 ms"),
-  }),
-  z.strictObject({
-    ...common, fault: z.literal("http"),
-    status: intBetween(201, 599, "expected an HTTP status 201-599"),
-  }),
-  z.strictObject({ ...common, fault: z.literal("garbage") }),
-  z.strictObject({ ...common, fault: z.literal("lostResponse") }),
-  // CAM documents CreateAccessKey's AccessKey as possibly null: the key is created, the answer does not show it.
-  z.strictObject({
-    action: z.literal("CreateAccessKey", { error: 'nullAccessKey applies to "CreateAccessKey" only' }),
-    times: positiveInt.default(1), fault: z.literal("nullAccessKey"),
-  }),
-], { error: 'expected "fault" to be one of error, latency, http, garbage, lostResponse, nullAccessKey' });
+export const faultSchema = z.discriminatedUnion(
+  "fault",
+  [
+    z.strictObject({
+      ...common,
+      fault: z.literal("error"),
+      code: z
+        .string({ error: "expected an error code like InternalError" })
+        .regex(/^[A-Za-z]+(\.[A-Za-z0-9]+)*$/, { error: "expected an error code like InternalError" }),
+      message: text(500).optional(),
+    }),
+    z.strictObject({
+      ...common,
+      fault: z.literal("latency"),
+      ms: intBetween(0, 120_000, "expected 0-120000 ms"),
+    }),
+    z.strictObject({
+      ...common,
+      fault: z.literal("http"),
+      status: intBetween(201, 599, "expected an HTTP status 201-599"),
+    }),
+    z.strictObject({ ...common, fault: z.literal("garbage") }),
+    z.strictObject({ ...common, fault: z.literal("lostResponse") }),
+    // CAM documents CreateAccessKey's AccessKey as possibly null: the key is created, the answer does not show it.
+    z.strictObject({
+      action: z.literal("CreateAccessKey", { error: 'nullAccessKey applies to "CreateAccessKey" only' }),
+      times: positiveInt.default(1),
+      fault: z.literal("nullAccessKey"),
+    }),
+  ],
+  { error: 'expected "fault" to be one of error, latency, http, garbage, lostResponse, nullAccessKey' }
+);
 
 export const faultListSchema = z.array(faultSchema, { error: "expected a list of faults" });
 

@@ -11,7 +11,10 @@ export interface Problem {
 /** Input that failed validation; `problems` name paths and values, never secrets. */
 export class InputError extends Error {
   override readonly name: string = "InputError";
-  constructor(readonly what: string, readonly problems: Problem[]) {
+  constructor(
+    readonly what: string,
+    readonly problems: Problem[]
+  ) {
     super(`bad ${what}:\n${problems.map((p) => `  ${p.path}: ${p.message}`).join("\n")}`);
   }
 }

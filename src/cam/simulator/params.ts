@@ -22,8 +22,10 @@ export const paramSchemas = {
   }),
   DeleteAccessKey: z.strictObject({ TargetUin: targetUin, AccessKeyId: accessKeyId }),
   GetSecurityLastUsed: z.strictObject({
-    SecretIdList: z.array(accessKeyId, { error: "expected a list of 1-10 SecretIds" })
-      .min(1, { error: "expected a list of 1-10 SecretIds" }).max(10, { error: "expected a list of 1-10 SecretIds" }),
+    SecretIdList: z
+      .array(accessKeyId, { error: "expected a list of 1-10 SecretIds" })
+      .min(1, { error: "expected a list of 1-10 SecretIds" })
+      .max(10, { error: "expected a list of 1-10 SecretIds" }),
   }),
   ListUsers: z.strictObject({}),
   GetUserAppId: z.strictObject({}),
@@ -47,8 +49,12 @@ export function parseParams<A extends CamAction>(action: A, body: Buffer): Actio
   const result = paramSchemas[action].safeParse(json);
   if (result.success) return result.data as ActionParams<A>;
   const first = result.error.issues[0]!;
-  const code = first.code === "unrecognized_keys" ? "UnknownParameter"
-    : isMissing(first, json) ? "MissingParameter" : "InvalidParameter";
+  const code =
+    first.code === "unrecognized_keys"
+      ? "UnknownParameter"
+      : isMissing(first, json)
+        ? "MissingParameter"
+        : "InvalidParameter";
   const problem = describeIssues(result.error, json)[0]!;
   throw new SimApiError(code, `${problem.path}: ${problem.message}`);
 }

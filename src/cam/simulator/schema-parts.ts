@@ -3,13 +3,16 @@
 import { z } from "zod";
 
 const POSITIVE_INT = "expected a positive integer";
-export const positiveInt = z.number({ error: POSITIVE_INT }).int({ error: POSITIVE_INT })
+export const positiveInt = z
+  .number({ error: POSITIVE_INT })
+  .int({ error: POSITIVE_INT })
   .positive({ error: POSITIVE_INT });
 
 export const integer = z.number({ error: "expected an integer" }).int({ error: "expected an integer" });
 
 const CAM_TIME = 'expected a time "YYYY-MM-DD HH:mm:ss"';
-export const camTimeText = z.string({ error: CAM_TIME })
+export const camTimeText = z
+  .string({ error: CAM_TIME })
   .regex(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/, { error: CAM_TIME });
 
 export const keyStatus = z.enum(["Active", "Inactive"], { error: 'expected "Active" or "Inactive"' });
@@ -22,5 +25,9 @@ export function text(max: number) {
 
 /** An integer in [min, max]; `expected` says what it means, e.g. "expected 0-120000 ms". */
 export function intBetween(min: number, max: number, expected: string) {
-  return z.number({ error: expected }).int({ error: expected }).min(min, { error: expected }).max(max, { error: expected });
+  return z
+    .number({ error: expected })
+    .int({ error: expected })
+    .min(min, { error: expected })
+    .max(max, { error: expected });
 }

@@ -8,9 +8,9 @@ import { InputError, parseInput, type Problem } from "./issues.js";
 import { camTimeText, integer, intBetween, keyStatus, positiveInt, text } from "./schema-parts.js";
 import { switchFields, userSwitchFields } from "./switches.js";
 
-
 const seedKeySchema = z.strictObject({
-  accessKeyId: z.string({ error: "expected 4-128 letters and digits" })
+  accessKeyId: z
+    .string({ error: "expected 4-128 letters and digits" })
     .regex(/^[A-Za-z0-9]{4,128}$/, { error: "expected 4-128 letters and digits" }),
   /** Absent: the simulator makes one up that nobody knows (a key some other actor holds). */
   secretAccessKey: text(256).optional(),
@@ -40,18 +40,22 @@ const seedAccountSchema = z.strictObject({
   users: z.array(seedUserSchema, { error: "expected a list of users" }).default([]),
 });
 
-const seedSchema = z.strictObject({
-  accounts: z.array(seedAccountSchema, { error: "expected a list of accounts" }).default([]),
-  /** Calls per second per account, by action; the rest keep DEFAULT_RATE_LIMITS. */
-  rateLimits: z.partialRecord(z.enum(CAM_ACTIONS), positiveInt, { error: "expected an object of action: limit" })
-    .default({}),
-  /** Shifts the simulator's clock for the SignatureExpire check only (seconds, may be negative). */
-  clockOffsetSec: integer.optional(),
-  requireInactiveBeforeDelete: z.boolean({ error: "expected true or false" }).optional(),
-  /** How answers differ from the documented shapes, and CAM's time lags (answer-switches.ts). */
-  answers: answerSwitchesSchema.optional(),
-  ...switchFields,
-}, { error: "expected a seed object" });
+const seedSchema = z.strictObject(
+  {
+    accounts: z.array(seedAccountSchema, { error: "expected a list of accounts" }).default([]),
+    /** Calls per second per account, by action; the rest keep DEFAULT_RATE_LIMITS. */
+    rateLimits: z
+      .partialRecord(z.enum(CAM_ACTIONS), positiveInt, { error: "expected an object of action: limit" })
+      .default({}),
+    /** Shifts the simulator's clock for the SignatureExpire check only (seconds, may be negative). */
+    clockOffsetSec: integer.optional(),
+    requireInactiveBeforeDelete: z.boolean({ error: "expected true or false" }).optional(),
+    /** How answers differ from the documented shapes, and CAM's time lags (answer-switches.ts). */
+    answers: answerSwitchesSchema.optional(),
+    ...switchFields,
+  },
+  { error: "expected a seed object" }
+);
 
 /** A seed as written (defaults may be left out). */
 export type SeedInput = z.input<typeof seedSchema>;
@@ -63,7 +67,10 @@ export type SeedKey = SeedUser["keys"][number];
 
 export class SeedError extends InputError {
   override readonly name = "SeedError";
-  constructor(readonly source: string, problems: Problem[]) {
+  constructor(
+    readonly source: string,
+    problems: Problem[]
+  ) {
     super(`seed ${source}`, problems);
   }
 }
@@ -122,7 +129,10 @@ function consistencyProblems(seed: Seed): Problem[] {
         problems.push({ path: `${userPath}.uin`, message: `${user.uin} is the main account of accounts[${ownerOf}]` });
       }
       if (user.keys.length > MAX_KEYS_PER_USER) {
-        problems.push({ path: `${userPath}.keys`, message: `at most ${MAX_KEYS_PER_USER} keys per user, got ${user.keys.length}` });
+        problems.push({
+          path: `${userPath}.keys`,
+          message: `at most ${MAX_KEYS_PER_USER} keys per user, got ${user.keys.length}`,
+        });
       }
       const as = user.newKeysAuthenticateAs;
       if (as != null && !uins.has(as)) {

@@ -45,11 +45,12 @@ export async function startCamSimulator(options: CamSimulatorOptions = {}): Prom
     url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`,
     port,
     simulator,
-    close: () => new Promise<void>((resolve, reject) => {
-      simulator.close();
-      server.close((error) => (error ? reject(error) : resolve()));
-      server.closeAllConnections();
-    }),
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        simulator.close();
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      }),
   };
 }
 
@@ -62,18 +63,29 @@ async function serve(simulator: CamSimulator, request: IncomingMessage, response
   const url = new URL(request.url ?? "/", "http://simulator");
   const body = await readBody(request);
   if (url.pathname.startsWith("/_sim/")) {
-    const reply = body === undefined
-      ? { status: 413, body: { error: `request body over ${MAX_BODY_BYTES} bytes` } }
-      : handleControl(simulator, request.method ?? "GET", url.pathname, body);
+    const reply =
+      body === undefined
+        ? { status: 413, body: { error: `request body over ${MAX_BODY_BYTES} bytes` } }
+        : handleControl(simulator, request.method ?? "GET", url.pathname, body);
     return sendJson(response, reply.status, reply.body);
   }
   if (body === undefined) {
-    return sendJson(response, 200, errorEnvelope("RequestSizeLimitExceeded",
-      `request body over ${MAX_BODY_BYTES} bytes`, randomUUID()));
+    return sendJson(
+      response,
+      200,
+      errorEnvelope("RequestSizeLimitExceeded", `request body over ${MAX_BODY_BYTES} bytes`, randomUUID())
+    );
   }
-  const reply = await simulator.handle({
-    method: request.method ?? "GET", path: url.pathname, query: url.search.slice(1), headers: request.headers, body,
-  }, receivedAt);
+  const reply = await simulator.handle(
+    {
+      method: request.method ?? "GET",
+      path: url.pathname,
+      query: url.search.slice(1),
+      headers: request.headers,
+      body,
+    },
+    receivedAt
+  );
   send(request, response, reply);
 }
 

@@ -49,9 +49,15 @@ export function parseAuthorization(value: string | undefined): Tc3Authorization 
   const signature = fields.get("Signature") ?? "";
   if (scope.length !== 4) return undefined;
   const [secretId, date, service, terminator] = scope as [string, string, string, string];
-  const wellFormed = secretId !== "" && /^\d{4}-\d{2}-\d{2}$/.test(date) && /^[a-z0-9-]+$/.test(service) &&
-    terminator === "tc3_request" && signedHeaders.every((name) => /^[a-z0-9-]+$/.test(name)) &&
-    signedHeaders.includes("content-type") && signedHeaders.includes("host") && /^[0-9a-f]{64}$/.test(signature);
+  const wellFormed =
+    secretId !== "" &&
+    /^\d{4}-\d{2}-\d{2}$/.test(date) &&
+    /^[a-z0-9-]+$/.test(service) &&
+    terminator === "tc3_request" &&
+    signedHeaders.every((name) => /^[a-z0-9-]+$/.test(name)) &&
+    signedHeaders.includes("content-type") &&
+    signedHeaders.includes("host") &&
+    /^[0-9a-f]{64}$/.test(signature);
   return wellFormed ? { secretId, date, service, signedHeaders, signature } : undefined;
 }
 
@@ -66,8 +72,14 @@ export function canonicalRequest(input: CanonicalInput): string | undefined {
     if (value === undefined) return undefined;
     headerLines += `${name}:${value.trim().toLowerCase()}\n`;
   }
-  return [input.method.toUpperCase(), input.path, input.query, headerLines, input.signedHeaders.join(";"),
-    sha256Hex(input.body)].join("\n");
+  return [
+    input.method.toUpperCase(),
+    input.path,
+    input.query,
+    headerLines,
+    input.signedHeaders.join(";"),
+    sha256Hex(input.body),
+  ].join("\n");
 }
 
 export function stringToSign(timestamp: number, date: string, service: string, canonicalRequestHash: string): string {
@@ -82,11 +94,19 @@ export function tc3Signature(secretKey: string, date: string, service: string, t
 }
 
 /** True when `auth.signature` is the signature of `input` under `secretKey` at `timestamp`. */
-export function signatureMatches(input: CanonicalInput, auth: Tc3Authorization, secretKey: string,
-  timestamp: number): boolean {
+export function signatureMatches(
+  input: CanonicalInput,
+  auth: Tc3Authorization,
+  secretKey: string,
+  timestamp: number
+): boolean {
   const canonical = canonicalRequest(input);
   if (canonical === undefined) return false;
-  const expected = tc3Signature(secretKey, auth.date, auth.service,
-    stringToSign(timestamp, auth.date, auth.service, sha256Hex(canonical)));
+  const expected = tc3Signature(
+    secretKey,
+    auth.date,
+    auth.service,
+    stringToSign(timestamp, auth.date, auth.service, sha256Hex(canonical))
+  );
   return timingSafeEqual(Buffer.from(expected, "hex"), Buffer.from(auth.signature, "hex"));
 }

@@ -4,7 +4,12 @@ import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { DEFAULT_RATE_LIMITS, isCamAction, SERVICES, serviceOf, type CamAction } from "../actions.js";
 import { handlers, type ActionContext } from "./actions.js";
-import { AnswerShaper, answerSwitchesSchema, type AnswerSwitches, type AnswerSwitchesInput } from "./answer-switches.js";
+import {
+  AnswerShaper,
+  answerSwitchesSchema,
+  type AnswerSwitches,
+  type AnswerSwitchesInput,
+} from "./answer-switches.js";
 import { errorEnvelope, SimApiError, successEnvelope } from "./api-error.js";
 import { authenticate, type SignedHttpRequest } from "./authenticate.js";
 import { clockSchema, foreignKeySchema, type ForeignKeyInput } from "./control-inputs.js";
@@ -16,7 +21,13 @@ import { RequestLog, THROTTLED, type ActionCounters, type LoggedRequest } from "
 import { parseSeed, type Seed, type SeedInput } from "./seed.js";
 import { parseAuthorization } from "./signature.js";
 import { keyView, SimState, type KeyView, type StateView } from "./state.js";
-import { switchesSchema, userSwitchesSchema, type Switches, type SwitchesInput, type UserSwitchesInput } from "./switches.js";
+import {
+  switchesSchema,
+  userSwitchesSchema,
+  type Switches,
+  type SwitchesInput,
+  type UserSwitchesInput,
+} from "./switches.js";
 
 export const CAM_VERSION = SERVICES.cam.version;
 
@@ -33,10 +44,7 @@ export interface SimulatorSettings {
 
 /** What to send back; server.ts turns it into bytes (or into a dropped connection). */
 export type Reply =
-  | { kind: "json"; body: unknown }
-  | { kind: "http"; status: number }
-  | { kind: "garbage" }
-  | { kind: "lost" };
+  { kind: "json"; body: unknown } | { kind: "http"; status: number } | { kind: "garbage" } | { kind: "lost" };
 
 export interface SimulatorSnapshot extends StateView {
   counters: Record<string, ActionCounters>;
@@ -73,16 +81,20 @@ export class CamSimulator {
     this.window = new RollingWindow();
     this.clockOffsetSec = seed.clockOffsetSec ?? 0;
     this.answers = new AnswerShaper(seed.answers ?? {});
-    this.switches = { getUserAppIdNeedsPermission: seed.getUserAppIdNeedsPermission ?? false,
-      newKeyAuthDelayMs: seed.newKeyAuthDelayMs ?? 0 };
+    this.switches = {
+      getUserAppIdNeedsPermission: seed.getUserAppIdNeedsPermission ?? false,
+      newKeyAuthDelayMs: seed.newKeyAuthDelayMs ?? 0,
+    };
     this.faults.clear();
     this.log.clear();
   }
 
   addFaults(input: FaultSpecInput | FaultSpecInput[]): FaultSpec[] {
-    this.faults.add(Array.isArray(input)
-      ? parseInput(faultListSchema, input, "fault list")
-      : [parseInput(faultSchema, input, "fault")]);
+    this.faults.add(
+      Array.isArray(input)
+        ? parseInput(faultListSchema, input, "fault list")
+        : [parseInput(faultSchema, input, "fault")]
+    );
     return this.faults.pending();
   }
 
@@ -113,7 +125,9 @@ export class CamSimulator {
     const user = this.state.user(uin);
     if (user === undefined) throw new InputError("user switches", [{ path: "uin", message: `no user ${uin}` }]);
     if (newKeysAuthenticateAs != null && this.state.user(newKeysAuthenticateAs) === undefined) {
-      throw new InputError("user switches", [{ path: "newKeysAuthenticateAs", message: `no user ${newKeysAuthenticateAs}` }]);
+      throw new InputError("user switches", [
+        { path: "newKeysAuthenticateAs", message: `no user ${newKeysAuthenticateAs}` },
+      ]);
     }
     if (deny !== undefined) user.switches.deny = new Set(deny);
     if (newKeysAuthenticateAs !== undefined) user.switches.newKeysAuthenticateAs = newKeysAuthenticateAs;
@@ -169,7 +183,11 @@ export class CamSimulator {
   async handle(request: SignedHttpRequest, receivedAt = this.now()): Promise<Reply> {
     const requestId = randomUUID();
     const entry: LoggedRequest = {
-      t: receivedAt, action: header(request, "x-tc-action") ?? "", requestId, targetUin: null, outcome: "OK",
+      t: receivedAt,
+      action: header(request, "x-tc-action") ?? "",
+      requestId,
+      targetUin: null,
+      outcome: "OK",
       secretId: parseAuthorization(header(request, "authorization"))?.secretId ?? null,
     };
     let lost = false;
@@ -191,7 +209,10 @@ export class CamSimulator {
       this.answers.recordUse(key, entry.t);
       key.lastUsedAt = entry.t;
       if (!this.window.tryAdmit(rateWindowKey(key.ownerUin, action), this.rateLimits()[action], entry.t)) {
-        throw new SimApiError(THROTTLED, `more than ${this.rateLimits()[action]} ${action} calls per second for account ${key.ownerUin}`);
+        throw new SimApiError(
+          THROTTLED,
+          `more than ${this.rateLimits()[action]} ${action} calls per second for account ${key.ownerUin}`
+        );
       }
       const fault = this.faults.take(action);
       if (fault !== undefined) entry.fault = fault.fault;
@@ -218,8 +239,10 @@ export class CamSimulator {
       const answer = fault?.fault === "nullAccessKey" ? { ...body, AccessKey: null } : body;
       return finish("OK", { kind: "json", body: successEnvelope(answer, requestId) });
     } catch (error) {
-      const failure = error instanceof SimApiError ? error
-        : new SimApiError("InternalError", `simulator failure: ${(error as Error).message}`);
+      const failure =
+        error instanceof SimApiError
+          ? error
+          : new SimApiError("InternalError", `simulator failure: ${(error as Error).message}`);
       return finish(failure.code, { kind: "json", body: errorEnvelope(failure.code, failure.message, requestId) });
     }
   }
@@ -244,7 +267,12 @@ export class CamSimulator {
     return action;
   }
 
-  private run<A extends CamAction>(action: A, body: Buffer, callerUin: number, entry: LoggedRequest): Record<string, unknown> {
+  private run<A extends CamAction>(
+    action: A,
+    body: Buffer,
+    callerUin: number,
+    entry: LoggedRequest
+  ): Record<string, unknown> {
     // Looked up again here: a latency fault may have slept through a reset.
     const caller = this.state.user(callerUin);
     const account = caller && this.state.account(caller.ownerUin);
@@ -255,9 +283,15 @@ export class CamSimulator {
       throw new SimApiError("AuthFailure.UnauthorizedOperation", `user ${caller.uin} has no permission for ${action}`);
     }
     const ctx: ActionContext = {
-      state: this.state, caller, account, now: entry.t, switches: this.switches,
+      state: this.state,
+      caller,
+      account,
+      now: entry.t,
+      switches: this.switches,
       requireInactiveBeforeDelete: this.requireInactiveBeforeDelete(),
-      noteTarget: (uin) => { entry.targetUin = uin; },
+      noteTarget: (uin) => {
+        entry.targetUin = uin;
+      },
     };
     let answer: Record<string, unknown>;
     try {

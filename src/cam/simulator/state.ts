@@ -46,9 +46,11 @@ export interface NewKeyOptions {
 }
 
 export interface StateView {
-  accounts: Array<AccountRecord & {
-    users: Array<{ uin: number; name: string; admin: boolean; uid: number; keys: KeyView[] }>;
-  }>;
+  accounts: Array<
+    AccountRecord & {
+      users: Array<{ uin: number; name: string; admin: boolean; uid: number; keys: KeyView[] }>;
+    }
+  >;
 }
 
 export class SimState {
@@ -62,17 +64,25 @@ export class SimState {
       this.accounts.set(account.ownerUin, { ownerUin: account.ownerUin, appId: account.appId });
       for (const user of account.users) {
         this.users.set(user.uin, {
-          uin: user.uin, ownerUin: account.ownerUin, name: user.name,
+          uin: user.uin,
+          ownerUin: account.ownerUin,
+          name: user.name,
           admin: user.admin || user.uin === account.ownerUin,
-          uid: user.uid ?? nextUid++, createTime: user.createTime ?? camTime(now),
+          uid: user.uid ?? nextUid++,
+          createTime: user.createTime ?? camTime(now),
           ...(user.remark === undefined ? {} : { remark: user.remark }),
           switches: { deny: new Set(user.deny ?? []), newKeysAuthenticateAs: user.newKeysAuthenticateAs ?? null },
         });
         for (const key of user.keys) {
           this.keys.set(key.accessKeyId, {
-            accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey ?? newSecretAccessKey(),
-            ownerUin: account.ownerUin, uin: user.uin, status: key.status,
-            createTime: key.createTime ?? camTime(now), lastUsedAt: key.lastUsedAt, authenticatesFrom: 0,
+            accessKeyId: key.accessKeyId,
+            secretAccessKey: key.secretAccessKey ?? newSecretAccessKey(),
+            ownerUin: account.ownerUin,
+            uin: user.uin,
+            status: key.status,
+            createTime: key.createTime ?? camTime(now),
+            lastUsedAt: key.lastUsedAt,
+            authenticatesFrom: 0,
             authenticatesAs: null,
             ...(key.description === undefined ? {} : { description: key.description }),
           });
@@ -110,9 +120,15 @@ export class SimState {
     let accessKeyId = newAccessKeyId();
     while (this.keys.has(accessKeyId)) accessKeyId = newAccessKeyId();
     const key: KeyRecord = {
-      accessKeyId, secretAccessKey: newSecretAccessKey(), ownerUin: user.ownerUin, uin: user.uin,
-      status: options.status ?? "Active", createTime: options.createTime ?? camTime(now), lastUsedAt: null,
-      authenticatesFrom: options.authenticatesFrom ?? 0, authenticatesAs: options.authenticatesAs ?? null,
+      accessKeyId,
+      secretAccessKey: newSecretAccessKey(),
+      ownerUin: user.ownerUin,
+      uin: user.uin,
+      status: options.status ?? "Active",
+      createTime: options.createTime ?? camTime(now),
+      lastUsedAt: null,
+      authenticatesFrom: options.authenticatesFrom ?? 0,
+      authenticatesAs: options.authenticatesAs ?? null,
       ...(options.description === undefined ? {} : { description: options.description }),
     };
     this.keys.set(accessKeyId, key);
@@ -130,7 +146,10 @@ export class SimState {
         ownerUin: account.ownerUin,
         appId: account.appId,
         users: this.usersOf(account.ownerUin).map((user) => ({
-          uin: user.uin, name: user.name, admin: user.admin, uid: user.uid,
+          uin: user.uin,
+          name: user.name,
+          admin: user.admin,
+          uid: user.uid,
           keys: this.keysOf(user.uin).map(keyView),
         })),
       })),
@@ -140,7 +159,10 @@ export class SimState {
 
 export function keyView(key: KeyRecord): KeyView {
   return {
-    accessKeyId: key.accessKeyId, status: key.status, createTime: key.createTime, lastUsedAt: key.lastUsedAt,
+    accessKeyId: key.accessKeyId,
+    status: key.status,
+    createTime: key.createTime,
+    lastUsedAt: key.lastUsedAt,
     ...(key.description === undefined ? {} : { description: key.description }),
   };
 }

@@ -5,8 +5,9 @@ import { CAM_ACTIONS, type CamAction } from "../actions.js";
 import { intBetween, positiveInt } from "./schema-parts.js";
 
 const delayMs = intBetween(0, 600_000, "expected 0-600000 ms");
-const actionList = z.array(z.enum(CAM_ACTIONS, { error: `expected one of ${CAM_ACTIONS.join(", ")}` }),
-  { error: "expected a list of actions" });
+const actionList = z.array(z.enum(CAM_ACTIONS, { error: `expected one of ${CAM_ACTIONS.join(", ")}` }), {
+  error: "expected a list of actions",
+});
 
 /** Account-wide switches: `POST /_sim/switches`, or the seed's top level. */
 export const switchFields = {
@@ -30,7 +31,10 @@ export const userSwitchFields = {
   /** Keys CreateAccessKey makes for this user authenticate as that other user (a mix-up no real call should make). */
   newKeysAuthenticateAs: positiveInt.nullable().optional(),
 };
-export const userSwitchesSchema = z.strictObject({ uin: positiveInt, ...userSwitchFields }, { error: "expected an object" });
+export const userSwitchesSchema = z.strictObject(
+  { uin: positiveInt, ...userSwitchFields },
+  { error: "expected an object" }
+);
 export type UserSwitchesInput = z.input<typeof userSwitchesSchema>;
 
 export interface UserSwitches {

@@ -9,14 +9,28 @@ import { processOutput, type Output } from "../output.js";
 import { runAction } from "../run-action.js";
 
 export function registerCheckConfig(program: Command, out: Output = processOutput): void {
-  addConfigOption(program.command("check-config")
-    .description("validate the config file, then probe Redis, the vault and each account's credentials; one line per item"))
-    .action(runAction(async (flags: ConfigFlag) => {
-      const [{ configPath, loadConfigFile }, { probesFor }, { lagWarning }] = await Promise.all([import("../../config/index.js"),
-        import("../probes.js"), import("../../jobs/last-use-lag.js")]);
+  addConfigOption(
+    program
+      .command("check-config")
+      .description(
+        "validate the config file, then probe Redis, the vault and each account's credentials; one line per item"
+      )
+  ).action(
+    runAction(async (flags: ConfigFlag) => {
+      const [{ configPath, loadConfigFile }, { probesFor }, { lagWarning }] = await Promise.all([
+        import("../../config/index.js"),
+        import("../probes.js"),
+        import("../../jobs/last-use-lag.js"),
+      ]);
       const path = configPath(flags.config);
       const config = loadConfigFile(path);
-      out.line(line("ok", "config", `${path}: ${config.accounts.length} account${config.accounts.length === 1 ? "" : "s"}, ${config.vault.type} vault`));
+      out.line(
+        line(
+          "ok",
+          "config",
+          `${path}: ${config.accounts.length} account${config.accounts.length === 1 ? "" : "s"}, ${config.vault.type} vault`
+        )
+      );
       for (const [index, account] of config.accounts.entries()) {
         const warning = lagWarning(account.retire);
         if (warning) out.line(line("WARN", `retire ${account.name}`, `accounts[${index}].${warning}`));
@@ -27,12 +41,15 @@ export function registerCheckConfig(program: Command, out: Output = processOutpu
           out.line(line("ok", probe.item, await probe.run()));
         } catch (error) {
           failures++;
-          out.line(line("FAIL", probe.item, error instanceof Error ? error.message.replace(/\s*\n\s*/g, "; ") : String(error)));
+          out.line(
+            line("FAIL", probe.item, error instanceof Error ? error.message.replace(/\s*\n\s*/g, "; ") : String(error))
+          );
         }
       }
       out.line(failures === 0 ? "all checks passed" : `${failures} check${failures === 1 ? "" : "s"} failed`);
       return failures === 0 ? EXIT.ok : EXIT.failed;
-    }));
+    })
+  );
 }
 
 function line(status: "ok" | "WARN" | "FAIL", item: string, detail: string): string {

@@ -24,11 +24,16 @@ const COLUMNS = [
 ];
 
 export function registerEvents(program: Command, out: Output = processOutput): void {
-  addJsonOption(addConfigOption(program.command("events")
-    .description("show the latest rotation events; --follow keeps printing new ones until Ctrl-C")
-    .option("-f, --follow", "keep printing new events as they happen")
-    .option("-n, --count <n>", "how many of the latest events to show first", parseCount, 50)))
-    .action(runAction(async (flags: EventFlags) => {
+  addJsonOption(
+    addConfigOption(
+      program
+        .command("events")
+        .description("show the latest rotation events; --follow keeps printing new ones until Ctrl-C")
+        .option("-f, --follow", "keep printing new events as they happen")
+        .option("-n, --count <n>", "how many of the latest events to show first", parseCount, 50)
+    )
+  ).action(
+    runAction(async (flags: EventFlags) => {
       const { loadConfig, withRuntime } = await import("../context.js");
       const config = loadConfig(flags.config);
       return withRuntime(config, async ({ engine }) => {
@@ -40,9 +45,15 @@ export function registerEvents(program: Command, out: Output = processOutput): v
         }
         // Following: one JSON object per line, or one aligned row per event (column widths fixed by the header).
         const widths = [20, 12, 13, 10, 20, 36];
-        const row = (cells: string[]) => cells.map((cell, index) => cell.padEnd(widths[index] ?? 0)).join("  ").trimEnd();
-        const print = (event: RotationEvent) => out.line(flags.json ? JSON.stringify(event)
-          : row(COLUMNS.map((column) => String(column.value(event) ?? "-"))));
+        const row = (cells: string[]) =>
+          cells
+            .map((cell, index) => cell.padEnd(widths[index] ?? 0))
+            .join("  ")
+            .trimEnd();
+        const print = (event: RotationEvent) =>
+          out.line(
+            flags.json ? JSON.stringify(event) : row(COLUMNS.map((column) => String(column.value(event) ?? "-")))
+          );
         if (!flags.json) out.line(row(COLUMNS.map((column) => column.header)));
         latest.forEach(print);
         const stop = new AbortController();
@@ -57,7 +68,8 @@ export function registerEvents(program: Command, out: Output = processOutput): v
         }
         return EXIT.ok;
       });
-    }));
+    })
+  );
 }
 
 function parseCount(value: string): number {

@@ -9,44 +9,68 @@ import { processOutput, type Output } from "../output.js";
 import { runAction } from "../run-action.js";
 import { formatTable, formatTime } from "../table.js";
 
-interface KeyFlags extends ConfigFlag, JsonFlag { key?: string; account?: string; reason?: FlaggedKey["reason"]; yes?: boolean }
+interface KeyFlags extends ConfigFlag, JsonFlag {
+  key?: string;
+  account?: string;
+  reason?: FlaggedKey["reason"];
+  yes?: boolean;
+}
 
 export function registerFlagCommands(program: Command, out: Output = processOutput): void {
-  addJsonOption(addConfigOption(program.command("flagged")
-    .description("list keys flagged for removal")))
-    .action(runAction(async (flags: ConfigFlag & JsonFlag) => {
+  addJsonOption(addConfigOption(program.command("flagged").description("list keys flagged for removal"))).action(
+    runAction(async (flags: ConfigFlag & JsonFlag) => {
       const { loadConfig, withRuntime } = await import("../context.js");
       const config = loadConfig(flags.config);
       return withRuntime(config, async ({ engine }) => {
         const flagged = await engine.listFlags();
         if (flags.json) out.json(flagged);
         else if (flagged.length === 0) out.line("no keys are flagged for removal");
-        else out.line(formatTable(flagged, [
-          { header: "KEY", value: (flag) => flag.accessKeyId },
-          { header: "ACCOUNT", value: (flag) => flag.account },
-          { header: "UIN", value: (flag) => flag.uin },
-          { header: "REASON", value: (flag) => flag.reason },
-          { header: "STATUS", value: (flag) => flag.status },
-          { header: "FLAGGED AT", value: (flag) => formatTime(flag.flaggedAt) },
-        ]));
+        else
+          out.line(
+            formatTable(flagged, [
+              { header: "KEY", value: (flag) => flag.accessKeyId },
+              { header: "ACCOUNT", value: (flag) => flag.account },
+              { header: "UIN", value: (flag) => flag.uin },
+              { header: "REASON", value: (flag) => flag.reason },
+              { header: "STATUS", value: (flag) => flag.status },
+              { header: "FLAGGED AT", value: (flag) => formatTime(flag.flaggedAt) },
+            ])
+          );
         return EXIT.ok;
       });
-    }));
+    })
+  );
 
-  registerKeyCommand(program, out, "approve-removal",
+  registerKeyCommand(
+    program,
+    out,
+    "approve-removal",
     "approve removing a flagged key: the rotator deactivates and deletes it, and the parked rotation resumes",
-    (engine, key) => engine.approveRemoval(key), "approved removal of");
-  registerKeyCommand(program, out, "dismiss-flag",
+    (engine, key) => engine.approveRemoval(key),
+    "approved removal of"
+  );
+  registerKeyCommand(
+    program,
+    out,
+    "dismiss-flag",
     "dismiss a flag: the key stays, is not flagged again, and its user's rotation stays parked until the key is gone",
-    (engine, key) => engine.dismissFlag(key), "dismissed the flag on");
+    (engine, key) => engine.dismissFlag(key),
+    "dismissed the flag on"
+  );
 }
 
 /** The reasons a key is flagged for (FlaggedKey["reason"]), for --reason. */
-const FLAG_REASONS = ["foreign-key", "flag-only-policy", "unproven-create"] as const satisfies readonly FlaggedKey["reason"][];
+const FLAG_REASONS = [
+  "foreign-key",
+  "flag-only-policy",
+  "unproven-create",
+] as const satisfies readonly FlaggedKey["reason"][];
 
 function parseReason(value: string): FlaggedKey["reason"] {
   if (!(FLAG_REASONS as readonly string[]).includes(value)) {
-    throw new InvalidArgumentError(`expected a flag reason (${FLAG_REASONS.join(", ")}), got ${JSON.stringify(value)}.`);
+    throw new InvalidArgumentError(
+      `expected a flag reason (${FLAG_REASONS.join(", ")}), got ${JSON.stringify(value)}.`
+    );
   }
   return value as FlaggedKey["reason"];
 }
@@ -55,15 +79,28 @@ function parseReason(value: string): FlaggedKey["reason"] {
  * One key (`--key`), acted on at once; or every flag of an account with one reason (`--account --reason`, after
  * onboarding a whole team, say): listed first, acted on only with --yes. Each decision is audited by key.
  */
-function registerKeyCommand(program: Command, out: Output, name: "approve-removal" | "dismiss-flag", description: string,
-  apply: (engine: RotationEngine, key: string) => Promise<FlaggedKey>, verb: string): void {
-  addJsonOption(addConfigOption(program.command(name)
-    .description(`${description}; --account with --reason handles every such flag of an account (listed first, done with --yes)`)
-    .option("--key <id>", "the flagged AccessKeyId (see `cam-rotator flagged`)", parseKeyId)
-    .option("--account <name>", "with --reason: every flag of this account with that reason")
-    .option("--reason <reason>", `with --account: ${FLAG_REASONS.join(", ")}`, parseReason)
-    .option("--yes", "with --account and --reason: act (without it, only list what it would do)")))
-    .action(runAction(async (flags: KeyFlags) => {
+function registerKeyCommand(
+  program: Command,
+  out: Output,
+  name: "approve-removal" | "dismiss-flag",
+  description: string,
+  apply: (engine: RotationEngine, key: string) => Promise<FlaggedKey>,
+  verb: string
+): void {
+  addJsonOption(
+    addConfigOption(
+      program
+        .command(name)
+        .description(
+          `${description}; --account with --reason handles every such flag of an account (listed first, done with --yes)`
+        )
+        .option("--key <id>", "the flagged AccessKeyId (see `cam-rotator flagged`)", parseKeyId)
+        .option("--account <name>", "with --reason: every flag of this account with that reason")
+        .option("--reason <reason>", `with --account: ${FLAG_REASONS.join(", ")}`, parseReason)
+        .option("--yes", "with --account and --reason: act (without it, only list what it would do)")
+    )
+  ).action(
+    runAction(async (flags: KeyFlags) => {
       const { auditAction, findAccount, loadConfig, withRuntime } = await import("../context.js");
       const { assertRecordKey } = await import("../../daemon/open-runtime.js");
       const config = loadConfig(flags.config);
@@ -76,14 +113,25 @@ function registerKeyCommand(program: Command, out: Output, name: "approve-remova
       return withRuntime(config, async ({ engine }) => {
         const all = await engine.listFlags();
         const chosen = bulk
-          ? all.filter((flag) => flag.account === flags.account && flag.reason === flags.reason && !(name === "approve-removal" && flag.status === "approved"))
+          ? all.filter(
+              (flag) =>
+                flag.account === flags.account &&
+                flag.reason === flags.reason &&
+                !(name === "approve-removal" && flag.status === "approved")
+            )
           : all.filter((flag) => flag.accessKeyId === flags.key);
-        if (!bulk && chosen.length === 0) throw new UsageError(`key ${flags.key} is not flagged; \`cam-rotator flagged\` lists the flagged keys`);
+        if (!bulk && chosen.length === 0)
+          throw new UsageError(`key ${flags.key} is not flagged; \`cam-rotator flagged\` lists the flagged keys`);
         if (bulk && !flags.yes) {
           if (flags.json) out.json({ wouldApply: chosen, done: [] });
           else {
-            out.line(chosen.length === 0 ? `no ${flags.reason} flags in account ${flags.account}`
-              : chosen.map((flag) => `would ${name} ${flag.accessKeyId} (${flag.account}/${flag.uin}, ${flag.reason})`).join("\n"));
+            out.line(
+              chosen.length === 0
+                ? `no ${flags.reason} flags in account ${flags.account}`
+                : chosen
+                    .map((flag) => `would ${name} ${flag.accessKeyId} (${flag.account}/${flag.uin}, ${flag.reason})`)
+                    .join("\n")
+            );
             if (chosen.length > 0) out.line("nothing changed: run again with --yes to do it");
           }
           return EXIT.ok;
@@ -91,8 +139,13 @@ function registerKeyCommand(program: Command, out: Output, name: "approve-remova
         const done: FlaggedKey[] = [];
         for (const target of chosen) {
           const flag = await apply(engine, target.accessKeyId);
-          await auditAction(engine, { action: name, account: flag.account, uin: flag.uin, keyId: flag.accessKeyId,
-            ...(bulk ? { detail: `bulk, reason ${flag.reason}` } : {}) });
+          await auditAction(engine, {
+            action: name,
+            account: flag.account,
+            uin: flag.uin,
+            keyId: flag.accessKeyId,
+            ...(bulk ? { detail: `bulk, reason ${flag.reason}` } : {}),
+          });
           done.push(flag);
         }
         if (flags.json) out.json(bulk ? { wouldApply: [], done } : done[0]);
@@ -100,5 +153,6 @@ function registerKeyCommand(program: Command, out: Output, name: "approve-remova
         if (bulk && !flags.json && done.length === 0) out.line(`no ${flags.reason} flags in account ${flags.account}`);
         return EXIT.ok;
       });
-    }));
+    })
+  );
 }

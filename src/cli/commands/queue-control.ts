@@ -18,7 +18,10 @@ const COMMANDS: ControlCommand[] = [
     description: "move every failed job back to the queue for another attempt",
     async run(engine) {
       const retried = await engine.retryFailed();
-      return { json: { retried }, text: retried === 0 ? "no failed jobs" : `retried ${retried} failed job${retried === 1 ? "" : "s"}` };
+      return {
+        json: { retried },
+        text: retried === 0 ? "no failed jobs" : `retried ${retried} failed job${retried === 1 ? "" : "s"}`,
+      };
     },
   },
   {
@@ -41,8 +44,8 @@ const COMMANDS: ControlCommand[] = [
 
 export function registerQueueControl(program: Command, out: Output = processOutput): void {
   for (const command of COMMANDS) {
-    addJsonOption(addConfigOption(program.command(command.name).description(command.description)))
-      .action(runAction(async (flags: ConfigFlag & JsonFlag) => {
+    addJsonOption(addConfigOption(program.command(command.name).description(command.description))).action(
+      runAction(async (flags: ConfigFlag & JsonFlag) => {
         const { auditAction, loadConfig, withRuntime } = await import("../context.js");
         const config = loadConfig(flags.config);
         return withRuntime(config, async ({ engine }) => {
@@ -52,6 +55,7 @@ export function registerQueueControl(program: Command, out: Output = processOutp
           else out.line(result.text);
           return EXIT.ok;
         });
-      }));
+      })
+    );
   }
 }

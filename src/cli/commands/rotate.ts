@@ -1,7 +1,14 @@
 // `cam-rotator rotate`: enqueue one manual rotation; with --wait, follow it to its end and exit with its outcome.
 import type { Command } from "commander";
 import type { RotationOutcome } from "../../jobs/engine/face.js";
-import { addAccountOption, addConfigOption, addJsonOption, type ConfigFlag, type JsonFlag, type UserFlags } from "../arguments.js";
+import {
+  addAccountOption,
+  addConfigOption,
+  addJsonOption,
+  type ConfigFlag,
+  type JsonFlag,
+  type UserFlags,
+} from "../arguments.js";
 import { EXIT, type ExitCode } from "../exit-codes.js";
 import { processOutput, type Output } from "../output.js";
 import { runAction } from "../run-action.js";
@@ -12,21 +19,37 @@ interface RotateFlags extends ConfigFlag, JsonFlag, UserFlags {
 }
 
 export function registerRotate(program: Command, out: Output = processOutput): void {
-  addJsonOption(addConfigOption(addAccountOption(program.command("rotate")
-    .description("enqueue a manual rotation of one user's key; --wait follows it to the end"), true)
-    .option("--force", "rotate even if the current key is younger than maxKeyAgeDays")
-    .option("--wait", "follow the rotation to its end; exit 0 rotated, 1 failed, 3 parked")))
-    .action(runAction(async (flags: RotateFlags) => {
+  addJsonOption(
+    addConfigOption(
+      addAccountOption(
+        program
+          .command("rotate")
+          .description("enqueue a manual rotation of one user's key; --wait follows it to the end"),
+        true
+      )
+        .option("--force", "rotate even if the current key is younger than maxKeyAgeDays")
+        .option("--wait", "follow the rotation to its end; exit 0 rotated, 1 failed, 3 parked")
+    )
+  ).action(
+    runAction(async (flags: RotateFlags) => {
       const { auditAction, checkUin, findAccount, loadConfig, withRuntime } = await import("../context.js");
       const config = loadConfig(flags.config);
       const { account } = findAccount(config, flags.account);
       return withRuntime(config, async (runtime) => {
         const { engine } = runtime;
         await checkUin(runtime, account, flags.uin);
-        const { jobId, added } = await engine.enqueueRotation({ account: account.name, uin: flags.uin,
-          force: flags.force ?? false, reason: "manual" });
-        await auditAction(engine, { action: "rotate", account: account.name, uin: flags.uin,
-          detail: `${added ? "enqueued" : "already queued"} ${jobId}${flags.force ? " (force)" : ""}` });
+        const { jobId, added } = await engine.enqueueRotation({
+          account: account.name,
+          uin: flags.uin,
+          force: flags.force ?? false,
+          reason: "manual",
+        });
+        await auditAction(engine, {
+          action: "rotate",
+          account: account.name,
+          uin: flags.uin,
+          detail: `${added ? "enqueued" : "already queued"} ${jobId}${flags.force ? " (force)" : ""}`,
+        });
         if (!flags.wait) {
           if (flags.json) out.json({ jobId, added });
           else out.line(added ? `queued ${jobId}` : `${jobId} is already queued; nothing added`);
@@ -38,12 +61,14 @@ export function registerRotate(program: Command, out: Output = processOutput): v
         }
         const started = Date.now();
         const outcome = await engine.waitForRotation(jobId, (step) =>
-          out.note(`  ${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s  ${step}`));
+          out.note(`  ${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s  ${step}`)
+        );
         if (flags.json) out.json({ jobId, ...outcome });
         else out.line(describeOutcome(outcome));
         return exitCodeOf(outcome);
       });
-    }));
+    })
+  );
 }
 
 export function describeOutcome(outcome: RotationOutcome): string {
@@ -54,8 +79,10 @@ export function describeOutcome(outcome: RotationOutcome): string {
     case "skipped":
       return `skipped ${who}: ${outcome.reason}`;
     case "parked":
-      return `parked ${who}: key ${outcome.flaggedKeyId} is flagged for removal (${outcome.reason}); ` +
-        "see `cam-rotator flagged`, then approve-removal or dismiss-flag";
+      return (
+        `parked ${who}: key ${outcome.flaggedKeyId} is flagged for removal (${outcome.reason}); ` +
+        "see `cam-rotator flagged`, then approve-removal or dismiss-flag"
+      );
     case "failed":
       return `failed ${who}: ${outcome.reason}`;
     default:

@@ -1,7 +1,14 @@
 // `cam-rotator vault show`: which key id the vault holds as current, pending and previous for one user. It
 // describes versions only; no code path here reads a secret value.
 import type { Command } from "commander";
-import { addAccountOption, addConfigOption, addJsonOption, type ConfigFlag, type JsonFlag, type UserFlags } from "../arguments.js";
+import {
+  addAccountOption,
+  addConfigOption,
+  addJsonOption,
+  type ConfigFlag,
+  type JsonFlag,
+  type UserFlags,
+} from "../arguments.js";
 import { EXIT } from "../exit-codes.js";
 import { processOutput, type Output } from "../output.js";
 import { runAction } from "../run-action.js";
@@ -11,11 +18,21 @@ import { registerVaultAdopt } from "./vault-adopt.js";
 type VaultShowFlags = ConfigFlag & JsonFlag & UserFlags;
 
 export function registerVault(program: Command, out: Output = processOutput): void {
-  const vault = program.command("vault").description("inspect the vault and adopt hand-made secrets (never prints a secret)");
+  const vault = program
+    .command("vault")
+    .description("inspect the vault and adopt hand-made secrets (never prints a secret)");
   registerVaultAdopt(vault, out);
-  addJsonOption(addConfigOption(addAccountOption(vault.command("show")
-    .description("show which key id is current, pending and previous for one user; never the secret"), true)))
-    .action(runAction(async (flags: VaultShowFlags) => {
+  addJsonOption(
+    addConfigOption(
+      addAccountOption(
+        vault
+          .command("show")
+          .description("show which key id is current, pending and previous for one user; never the secret"),
+        true
+      )
+    )
+  ).action(
+    runAction(async (flags: VaultShowFlags) => {
       const { checkUin, findAccount, loadConfig, withRuntime } = await import("../context.js");
       const config = loadConfig(flags.config);
       const { account } = findAccount(config, flags.account);
@@ -30,17 +47,26 @@ export function registerVault(program: Command, out: Output = processOutput): vo
           out.line(`the vault holds no secret for ${account.name}/${flags.uin} yet`);
           return EXIT.ok;
         }
-        const stages = [["current", view.current], ["pending", view.pending], ["previous", view.previous]] as const;
-        out.line(formatTable(stages, [
-          { header: "STAGE", value: ([stage]) => stage },
-          { header: "KEY", value: ([, version]) => version?.accessKeyId },
-          { header: "VERSION", value: ([, version]) => version?.versionId },
-        ]));
+        const stages = [
+          ["current", view.current],
+          ["pending", view.pending],
+          ["previous", view.previous],
+        ] as const;
+        out.line(
+          formatTable(stages, [
+            { header: "STAGE", value: ([stage]) => stage },
+            { header: "KEY", value: ([, version]) => version?.accessKeyId },
+            { header: "VERSION", value: ([, version]) => version?.versionId },
+          ])
+        );
         // Written by other means: only the current key id matters for rotation, so these are shown, not fatal.
         for (const version of view.unreadable ?? []) {
-          out.line(`${version.stage} version ${version.versionId} is unreadable (${version.problem}); rotation ignores it`);
+          out.line(
+            `${version.stage} version ${version.versionId} is unreadable (${version.problem}); rotation ignores it`
+          );
         }
         return EXIT.ok;
       });
-    }));
+    })
+  );
 }

@@ -48,22 +48,41 @@ export interface EngineContext {
 export function rotationDeps(ctx: EngineContext, account: AccountConfig): RotationDeps {
   const { progress, flags, events } = ctx.records;
   return {
-    cam: ctx.camFor(account.name), vault: ctx.vault, progress, flags, events,
-    retirements: ctx.jobs, account, rotation: ctx.config.rotation, clock: ctx.clock,
-    sleep: (ms) => sleep(ms), log: ctx.log, ...(ctx.observer ? { observer: ctx.observer } : {}),
+    cam: ctx.camFor(account.name),
+    vault: ctx.vault,
+    progress,
+    flags,
+    events,
+    retirements: ctx.jobs,
+    account,
+    rotation: ctx.config.rotation,
+    clock: ctx.clock,
+    sleep: (ms) => sleep(ms),
+    log: ctx.log,
+    ...(ctx.observer ? { observer: ctx.observer } : {}),
   };
 }
 
 export function retireDeps(ctx: EngineContext, account: AccountConfig): RetireDeps {
   return {
-    cam: ctx.camFor(account.name), vault: ctx.vault, events: ctx.records.events, retirements: ctx.jobs, account,
-    rotation: ctx.config.rotation, clock: ctx.clock, log: ctx.log, ...(ctx.observer ? { observer: ctx.observer } : {}),
+    cam: ctx.camFor(account.name),
+    vault: ctx.vault,
+    events: ctx.records.events,
+    retirements: ctx.jobs,
+    account,
+    rotation: ctx.config.rotation,
+    clock: ctx.clock,
+    log: ctx.log,
+    ...(ctx.observer ? { observer: ctx.observer } : {}),
   };
 }
 
 export function sweepDeps(ctx: EngineContext, account: AccountConfig): SweepDeps {
   return {
-    cam: ctx.camFor(account.name), vault: ctx.vault, account, clock: ctx.clock,
+    cam: ctx.camFor(account.name),
+    vault: ctx.vault,
+    account,
+    clock: ctx.clock,
     rotationQueued: (uin) => ctx.jobs.rotationQueued(account.name, uin),
     queuedAmong: (uins) => ctx.jobs.queuedAmong(account.name, uins),
   };

@@ -61,10 +61,20 @@ export function createRotationEngine(deps: RotationEngineDeps): RotationEngine {
   const audit = createEventLog(connection, keys.audit, clock, AUDIT_STREAM_MAX);
   /** A record that fails its MAC was forged or damaged: never acted on, and an alert (log, metric, event). */
   const rejected: RejectedRecord = (record) => {
-    log.error({ record: record.scope, kind: record.kind, why: record.why }, "ignored a Redis record that fails its MAC (forged or damaged)");
+    log.error(
+      { record: record.scope, kind: record.kind, why: record.why },
+      "ignored a Redis record that fails its MAC (forged or damaged)"
+    );
     deps.observer?.recordRejected?.(record.kind);
-    void events.append({ account: record.account ?? "", uin: record.uin ?? 0, step: "redis", type: "record-rejected",
-      ...(record.keyId ? { keyId: record.keyId } : {}), detail: `${record.kind} record ${record.scope} ignored: ${record.why}` })
+    void events
+      .append({
+        account: record.account ?? "",
+        uin: record.uin ?? 0,
+        step: "redis",
+        type: "record-rejected",
+        ...(record.keyId ? { keyId: record.keyId } : {}),
+        detail: `${record.kind} record ${record.scope} ignored: ${record.why}`,
+      })
       .catch(() => undefined);
   };
   const jobs = createRotationJobs(queue, connection, config, events, clock);
@@ -76,8 +86,18 @@ export function createRotationEngine(deps: RotationEngineDeps): RotationEngine {
     parked: createParkedStore(connection, keys),
   };
   const ctx: EngineContext = {
-    config, connection, vault: deps.vault, camFor: deps.camFor, log, observer: deps.observer, turns: deps.turns, clock,
-    records, jobs, tuning: deps.tuning ?? {}, seams: deps.seams ?? {},
+    config,
+    connection,
+    vault: deps.vault,
+    camFor: deps.camFor,
+    log,
+    observer: deps.observer,
+    turns: deps.turns,
+    clock,
+    records,
+    jobs,
+    tuning: deps.tuning ?? {},
+    seams: deps.seams ?? {},
   };
 
   return {
@@ -100,10 +120,11 @@ export function createRotationEngine(deps: RotationEngineDeps): RotationEngine {
       return workerHandle(worker, () => workers.delete(worker), log);
     },
 
-    status: () => readStatus(queue, records.parked, async (account, uin) => {
-      const [step, attemptId] = await connection.hmget(keys.progress(account, uin), "step", "attemptId");
-      return attemptId ? step ?? undefined : undefined;
-    }),
+    status: () =>
+      readStatus(queue, records.parked, async (account, uin) => {
+        const [step, attemptId] = await connection.hmget(keys.progress(account, uin), "step", "attemptId");
+        return attemptId ? (step ?? undefined) : undefined;
+      }),
     queueCounts: () => queueCounts(queue),
     workerCount: async () => (await queue.getWorkers()).length,
 
@@ -133,7 +154,13 @@ export function createRotationEngine(deps: RotationEngineDeps): RotationEngine {
       accountConfig(config, flagged.account);
       const flag = await records.flags.approve(accessKeyId);
       if (!flag) throw noFlag(accessKeyId);
-      await events.append({ account: flag.account, uin: flag.uin, step: "flags", type: "flag-approved", keyId: accessKeyId });
+      await events.append({
+        account: flag.account,
+        uin: flag.uin,
+        step: "flags",
+        type: "flag-approved",
+        keyId: accessKeyId,
+      });
       await resumeParked(flag);
       return flag;
     },
@@ -141,7 +168,13 @@ export function createRotationEngine(deps: RotationEngineDeps): RotationEngine {
     async dismissFlag(accessKeyId) {
       const flag = await records.flags.dismiss(accessKeyId);
       if (!flag) throw noFlag(accessKeyId);
-      await events.append({ account: flag.account, uin: flag.uin, step: "flags", type: "flag-dismissed", keyId: accessKeyId });
+      await events.append({
+        account: flag.account,
+        uin: flag.uin,
+        step: "flags",
+        type: "flag-dismissed",
+        keyId: accessKeyId,
+      });
       return flag;
     },
 

@@ -41,7 +41,11 @@ export interface EngineObserver {
   /** A progress record or flag failed its MAC and was ignored (an alert: forged or damaged). */
   recordRejected?(kind: "progress" | "flag"): void;
   /** A resumed rotation stopped: its vault is not the one its attempt wrote to, or the secret disappeared (an alert). */
-  vaultAlert?(alert: { account: string; uin: number; reason: "vault-identity-mismatch" | "vault-secret-missing" }): void;
+  vaultAlert?(alert: {
+    account: string;
+    uin: number;
+    reason: "vault-identity-mismatch" | "vault-secret-missing";
+  }): void;
   /** A job for an account this process's config lacks was handed back, delayed, for a daemon that has it (an alert). */
   unknownAccount?(account: string, jobName: string): void;
   /** A run found its job lock gone or taken by another worker and stopped before a write. */
@@ -64,8 +68,12 @@ export interface RotationEngine {
    * fresh attempts (added: true). `force` rotates even a key younger than maxKeyAgeDays (default false: the job
    * ends "skipped"). Throws, naming the value, for an unconfigured account or a bad UIN.
    */
-  enqueueRotation(request: { account: string; uin: number; force?: boolean; reason?: "schedule" | "manual" }):
-    Promise<{ jobId: string; added: boolean }>;
+  enqueueRotation(request: {
+    account: string;
+    uin: number;
+    force?: boolean;
+    reason?: "schedule" | "manual";
+  }): Promise<{ jobId: string; added: boolean }>;
   /**
    * Who is due in an account and why, without enqueueing anything. `onProgress` (optional, for the CLI's
    * progress line) hears how many users have been looked at out of how many.
@@ -76,8 +84,10 @@ export interface RotationEngine {
    * an existing job is met (added: false), a job that failed for good is retried in place. `onProgress` hears
    * how many users were handled out of how many.
    */
-  enqueueRotations(request: { account: string; uins: readonly number[]; reason: "schedule" | "manual" },
-    onProgress?: (done: number, total: number) => void): Promise<Array<{ uin: number; jobId: string; added: boolean }>>;
+  enqueueRotations(
+    request: { account: string; uins: readonly number[]; reason: "schedule" | "manual" },
+    onProgress?: (done: number, total: number) => void
+  ): Promise<Array<{ uin: number; jobId: string; added: boolean }>>;
   /** Enqueues one sweep job for the slot; idempotent per (account, slot). */
   enqueueSweep(account: string, slot: number): Promise<{ jobId: string; added: boolean }>;
   /** Whether the slot's sweep job was enqueued (by any replica); completed sweeps count for an hour. */

@@ -44,8 +44,12 @@ export function createProcessor(ctx: EngineContext): Processor {
   };
 }
 
-async function processRotate(ctx: EngineContext, job: Job<RotateJobData>, token: string | undefined,
-  signal: AbortSignal | undefined): Promise<RotationOutcome> {
+async function processRotate(
+  ctx: EngineContext,
+  job: Job<RotateJobData>,
+  token: string | undefined,
+  signal: AbortSignal | undefined
+): Promise<RotationOutcome> {
   const { account: accountName, uin } = job.data;
   const account = knownAccount(ctx, accountName);
   if (!account) return handBackUnknown(ctx, job, token);
@@ -59,14 +63,20 @@ async function processRotate(ctx: EngineContext, job: Job<RotateJobData>, token:
   const fence = createJobFence(ctx.connection, job, token);
   const plain = rotationDeps(ctx, account);
   const deps = { ...plain, cam: fencedCam(plain.cam, fence), vault: fencedVault(plain.vault, fence) };
-  const run = { account: accountName, uin, ref: { account: accountName, uin }, runId: `${job.id}@${job.timestamp}`,
-    force: job.data.force };
+  const run = {
+    account: accountName,
+    uin,
+    ref: { account: accountName, uin },
+    runId: `${job.id}@${job.timestamp}`,
+    force: job.data.force,
+  };
   const wasParked = (job.progress as RotateProgress | undefined)?.step === "parked";
   const log = ctx.log.child({ job: job.id, account: accountName, uin });
   const { progress, events, outcomes, parked } = ctx.records;
   // BullMQ's progress (a Lua script and an event per write) is read for deferred and parked jobs only: cleared once
   // when such a job runs again, so neither a spent turn nor a parked state outlives this run.
-  if (typeof job.progress === "object") await bookkeeping(log, () => job.updateProgress({ step: "inspect" } satisfies RotateProgress));
+  if (typeof job.progress === "object")
+    await bookkeeping(log, () => job.updateProgress({ step: "inspect" } satisfies RotateProgress));
   // The step under way lives in the progress record (status reads it there): the step's own record write carries
   // it, or one write when the step ends, so at most one write per step transition. Steps that may wait long
   // (CAM slots, propagation) write it as they begin, so status does not show the previous step meanwhile.
@@ -78,8 +88,12 @@ async function processRotate(ctx: EngineContext, job: Job<RotateJobData>, token:
       if (step === "makeRoom" || step === "verify") await bookkeeping(log, () => progress.stepEnds(accountName, uin));
     },
     async done(step) {
-      await bookkeeping(log, () => Promise.all([progress.stepEnds(accountName, uin),
-        events.append({ account: accountName, uin, step, type: "step-done" })]));
+      await bookkeeping(log, () =>
+        Promise.all([
+          progress.stepEnds(accountName, uin),
+          events.append({ account: accountName, uin, step, type: "step-done" }),
+        ])
+      );
       ctx.seams.afterStep?.(step);
     },
     stopping: () => signal?.aborted ?? false,
@@ -88,7 +102,14 @@ async function processRotate(ctx: EngineContext, job: Job<RotateJobData>, token:
     const outcome = await rotateUser(deps, run, hooks);
     await outcomes.save(job.id!, job.timestamp, outcome);
     await parked.remove(job.id!);
-    if (outcome.kind === "skipped") await events.append({ account: accountName, uin, step: "inspect", type: "rotation-skipped", detail: outcome.reason });
+    if (outcome.kind === "skipped")
+      await events.append({
+        account: accountName,
+        uin,
+        step: "inspect",
+        type: "rotation-skipped",
+        detail: outcome.reason,
+      });
     log.info({ outcome: outcome.kind }, "rotation finished");
     ctx.observer?.rotationFinished?.(outcome);
     return outcome;
@@ -102,29 +123,52 @@ async function processRotate(ctx: EngineContext, job: Job<RotateJobData>, token:
         await bookkeeping(log, () => job.updateProgress({ step: "deferred" } satisfies RotateProgress));
         return delay(job, token, failure.retryAfterMs);
       case "parked": {
-        await job.updateProgress({ step: "parked", flaggedKeyId: failure.flaggedKeyId, reason: failure.reason } satisfies RotateProgress);
+        await job.updateProgress({
+          step: "parked",
+          flaggedKeyId: failure.flaggedKeyId,
+          reason: failure.reason,
+        } satisfies RotateProgress);
         await parked.add(job.id!);
         if (!wasParked) {
-          await events.append({ ...who, step: "makeRoom", type: "rotation-parked", keyId: failure.flaggedKeyId, detail: failure.reason });
-          ctx.observer?.rotationFinished?.({ kind: "parked", ...who, flaggedKeyId: failure.flaggedKeyId, reason: failure.reason });
+          await events.append({
+            ...who,
+            step: "makeRoom",
+            type: "rotation-parked",
+            keyId: failure.flaggedKeyId,
+            detail: failure.reason,
+          });
+          ctx.observer?.rotationFinished?.({
+            kind: "parked",
+            ...who,
+            flaggedKeyId: failure.flaggedKeyId,
+            reason: failure.reason,
+          });
         }
         await job.moveToDelayed(Date.now() + ctx.config.rotation.parkRecheck, token);
         // An approval that landed while this run was deciding to park must not wait for the next re-check.
-        if ((await ctx.records.flags.get(failure.flaggedKeyId))?.status === "approved") await job.promote().catch(() => undefined);
+        if ((await ctx.records.flags.get(failure.flaggedKeyId))?.status === "approved")
+          await job.promote().catch(() => undefined);
         throw new DelayedError();
       }
       case "transient":
       case "permanent": {
         const final = failure.kind === "permanent" || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
         log.warn({ reason: failure.reason, final }, "rotation attempt failed");
-        await events.append({ ...who, step: current ?? "rotate", type: final ? "rotation-failed" : "attempt-failed", detail: failure.reason });
+        await events.append({
+          ...who,
+          step: current ?? "rotate",
+          type: final ? "rotation-failed" : "attempt-failed",
+          detail: failure.reason,
+        });
         if (final) {
           const outcome: RotationOutcome = { kind: "failed", ...who, reason: failure.reason };
           await outcomes.save(job.id!, job.timestamp, outcome);
           await parked.remove(job.id!);
           ctx.observer?.rotationFinished?.(outcome);
         }
-        throw failure.kind === "permanent" ? new UnrecoverableError(failure.reason) : new RotationError("transient", failure.reason);
+        throw failure.kind === "permanent"
+          ? new UnrecoverableError(failure.reason)
+          : new RotationError("transient", failure.reason);
       }
       default: {
         const unreachable: never = failure;
@@ -134,7 +178,11 @@ async function processRotate(ctx: EngineContext, job: Job<RotateJobData>, token:
   }
 }
 
-async function processRetire(ctx: EngineContext, job: Job<RetireJobData>, token: string | undefined): Promise<RetireResult> {
+async function processRetire(
+  ctx: EngineContext,
+  job: Job<RetireJobData>,
+  token: string | undefined
+): Promise<RetireResult> {
   const account = knownAccount(ctx, job.data.account);
   if (!account) return handBackUnknown(ctx, job, token);
   const plain = retireDeps(ctx, account);
@@ -142,8 +190,12 @@ async function processRetire(ctx: EngineContext, job: Job<RetireJobData>, token:
   let result: RetireResult;
   try {
     // A delete job added before deactivatedAt existed was added right after the deactivation.
-    const data = job.data.phase === "delete" ? { ...job.data, deactivatedAt: job.data.deactivatedAt ?? job.timestamp } : job.data;
-    result = await retireKey({ ...plain, cam: fencedCam(plain.cam, fence), vault: fencedVault(plain.vault, fence) }, data);
+    const data =
+      job.data.phase === "delete" ? { ...job.data, deactivatedAt: job.data.deactivatedAt ?? job.timestamp } : job.data;
+    result = await retireKey(
+      { ...plain, cam: fencedCam(plain.cam, fence), vault: fencedVault(plain.vault, fence) },
+      data
+    );
   } catch (error) {
     if (error instanceof JobLockLost) return lockLost(ctx, job, error);
     return settle(job, token, error);
@@ -157,25 +209,44 @@ async function processRetire(ctx: EngineContext, job: Job<RetireJobData>, token:
   return result;
 }
 
-async function processSweep(ctx: EngineContext, job: Job<SweepJobData>, token: string | undefined): Promise<{ due: number; enqueued: number }> {
+async function processSweep(
+  ctx: EngineContext,
+  job: Job<SweepJobData>,
+  token: string | undefined
+): Promise<{ due: number; enqueued: number }> {
   const account = knownAccount(ctx, job.data.account);
   if (!account) return handBackUnknown(ctx, job, token);
   try {
     const plan = await planSweep(sweepDeps(ctx, account), { onProgress: sweepProgress(job, "planning") });
     const dueUins = plan.filter((entry) => entry.due).map((entry) => entry.uin);
-    const results = await ctx.jobs.enqueueRotations({ account: account.name, uins: dueUins, reason: "schedule" },
-      sweepProgress(job, "enqueueing"));
+    const results = await ctx.jobs.enqueueRotations(
+      { account: account.name, uins: dueUins, reason: "schedule" },
+      sweepProgress(job, "enqueueing")
+    );
     const enqueued = results.filter((result) => result.added).length;
     const due = dueUins.length;
     const failed = plan.filter((entry) => entry.failure !== undefined);
     if (failed.length > 0) {
-      ctx.log.warn({ account: account.name, failed: failed.slice(0, 100).map(({ uin, failure }) => ({ uin, failure })) },
-        `sweep could not plan ${failed.length} users; the rest was planned`);
+      ctx.log.warn(
+        { account: account.name, failed: failed.slice(0, 100).map(({ uin, failure }) => ({ uin, failure })) },
+        `sweep could not plan ${failed.length} users; the rest was planned`
+      );
     }
     // Account-level events carry uin 0.
-    await ctx.records.events.append({ account: account.name, uin: 0, step: "sweep", type: "sweep-done",
-      detail: `${plan.length} users, ${due} due, ${enqueued} enqueued` + (failed.length === 0 ? ""
-        : `, ${failed.length} not planned (uins ${failed.slice(0, 20).map((entry) => entry.uin).join(", ")}${failed.length > 20 ? ", ..." : ""})`) });
+    await ctx.records.events.append({
+      account: account.name,
+      uin: 0,
+      step: "sweep",
+      type: "sweep-done",
+      detail:
+        `${plan.length} users, ${due} due, ${enqueued} enqueued` +
+        (failed.length === 0
+          ? ""
+          : `, ${failed.length} not planned (uins ${failed
+              .slice(0, 20)
+              .map((entry) => entry.uin)
+              .join(", ")}${failed.length > 20 ? ", ..." : ""})`),
+    });
     return { due, enqueued };
   } catch (error) {
     return settle(job, token, error);
@@ -204,19 +275,27 @@ function knownAccount(ctx: EngineContext, name: string): AccountConfig | undefin
 }
 
 /** Not ours to run, and not a failure: back to delayed without counting an attempt, and an alert. */
-async function handBackUnknown(ctx: EngineContext, job: Job<{ account: string }>, token: string | undefined): Promise<never> {
+async function handBackUnknown(
+  ctx: EngineContext,
+  job: Job<{ account: string }>,
+  token: string | undefined
+): Promise<never> {
   const account = job.data.account;
   const configured = ctx.config.accounts.map((candidate) => candidate.name);
-  ctx.log.error({ job: job.id, jobName: job.name, account, configured, recheckMs: UNKNOWN_ACCOUNT_RECHECK_MS },
-    "job for an account this daemon is not configured for: handed back for a daemon that has it (configs differ across the fleet?)");
+  ctx.log.error(
+    { job: job.id, jobName: job.name, account, configured, recheckMs: UNKNOWN_ACCOUNT_RECHECK_MS },
+    "job for an account this daemon is not configured for: handed back for a daemon that has it (configs differ across the fleet?)"
+  );
   ctx.observer?.unknownAccount?.(account, job.name);
   return delay(job, token, UNKNOWN_ACCOUNT_RECHECK_MS);
 }
 
 /** Another worker owns the job now: stop, record nothing; BullMQ refuses this run's completion (lock mismatch). */
 function lockLost(ctx: EngineContext, job: Job<{ account: string }>, error: JobLockLost): never {
-  ctx.log.warn({ job: job.id, jobName: job.name, account: job.data.account, before: error.operation },
-    "job lock lost: stopping before the write; the job's current owner carries on");
+  ctx.log.warn(
+    { job: job.id, jobName: job.name, account: job.data.account, before: error.operation },
+    "job lock lost: stopping before the write; the job's current owner carries on"
+  );
   ctx.observer?.jobLockLost?.(job.data.account, job.name);
   throw error;
 }
@@ -229,7 +308,10 @@ async function settle(job: Job, token: string | undefined, error: unknown): Prom
       return delay(job, token, failure.retryAfterMs);
     case "parked":
     case "transient":
-      throw new RotationError("transient", failure.kind === "parked" ? `parked on ${failure.flaggedKeyId}` : failure.reason);
+      throw new RotationError(
+        "transient",
+        failure.kind === "parked" ? `parked on ${failure.flaggedKeyId}` : failure.reason
+      );
     case "permanent":
       throw new UnrecoverableError(failure.reason);
     default: {

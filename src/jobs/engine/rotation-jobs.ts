@@ -23,8 +23,10 @@ export interface RotationRequest {
 export interface RotationJobs extends RetirementScheduler {
   enqueueRotation(request: RotationRequest): Promise<{ jobId: string; added: boolean }>;
   /** Many users at once (BullMQ addBulk, in chunks), with enqueueRotation's one-job-per-user promise. */
-  enqueueRotations(request: { account: string; uins: readonly number[]; reason: "schedule" | "manual" },
-    onProgress?: (done: number, total: number) => void): Promise<BulkEnqueued[]>;
+  enqueueRotations(
+    request: { account: string; uins: readonly number[]; reason: "schedule" | "manual" },
+    onProgress?: (done: number, total: number) => void
+  ): Promise<BulkEnqueued[]>;
   enqueueSweep(account: string, slot: number): Promise<{ jobId: string; added: boolean }>;
   /** Whether a rotate job for the user exists and is not finished. */
   rotationQueued(account: string, uin: number): Promise<boolean>;
@@ -39,7 +41,13 @@ export interface RotationJobs extends RetirementScheduler {
 /** Completed sweeps are kept an hour so that other replicas' enqueues for the same slot collapse onto them. */
 const SWEEP_KEEP = { age: 3_600, count: 1_000 };
 
-export function createRotationJobs(queue: Queue, redis: Redis, config: Config, events: EventLog, clock: () => number): RotationJobs {
+export function createRotationJobs(
+  queue: Queue,
+  redis: Redis,
+  config: Config,
+  events: EventLog,
+  clock: () => number
+): RotationJobs {
   const retryOptions = (): JobsOptions => ({
     attempts: config.rotation.attempts,
     backoff: { type: BACKOFF_TYPE },
@@ -60,8 +68,14 @@ export function createRotationJobs(queue: Queue, redis: Redis, config: Config, e
         throw new Error(`uin: expected a UIN (positive integer), got ${JSON.stringify(request.uin)}`);
       }
       const jobId = jobIds.rotate(request.account, request.uin);
-      const data: RotateJobData = { account: request.account, uin: request.uin, reason: request.reason ?? "manual",
-        force: request.force ?? false, requestedAt: clock(), requestId: randomUUID() };
+      const data: RotateJobData = {
+        account: request.account,
+        uin: request.uin,
+        reason: request.reason ?? "manual",
+        force: request.force ?? false,
+        requestedAt: clock(),
+        requestId: randomUUID(),
+      };
       await queue.add("rotate", data, { ...retryOptions(), jobId, removeOnComplete: true });
       const job = await queue.getJob(jobId);
       if (!job || (job.data as RotateJobData).requestId === data.requestId) return { jobId, added: job !== undefined };
@@ -69,7 +83,12 @@ export function createRotationJobs(queue: Queue, redis: Redis, config: Config, e
         try {
           await job.updateData(data);
           await job.retry("failed", { resetAttemptsMade: true, resetAttemptsStarted: true });
-          await events.append({ account: request.account, uin: request.uin, step: "enqueue", type: "failed-rotation-retried" });
+          await events.append({
+            account: request.account,
+            uin: request.uin,
+            step: "enqueue",
+            type: "failed-rotation-retried",
+          });
           return { jobId, added: true };
         } catch {
           return { jobId, added: false }; // Another request retried it first.
@@ -80,8 +99,11 @@ export function createRotationJobs(queue: Queue, redis: Redis, config: Config, e
 
     async enqueueRotations(request, onProgress) {
       accountConfig(config, request.account);
-      return enqueueRotationsInBulk({ queue, redis, clock, jobOptions: retryOptions, enqueueOne: (one) => jobs.enqueueRotation(one) },
-        request, onProgress);
+      return enqueueRotationsInBulk(
+        { queue, redis, clock, jobOptions: retryOptions, enqueueOne: (one) => jobs.enqueueRotation(one) },
+        request,
+        onProgress
+      );
     },
 
     async enqueueSweep(account, slot) {
@@ -94,8 +116,12 @@ export function createRotationJobs(queue: Queue, redis: Redis, config: Config, e
     },
 
     async schedule(data, delayMs) {
-      await queue.add("retire", data, { ...retryOptions(), jobId: jobIds.retire(data.account, data.uin, data.accessKeyId, data.phase),
-        delay: delayMs, removeOnComplete: true });
+      await queue.add("retire", data, {
+        ...retryOptions(),
+        jobId: jobIds.retire(data.account, data.uin, data.accessKeyId, data.phase),
+        delay: delayMs,
+        removeOnComplete: true,
+      });
     },
 
     async rotationQueued(account, uin) {

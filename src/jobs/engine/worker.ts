@@ -27,7 +27,10 @@ export interface RunningWorker {
 export function startWorker(ctx: EngineContext, concurrency: number, paused = false): RunningWorker {
   const { tuning } = ctx;
   const options: WorkerOptions = {
-    connection: ctx.connection, prefix: ctx.config.redis.prefix, concurrency, autorun: !paused,
+    connection: ctx.connection,
+    prefix: ctx.config.redis.prefix,
+    concurrency,
+    autorun: !paused,
     lockDuration: tuning.lockDurationMs ?? 30_000,
     stalledInterval: tuning.stalledIntervalMs ?? 30_000,
     maxStalledCount: tuning.maxStalledCount ?? 2,
@@ -36,17 +39,27 @@ export function startWorker(ctx: EngineContext, concurrency: number, paused = fa
   const processJob = createProcessor(ctx);
   let running = 0;
   let refusing = paused;
-  const worker = new Worker(QUEUE_NAME, async (job, token, signal) => {
-    if (refusing) return handBackUntouched(job, token);
-    running++;
-    try {
-      return await processJob(job, token, signal);
-    } finally {
-      running--;
-    }
-  }, ctx.seams.workerOptions ? ctx.seams.workerOptions(options) : options);
+  const worker = new Worker(
+    QUEUE_NAME,
+    async (job, token, signal) => {
+      if (refusing) return handBackUntouched(job, token);
+      running++;
+      try {
+        return await processJob(job, token, signal);
+      } finally {
+        running--;
+      }
+    },
+    ctx.seams.workerOptions ? ctx.seams.workerOptions(options) : options
+  );
   worker.on("error", (error) => ctx.log.error({ error: error.message }, "worker error"));
-  return { worker, running: () => running, refuse: (value) => { refusing = value; } };
+  return {
+    worker,
+    running: () => running,
+    refuse: (value) => {
+      refusing = value;
+    },
+  };
 }
 
 async function handBackUntouched(job: Job, token: string | undefined): Promise<never> {
@@ -54,7 +67,11 @@ async function handBackUntouched(job: Job, token: string | undefined): Promise<n
   throw new DelayedError();
 }
 
-export function workerHandle({ worker, running, refuse }: RunningWorker, forget: () => void, log: Logger): EngineWorker {
+export function workerHandle(
+  { worker, running, refuse }: RunningWorker,
+  forget: () => void,
+  log: Logger
+): EngineWorker {
   const idleWithin = async (ms: number) => {
     const deadline = Date.now() + ms;
     while (running() > 0 && Date.now() < deadline) await sleep(POLL_MS);
@@ -73,7 +90,10 @@ export function workerHandle({ worker, running, refuse }: RunningWorker, forget:
       await worker.pause(true); // Take no new jobs; active ones carry on.
       if (!(await idleWithin(deadlineMs))) {
         // Active jobs stop at their next step boundary and go back to the queue (never between create and stage).
-        log.warn({ deadlineMs, running: running() }, "active jobs still running at the shutdown deadline; handing them back");
+        log.warn(
+          { deadlineMs, running: running() },
+          "active jobs still running at the shutdown deadline; handing them back"
+        );
         worker.cancelAllJobs("shutdown");
         await idleWithin(HAND_BACK_MS);
       }

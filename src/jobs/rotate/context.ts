@@ -65,6 +65,9 @@ export function emit(deps: RotationDeps, run: RotationRun, event: Omit<NewEvent,
 }
 
 export function keyIdsOf(description: VaultDescription): Set<string> {
-  return new Set([description.current, description.pending, description.previous]
-    .filter((version) => version !== undefined).map((version) => version.accessKeyId));
+  return new Set(
+    [description.current, description.pending, description.previous]
+      .filter((version) => version !== undefined)
+      .map((version) => version.accessKeyId)
+  );
 }

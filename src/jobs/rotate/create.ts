@@ -27,19 +27,33 @@ export async function create(deps: RotationDeps, run: RotationRun): Promise<Crea
     if (refusedOutright(error)) await deps.progress.forgetNewKey(run.account, run.uin);
     else await settleUnanswered(deps, run, knownKeyIds, isCreatedWithoutKey(error));
     // Someone created a key between our listing and our call: make room again.
-    if (isCamError(error) && error.kind === "overLimit") return { kind: "full", keys: await deps.cam.listAccessKeys(run.uin) };
+    if (isCamError(error) && error.kind === "overLimit")
+      return { kind: "full", keys: await deps.cam.listAccessKeys(run.uin) };
     throw error;
   }
   // Bounded: the secret must reach the vault even if Redis is slow or paused here (hand-off.ts). Without these
   // records the key is still told apart by the create guard, recorded above, and the vault's pending version.
   const handOffBy = handOffDeadline();
   deps.log.info({ account: run.account, uin: run.uin, keyId: created.accessKeyId }, "created new access key");
-  await boundedBeforeVault(deps, run, "the new key id", Promise.all([
-    deps.progress.recordCreated(run.account, run.uin, created.accessKeyId),
-    emit(deps, run, { step: "create", type: "key-created", keyId: created.accessKeyId }),
-  ]), handOffBy);
-  return { kind: "created", key: { accessKeyId: created.accessKeyId, createdAt: created.createdAt,
-    secretAccessKey: created.secretAccessKey, handOffBy } };
+  await boundedBeforeVault(
+    deps,
+    run,
+    "the new key id",
+    Promise.all([
+      deps.progress.recordCreated(run.account, run.uin, created.accessKeyId),
+      emit(deps, run, { step: "create", type: "key-created", keyId: created.accessKeyId }),
+    ]),
+    handOffBy
+  );
+  return {
+    kind: "created",
+    key: {
+      accessKeyId: created.accessKeyId,
+      createdAt: created.createdAt,
+      secretAccessKey: created.secretAccessKey,
+      handOffBy,
+    },
+  };
 }
 
 /**
@@ -52,16 +66,24 @@ export async function create(deps: RotationDeps, run: RotationRun): Promise<Crea
  * No newcomer, after CAM's listing lag (listing-lag.ts): the guard is forgotten (nothing of ours to find). If the listing fails the guard stays, and
  * reconcile flags what it matches; a guard never licenses a deletion.
  */
-async function settleUnanswered(deps: RotationDeps, run: RotationRun, knownKeyIds: string[], created: boolean): Promise<void> {
+async function settleUnanswered(
+  deps: RotationDeps,
+  run: RotationRun,
+  knownKeyIds: string[],
+  created: boolean
+): Promise<void> {
   let newcomers;
   try {
     newcomers = await newcomersAfterListingLag(deps, run, knownKeyIds);
   } catch (error) {
-    deps.log.warn({ account: run.account, uin: run.uin, error: String(error) },
-      "could not list keys after an unanswered CreateAccessKey; the next run flags any newcomer");
+    deps.log.warn(
+      { account: run.account, uin: run.uin, error: String(error) },
+      "could not list keys after an unanswered CreateAccessKey; the next run flags any newcomer"
+    );
     return;
   }
-  if (created && newcomers.length === 1) return deps.progress.recordCreated(run.account, run.uin, newcomers[0]!.accessKeyId);
+  if (created && newcomers.length === 1)
+    return deps.progress.recordCreated(run.account, run.uin, newcomers[0]!.accessKeyId);
   for (const newcomer of newcomers) await flagKey(deps, run, "create", newcomer.accessKeyId, "unproven-create");
   await deps.progress.forgetNewKey(run.account, run.uin);
 }

@@ -12,20 +12,33 @@ export function handOffDeadline(): number {
 }
 
 /** Waits for `write` until `by` (epoch ms) at the latest; a later failure is only logged. */
-export async function boundedBeforeVault(deps: RotationDeps, run: RotationRun, what: string, write: Promise<unknown>,
-  by: number): Promise<void> {
+export async function boundedBeforeVault(
+  deps: RotationDeps,
+  run: RotationRun,
+  what: string,
+  write: Promise<unknown>,
+  by: number
+): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
-  const settled = write.then(() => true, (error: unknown) => {
-    deps.log.warn({ account: run.account, uin: run.uin, error: String(error) }, `could not record ${what}; the vault write goes on`);
-    return true;
-  });
+  const settled = write.then(
+    () => true,
+    (error: unknown) => {
+      deps.log.warn(
+        { account: run.account, uin: run.uin, error: String(error) },
+        `could not record ${what}; the vault write goes on`
+      );
+      return true;
+    }
+  );
   const expired = new Promise<boolean>((resolve) => {
     timer = setTimeout(() => resolve(false), Math.max(0, by - Date.now()));
   });
   const inTime = await Promise.race([settled, expired]);
   clearTimeout(timer);
   if (!inTime) {
-    deps.log.warn({ account: run.account, uin: run.uin, deadlineMs: HAND_OFF_DEADLINE_MS },
-      `recording ${what} is slow; the new secret goes to the vault first`);
+    deps.log.warn(
+      { account: run.account, uin: run.uin, deadlineMs: HAND_OFF_DEADLINE_MS },
+      `recording ${what} is slow; the new secret goes to the vault first`
+    );
   }
 }

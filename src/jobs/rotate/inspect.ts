@@ -24,8 +24,10 @@ export async function inspect(deps: RotationDeps, run: RotationRun): Promise<Ins
 
   if (!run.force) {
     // The age from the times the description read along (no second read), where the vault returns them.
-    const age = vault.current && vault.currentTimes ? keyAgeOf(vault.current.accessKeyId, vault.currentTimes, deps.clock())
-      : await currentKeyAge(deps.vault, run.ref, deps.clock());
+    const age =
+      vault.current && vault.currentTimes
+        ? keyAgeOf(vault.current.accessKeyId, vault.currentTimes, deps.clock())
+        : await currentKeyAge(deps.vault, run.ref, deps.clock());
     const decision = dueDecision(age, deps.account.maxKeyAgeDays);
     if (!decision.due) return { kind: "notDue", reason: decision.reason };
   }

@@ -10,7 +10,11 @@ export const LISTING_LAG_PAUSES_MS = [250, 500, 1_000, 2_000] as const;
  * The keys outside `knownKeyIds`, listing again after each pause while there are none: a create whose answer
  * was lost is taken as "no key made" only when the key has had a few seconds to show up.
  */
-export async function newcomersAfterListingLag(deps: RotationDeps, run: RotationRun, knownKeyIds: string[]): Promise<AccessKey[]> {
+export async function newcomersAfterListingLag(
+  deps: RotationDeps,
+  run: RotationRun,
+  knownKeyIds: string[]
+): Promise<AccessKey[]> {
   for (let round = 0; ; round++) {
     const newcomers = (await deps.cam.listAccessKeys(run.uin)).filter((key) => !knownKeyIds.includes(key.accessKeyId));
     const pause = LISTING_LAG_PAUSES_MS[round];

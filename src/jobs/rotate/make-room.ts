@@ -38,8 +38,16 @@ export async function makeRoom(deps: RotationDeps, run: RotationRun, snapshot: S
     case "remove":
       await removeKey(deps.cam, run.uin, candidate);
       await deps.flags.clear(candidate.accessKeyId);
-      deps.log.info({ account: run.account, uin: run.uin, keyId: candidate.accessKeyId, why: decision.why }, "removed key to make room");
-      await emit(deps, run, { step: "makeRoom", type: "key-removed", keyId: candidate.accessKeyId, detail: decision.why });
+      deps.log.info(
+        { account: run.account, uin: run.uin, keyId: candidate.accessKeyId, why: decision.why },
+        "removed key to make room"
+      );
+      await emit(deps, run, {
+        step: "makeRoom",
+        type: "key-removed",
+        keyId: candidate.accessKeyId,
+        detail: decision.why,
+      });
       return keys.filter((key) => key.accessKeyId !== candidate.accessKeyId);
     case "park":
       await flagKey(deps, run, "makeRoom", candidate.accessKeyId, decision.reason);
@@ -64,12 +72,16 @@ function candidateFor(keys: AccessKey[], currentKeyId: string | undefined): Acce
 async function decide(deps: RotationDeps, snapshot: Snapshot, candidate: AccessKey): Promise<Removal> {
   const flagged = await deps.flags.get(candidate.accessKeyId);
   if (flagged?.status === "approved") return { kind: "remove", why: "removal approved by an operator" };
-  const retiredPreexisting = deps.account.preexistingKeys === "retire" && isPreexisting(snapshot.progress, candidate.accessKeyId);
+  const retiredPreexisting =
+    deps.account.preexistingKeys === "retire" && isPreexisting(snapshot.progress, candidate.accessKeyId);
   if (snapshot.vault.previous?.accessKeyId !== candidate.accessKeyId && !retiredPreexisting) {
     return { kind: "park", reason: flagged?.reason === "unproven-create" ? "unproven-create" : "foreign-key" };
   }
   if (candidate.status === "Inactive") {
-    return { kind: "remove", why: retiredPreexisting ? "a pre-existing key, already Inactive" : "our previous key, already Inactive" };
+    return {
+      kind: "remove",
+      why: retiredPreexisting ? "a pre-existing key, already Inactive" : "our previous key, already Inactive",
+    };
   }
   if (deps.account.overLimit === "flag-only") return { kind: "park", reason: "flag-only-policy" };
   return { kind: "await-retirement" };
@@ -81,7 +93,12 @@ async function decide(deps: RotationDeps, snapshot: Snapshot, candidate: AccessK
  * Retired since: the replacing rotation's record (or, for a pre-existing key, the first promotion), else the current version's RotatedAt (a little before
  * promotion: the safe side), else now.
  */
-async function ensureRetirement(deps: RotationDeps, run: RotationRun, snapshot: Snapshot, keyId: string): Promise<void> {
+async function ensureRetirement(
+  deps: RotationDeps,
+  run: RotationRun,
+  snapshot: Snapshot,
+  keyId: string
+): Promise<void> {
   const { last, preexisting } = snapshot.progress;
   let retiredAt = last?.previousKeyId === keyId ? last.rotatedAt : Number.NaN;
   if (!Number.isFinite(retiredAt) && preexisting?.keyIds.includes(keyId)) retiredAt = preexisting.since;
@@ -89,8 +106,10 @@ async function ensureRetirement(deps: RotationDeps, run: RotationRun, snapshot: 
     const current = await deps.vault.readCurrent(run.ref);
     retiredAt = (current ? rotatedAtOf(current.value) : null) ?? deps.clock();
   }
-  await deps.retirements.schedule({ account: run.account, uin: run.uin, accessKeyId: keyId, phase: "deactivate", retiredAt },
-    deps.account.retire.deactivateAfter);
+  await deps.retirements.schedule(
+    { account: run.account, uin: run.uin, accessKeyId: keyId, phase: "deactivate", retiredAt },
+    deps.account.retire.deactivateAfter
+  );
 }
 
 /** Flags (and dismissals) of this user's keys that are gone (removed by someone) are moot. */

@@ -11,8 +11,13 @@ import type { ProgressRecord } from "../progress.js";
 import { emit, type RotationDeps, type RotationRun } from "./context.js";
 
 /** At the start of an attempt: on a first rotation, notes the keys held now (once), never a flagged key. */
-export async function noteTakeover(deps: RotationDeps, run: RotationRun, keys: AccessKey[], vault: VaultDescription,
-  progress: ProgressRecord): Promise<void> {
+export async function noteTakeover(
+  deps: RotationDeps,
+  run: RotationRun,
+  keys: AccessKey[],
+  vault: VaultDescription,
+  progress: ProgressRecord
+): Promise<void> {
   if (progress.heldAtTakeover || vault.current || vault.previous || vault.pending || progress.last) return;
   const held: string[] = [];
   for (const key of keys) {
@@ -23,19 +28,29 @@ export async function noteTakeover(deps: RotationDeps, run: RotationRun, keys: A
 }
 
 /** At the first promotion: records the noted keys still present and, under `retire`, schedules their retirement. */
-export async function recordPreexistingKeys(deps: RotationDeps, run: RotationRun, newKeyId: string, since: number): Promise<void> {
+export async function recordPreexistingKeys(
+  deps: RotationDeps,
+  run: RotationRun,
+  newKeyId: string,
+  since: number
+): Promise<void> {
   const progress = await deps.progress.load(run.account, run.uin);
   const held = progress.heldAtTakeover;
   if (!held) return; // Not a first rotation (or one begun by an older version: nothing is presumed).
   let recorded = progress.preexisting;
-  if (!recorded) { // Guard: a run resumed after a crash here records nothing twice and schedules the same jobs.
+  if (!recorded) {
+    // Guard: a run resumed after a crash here records nothing twice and schedules the same jobs.
     const present = new Set((await deps.cam.listAccessKeys(run.uin)).map((key) => key.accessKeyId));
     recorded = { keyIds: held.filter((id) => id !== newKeyId && present.has(id)), since };
     if (recorded.keyIds.length === 0) return;
     await deps.progress.recordPreexisting(run.account, run.uin, recorded);
     for (const keyId of recorded.keyIds) {
-      await emit(deps, run, { step: "scheduleRetirement", type: "preexisting-key-recorded", keyId,
-        detail: `held before the rotator's first key; policy ${deps.account.preexistingKeys}` });
+      await emit(deps, run, {
+        step: "scheduleRetirement",
+        type: "preexisting-key-recorded",
+        keyId,
+        detail: `held before the rotator's first key; policy ${deps.account.preexistingKeys}`,
+      });
     }
   }
   if (deps.account.preexistingKeys !== "retire") return;
@@ -46,9 +61,20 @@ export function isPreexisting(progress: ProgressRecord, accessKeyId: string): bo
   return progress.preexisting?.keyIds.includes(accessKeyId) ?? false;
 }
 
-export async function scheduleRetirementOf(deps: RotationDeps, run: RotationRun, keyId: string, retiredAt: number): Promise<void> {
-  await deps.retirements.schedule({ account: run.account, uin: run.uin, accessKeyId: keyId, phase: "deactivate", retiredAt },
-    deps.account.retire.deactivateAfter);
-  await emit(deps, run, { step: "scheduleRetirement", type: "retirement-scheduled", keyId,
-    detail: `deactivate after ${deps.account.retire.deactivateAfter} ms` });
+export async function scheduleRetirementOf(
+  deps: RotationDeps,
+  run: RotationRun,
+  keyId: string,
+  retiredAt: number
+): Promise<void> {
+  await deps.retirements.schedule(
+    { account: run.account, uin: run.uin, accessKeyId: keyId, phase: "deactivate", retiredAt },
+    deps.account.retire.deactivateAfter
+  );
+  await emit(deps, run, {
+    step: "scheduleRetirement",
+    type: "retirement-scheduled",
+    keyId,
+    detail: `deactivate after ${deps.account.retire.deactivateAfter} ms`,
+  });
 }

@@ -9,7 +9,12 @@ export interface Promotion {
   promotedAt: number;
 }
 
-export async function promote(deps: RotationDeps, run: RotationRun, snapshot: Snapshot, key: InFlightKey): Promise<Promotion> {
+export async function promote(
+  deps: RotationDeps,
+  run: RotationRun,
+  snapshot: Snapshot,
+  key: InFlightKey
+): Promise<Promotion> {
   const attempt = snapshot.progress.attempt;
   const versionId = key.versionId!;
   // The vault as this run saw it (inspect, reconcile), with this key staged since: no one else writes this user's
@@ -19,8 +24,11 @@ export async function promote(deps: RotationDeps, run: RotationRun, snapshot: Sn
     // Guard: already promoted (by a run that died before recording it). Promoting again only finishes the
     // second label move: a pending label left on the current version would be taken for work in progress.
     const promotedAt = attempt?.promotedAt ?? deps.clock();
-    await retryNow(() => deps.vault.promote(run.ref, seen.current!.versionId, { accessKeyId: key.accessKeyId, rotatedAt: promotedAt }),
-      deps.sleep);
+    await retryNow(
+      () =>
+        deps.vault.promote(run.ref, seen.current!.versionId, { accessKeyId: key.accessKeyId, rotatedAt: promotedAt }),
+      deps.sleep
+    );
     return { oldKeyId: attempt?.oldKeyId ?? seen.previous?.accessKeyId ?? null, promotedAt };
   }
   const oldKeyId = seen.current?.accessKeyId ?? null;
@@ -28,9 +36,16 @@ export async function promote(deps: RotationDeps, run: RotationRun, snapshot: Sn
   // moment the old key stopped being current, or retirement would miss uses in between. Earlier is the safe side.
   const promotedAt = deps.clock();
   await deps.progress.update(run.account, run.uin, { promotedAt, ...(oldKeyId ? { oldKeyId } : {}) });
-  await retryNow(() => deps.vault.promote(run.ref, versionId, { seen, accessKeyId: key.accessKeyId, rotatedAt: promotedAt }), deps.sleep);
+  await retryNow(
+    () => deps.vault.promote(run.ref, versionId, { seen, accessKeyId: key.accessKeyId, rotatedAt: promotedAt }),
+    deps.sleep
+  );
   deps.log.info({ account: run.account, uin: run.uin, keyId: key.accessKeyId, oldKeyId }, "new key is current");
-  await emit(deps, run, { step: "promote", type: "key-promoted", keyId: key.accessKeyId,
-    detail: oldKeyId ? `replaces ${oldKeyId}` : "first key in the vault" });
+  await emit(deps, run, {
+    step: "promote",
+    type: "key-promoted",
+    keyId: key.accessKeyId,
+    detail: oldKeyId ? `replaces ${oldKeyId}` : "first key in the vault",
+  });
   return { oldKeyId, promotedAt };
 }

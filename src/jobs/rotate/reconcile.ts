@@ -20,19 +20,21 @@ import { checkVaultOfAttempt } from "./vault-of-attempt.js";
 import { flagKey } from "./flag-key.js";
 import { emit, keyIdsOf, type InFlightKey, type RotationDeps, type RotationRun, type Snapshot } from "./context.js";
 
-export type Resume =
-  | { kind: "fresh" }
-  | { kind: "verify"; key: InFlightKey }
-  | { kind: "retire"; newKeyId: string };
+export type Resume = { kind: "fresh" } | { kind: "verify"; key: InFlightKey } | { kind: "retire"; newKeyId: string };
 
-export async function reconcile(deps: RotationDeps, run: RotationRun, snapshot: Snapshot): Promise<{ snapshot: Snapshot; resume: Resume }> {
+export async function reconcile(
+  deps: RotationDeps,
+  run: RotationRun,
+  snapshot: Snapshot
+): Promise<{ snapshot: Snapshot; resume: Resume }> {
   // Guard: the vault's silence is evidence only in the vault the attempt wrote to, with its secret still there.
   snapshot = await checkVaultOfAttempt(deps, run, snapshot);
   const attempt = snapshot.progress.attempt;
   let { keys, vault } = snapshot;
   let resume: Resume = { kind: "fresh" };
 
-  if (vault.pending && vault.pending.versionId === vault.current?.versionId) vault = await dropLeftoverPending(deps, run, vault);
+  if (vault.pending && vault.pending.versionId === vault.current?.versionId)
+    vault = await dropLeftoverPending(deps, run, vault);
   // promotedAt is recorded before the label moves: without it this attempt did not promote the current key, and
   // reporting it as "rotated" would repeat an earlier rotation (or claim another actor's).
   if (attempt?.newKeyId && attempt.promotedAt !== undefined && vault.current?.accessKeyId === attempt.newKeyId) {
@@ -45,14 +47,26 @@ export async function reconcile(deps: RotationDeps, run: RotationRun, snapshot: 
     if (resumable) {
       resume = { kind: "verify", key: { ...resumable, versionId: pending.versionId } };
       if (attempt?.newKeyId !== resumable.accessKeyId || attempt.versionId !== pending.versionId) {
-        await deps.progress.update(run.account, run.uin, { newKeyId: resumable.accessKeyId, versionId: pending.versionId });
+        await deps.progress.update(run.account, run.uin, {
+          newKeyId: resumable.accessKeyId,
+          versionId: pending.versionId,
+        });
       }
-      if (unlisted) await emit(deps, run, { step: "reconcile", type: "pending-key-unlisted", keyId: pending.accessKeyId,
-        detail: "CAM does not list the key (yet); verify decides whether it exists" });
+      if (unlisted)
+        await emit(deps, run, {
+          step: "reconcile",
+          type: "pending-key-unlisted",
+          keyId: pending.accessKeyId,
+          detail: "CAM does not list the key (yet); verify decides whether it exists",
+        });
     } else {
       await deps.vault.discardPending(run.ref, pending.versionId);
-      await emit(deps, run, { step: "reconcile", type: "stale-pending-discarded", keyId: pending.accessKeyId,
-        detail: key ? "its key is Inactive" : "its key no longer exists" });
+      await emit(deps, run, {
+        step: "reconcile",
+        type: "stale-pending-discarded",
+        keyId: pending.accessKeyId,
+        detail: key ? "its key is Inactive" : "its key no longer exists",
+      });
       const { pending: _dropped, ...rest } = vault;
       vault = rest;
     }
@@ -67,13 +81,21 @@ export async function reconcile(deps: RotationDeps, run: RotationRun, snapshot: 
       if (attribution === "guarded") await flagKey(deps, run, "reconcile", key.accessKeyId, "unproven-create");
       if (attribution !== "recorded") continue;
       await removeKey(deps.cam, run.uin, key);
-      deps.log.warn({ account: run.account, uin: run.uin, keyId: key.accessKeyId }, "deleted orphan key (secret lost before it reached the vault)");
-      await emit(deps, run, { step: "reconcile", type: "orphan-deleted", keyId: key.accessKeyId,
-        detail: "created by this rotation, secret never reached the vault" });
+      deps.log.warn(
+        { account: run.account, uin: run.uin, keyId: key.accessKeyId },
+        "deleted orphan key (secret lost before it reached the vault)"
+      );
+      await emit(deps, run, {
+        step: "reconcile",
+        type: "orphan-deleted",
+        keyId: key.accessKeyId,
+        detail: "created by this rotation, secret never reached the vault",
+      });
       keys = keys.filter((other) => other.accessKeyId !== key.accessKeyId);
     }
     // The key this run goes on with (if any) stays recorded; the guard has done its work either way.
-    const kept = resume.kind === "verify" ? resume.key.accessKeyId : resume.kind === "retire" ? resume.newKeyId : undefined;
+    const kept =
+      resume.kind === "verify" ? resume.key.accessKeyId : resume.kind === "retire" ? resume.newKeyId : undefined;
     if (kept) await deps.progress.recordCreated(run.account, run.uin, kept);
     else await deps.progress.forgetNewKey(run.account, run.uin);
   }
@@ -81,18 +103,32 @@ export async function reconcile(deps: RotationDeps, run: RotationRun, snapshot: 
 }
 
 /** The pending version's key as the vault recorded it, or undefined when the version is not readable. */
-async function unlistedPendingKey(deps: RotationDeps, run: RotationRun, pending: { versionId: string; accessKeyId: string }):
-  Promise<{ accessKeyId: string } | undefined> {
+async function unlistedPendingKey(
+  deps: RotationDeps,
+  run: RotationRun,
+  pending: { versionId: string; accessKeyId: string }
+): Promise<{ accessKeyId: string } | undefined> {
   const stored = await deps.vault.readVersion(run.ref, pending.versionId);
   return stored?.SecretId === pending.accessKeyId ? { accessKeyId: pending.accessKeyId } : undefined;
 }
 
-async function dropLeftoverPending(deps: RotationDeps, run: RotationRun, vault: VaultDescription): Promise<VaultDescription> {
+async function dropLeftoverPending(
+  deps: RotationDeps,
+  run: RotationRun,
+  vault: VaultDescription
+): Promise<VaultDescription> {
   const leftover = vault.pending!;
   await deps.vault.discardPending(run.ref, leftover.versionId);
-  deps.log.info({ account: run.account, uin: run.uin, keyId: leftover.accessKeyId }, "removed a leftover pending label from the current version");
-  await emit(deps, run, { step: "reconcile", type: "leftover-pending-removed", keyId: leftover.accessKeyId,
-    detail: `version ${leftover.versionId} is current; its rotation had finished` });
+  deps.log.info(
+    { account: run.account, uin: run.uin, keyId: leftover.accessKeyId },
+    "removed a leftover pending label from the current version"
+  );
+  await emit(deps, run, {
+    step: "reconcile",
+    type: "leftover-pending-removed",
+    keyId: leftover.accessKeyId,
+    detail: `version ${leftover.versionId} is current; its rotation had finished`,
+  });
   const { pending: _dropped, ...rest } = vault;
   return rest;
 }

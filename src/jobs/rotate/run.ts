@@ -24,7 +24,12 @@ export async function rotateUser(deps: RotationDeps, run: RotationRun, hooks: St
   const inspection = await step("inspect", () => inspect(deps, run));
   switch (inspection.kind) {
     case "alreadyDone":
-      return { kind: "rotated", ...who, newKeyId: inspection.last.newKeyId, previousKeyId: inspection.last.previousKeyId };
+      return {
+        kind: "rotated",
+        ...who,
+        newKeyId: inspection.last.newKeyId,
+        previousKeyId: inspection.last.previousKeyId,
+      };
     case "notDue":
       return { kind: "skipped", ...who, reason: inspection.reason };
     case "ready":
@@ -43,8 +48,10 @@ export async function rotateUser(deps: RotationDeps, run: RotationRun, hooks: St
   let promotion: Promotion;
   if (resume.kind === "retire") {
     newKeyId = resume.newKeyId;
-    promotion = { oldKeyId: attempt.oldKeyId ?? snapshot.vault.previous?.accessKeyId ?? null,
-      promotedAt: attempt.promotedAt ?? deps.clock() };
+    promotion = {
+      oldKeyId: attempt.oldKeyId ?? snapshot.vault.previous?.accessKeyId ?? null,
+      promotedAt: attempt.promotedAt ?? deps.clock(),
+    };
   } else {
     const key = resume.kind === "verify" ? resume.key : await makeRoomAndCreate(deps, run, snapshot, step);
     if (resume.kind === "fresh") await step("stage", () => stage(deps, run, attempt.attemptId, key, snapshot.vault));
@@ -57,16 +64,27 @@ export async function rotateUser(deps: RotationDeps, run: RotationRun, hooks: St
   return { kind: "rotated", ...who, newKeyId: last.newKeyId, previousKeyId: last.previousKeyId };
 }
 
-async function makeRoomAndCreate(deps: RotationDeps, run: RotationRun, snapshot: Snapshot, step: RunStep): Promise<InFlightKey> {
+async function makeRoomAndCreate(
+  deps: RotationDeps,
+  run: RotationRun,
+  snapshot: Snapshot,
+  step: RunStep
+): Promise<InFlightKey> {
   let keys = snapshot.keys;
   for (let round = 1; ; round++) {
     await step("makeRoom", () => makeRoom(deps, run, { ...snapshot, keys }));
     // A created key's secret is in memory only: the run holds it until stage has put it in the vault (P1).
-    const creation = await step("create", () => create(deps, run),
-      (created) => (created.kind === "created" ? created.key.handOffBy ?? handOffDeadline() : undefined));
+    const creation = await step(
+      "create",
+      () => create(deps, run),
+      (created) => (created.kind === "created" ? (created.key.handOffBy ?? handOffDeadline()) : undefined)
+    );
     if (creation.kind === "created") return creation.key;
     if (round >= ROOM_ROUNDS) {
-      throw new RotationError("transient", `user still holds two keys after ${ROOM_ROUNDS} rounds of making room; another actor keeps adding keys`);
+      throw new RotationError(
+        "transient",
+        `user still holds two keys after ${ROOM_ROUNDS} rounds of making room; another actor keeps adding keys`
+      );
     }
     keys = creation.keys;
   }

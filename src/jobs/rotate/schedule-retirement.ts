@@ -6,8 +6,12 @@ import { emit, type RotationDeps, type RotationRun } from "./context.js";
 import { recordPreexistingKeys, scheduleRetirementOf } from "./preexisting.js";
 import type { Promotion } from "./promote.js";
 
-export async function scheduleRetirement(deps: RotationDeps, run: RotationRun, newKeyId: string,
-  promotion: Promotion): Promise<LastRotation> {
+export async function scheduleRetirement(
+  deps: RotationDeps,
+  run: RotationRun,
+  newKeyId: string,
+  promotion: Promotion
+): Promise<LastRotation> {
   const { oldKeyId, promotedAt } = promotion;
   if (oldKeyId && oldKeyId !== newKeyId) await scheduleRetirementOf(deps, run, oldKeyId, promotedAt);
   else if (!oldKeyId) await recordPreexistingKeys(deps, run, newKeyId, promotedAt);

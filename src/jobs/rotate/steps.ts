@@ -24,7 +24,11 @@ export class RunStopping extends Error {
  * Runs `body` as `step`. `holdsSecretUntil` says, from the step's result, until when (epoch ms) a new secret is held
  * in memory only; the next step's start is then bounded by that deadline and is no place to stop.
  */
-export type RunStep = <T>(step: RotateStep, body: () => Promise<T>, holdsSecretUntil?: (result: T) => number | undefined) => Promise<T>;
+export type RunStep = <T>(
+  step: RotateStep,
+  body: () => Promise<T>,
+  holdsSecretUntil?: (result: T) => number | undefined
+) => Promise<T>;
 
 export function stepRunner(deps: RotationDeps, run: RotationRun, hooks: StepHooks): RunStep {
   let holding: number | undefined;

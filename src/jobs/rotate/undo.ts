@@ -5,7 +5,13 @@ import { RotationError } from "../failures.js";
 import { removeKey } from "../key-removal.js";
 import { emit, type InFlightKey, type RotationDeps, type RotationRun } from "./context.js";
 
-export async function undoNewKey(deps: RotationDeps, run: RotationRun, key: InFlightKey, step: string, why: string): Promise<void> {
+export async function undoNewKey(
+  deps: RotationDeps,
+  run: RotationRun,
+  key: InFlightKey,
+  step: string,
+  why: string
+): Promise<void> {
   delete key.secretAccessKey;
   // P2: a promotion that crashed between its two label moves leaves one version both current and pending; the
   // key the vault holds as current is never deleted, whatever this attempt thinks of it. A key never staged
@@ -15,9 +21,14 @@ export async function undoNewKey(deps: RotationDeps, run: RotationRun, key: InFl
   }
   await removeKey(deps.cam, run.uin, { accessKeyId: key.accessKeyId, status: "Active" });
   if (key.versionId) {
-    await deps.vault.discardPending(run.ref, key.versionId).catch((error: unknown) =>
-      deps.log.warn({ account: run.account, uin: run.uin, versionId: key.versionId, error: String(error) },
-        "could not discard the pending version; the next run discards it"));
+    await deps.vault
+      .discardPending(run.ref, key.versionId)
+      .catch((error: unknown) =>
+        deps.log.warn(
+          { account: run.account, uin: run.uin, versionId: key.versionId, error: String(error) },
+          "could not discard the pending version; the next run discards it"
+        )
+      );
   }
   await deps.progress.forgetNewKey(run.account, run.uin);
   deps.log.warn({ account: run.account, uin: run.uin, keyId: key.accessKeyId, why }, "new key deleted again");

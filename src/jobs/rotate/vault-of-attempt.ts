@@ -20,24 +20,51 @@ export async function checkVaultOfAttempt(deps: RotationDeps, run: RotationRun, 
       await deps.progress.update(run.account, run.uin, { vaultIdentity: here });
       return { ...snapshot, progress: { ...snapshot.progress, attempt: { ...attempt, vaultIdentity: here } } };
     }
-    const recorded = attempt.vaultIdentity === undefined ? "a vault it did not record (a record from an older version)"
-      : `vault "${attempt.vaultIdentity}"`;
-    return alert(deps, run, attempt, "vault-identity-mismatch",
+    const recorded =
+      attempt.vaultIdentity === undefined
+        ? "a vault it did not record (a record from an older version)"
+        : `vault "${attempt.vaultIdentity}"`;
+    return alert(
+      deps,
+      run,
+      attempt,
+      "vault-identity-mismatch",
       `attempt ${attempt.attemptId} wrote to ${recorded}, but this daemon's vault is "${here}"; ` +
-      `nothing was deleted or created. Resume it from a daemon configured with the attempt's vault`);
+        `nothing was deleted or created. Resume it from a daemon configured with the attempt's vault`
+    );
   }
   if (attempt.versionId && !snapshot.vault.exists) {
-    return alert(deps, run, attempt, "vault-secret-missing",
+    return alert(
+      deps,
+      run,
+      attempt,
+      "vault-secret-missing",
       `attempt ${attempt.attemptId} stored version ${attempt.versionId} in vault "${here}", and that secret no longer ` +
-      `exists; nothing was deleted or created. Restore the secret (or find who removed it) before rotating again`);
+        `exists; nothing was deleted or created. Restore the secret (or find who removed it) before rotating again`
+    );
   }
   return snapshot;
 }
 
-async function alert(deps: RotationDeps, run: RotationRun, attempt: AttemptRecord, reason: VaultAlertReason, message: string): Promise<never> {
+async function alert(
+  deps: RotationDeps,
+  run: RotationRun,
+  attempt: AttemptRecord,
+  reason: VaultAlertReason,
+  message: string
+): Promise<never> {
   const keyId = attempt.newKeyId;
-  deps.log.error({ account: run.account, uin: run.uin, alert: reason, keyId, recordedVault: attempt.vaultIdentity ?? null,
-    vault: deps.vault.identity(run.ref) }, `rotation stopped: ${message}`);
+  deps.log.error(
+    {
+      account: run.account,
+      uin: run.uin,
+      alert: reason,
+      keyId,
+      recordedVault: attempt.vaultIdentity ?? null,
+      vault: deps.vault.identity(run.ref),
+    },
+    `rotation stopped: ${message}`
+  );
   deps.observer?.vaultAlert?.({ account: run.account, uin: run.uin, reason });
   await emit(deps, run, { step: "reconcile", type: reason, ...(keyId ? { keyId } : {}), detail: message });
   throw new RotationError("permanent", `${reason}: ${message}`);

@@ -12,8 +12,11 @@ import { undoNewKey } from "./undo.js";
 
 export async function verify(deps: RotationDeps, run: RotationRun, key: InFlightKey): Promise<void> {
   const secretKey = key.secretAccessKey ?? (await pendingSecret(deps, run, key));
-  const proof = await proveKey(deps.cam, { secretId: key.accessKeyId, secretKey },
-    { timeoutMs: deps.rotation.verifyTimeout, clock: deps.clock, sleep: deps.sleep });
+  const proof = await proveKey(
+    deps.cam,
+    { secretId: key.accessKeyId, secretKey },
+    { timeoutMs: deps.rotation.verifyTimeout, clock: deps.clock, sleep: deps.sleep }
+  );
   const seconds = Math.round(deps.rotation.verifyTimeout / 1000);
   let detail: string;
   switch (proof.kind) {
@@ -21,7 +24,10 @@ export async function verify(deps: RotationDeps, run: RotationRun, key: InFlight
       const mismatch = identityMismatch(proof.identity, run.uin, await ownOwnerUin(deps.cam));
       if (mismatch !== null) {
         await undoNewKey(deps, run, key, "verify", mismatch);
-        throw new RotationError("permanent", `new key ${key.accessKeyId} is not the user's: ${mismatch}; it was deleted and never promoted`);
+        throw new RotationError(
+          "permanent",
+          `new key ${key.accessKeyId} is not the user's: ${mismatch}; it was deleted and never promoted`
+        );
       }
       detail = `authenticated as uin ${proof.identity.userId} of account ${proof.identity.accountId} after ${proof.elapsedMs} ms`;
       break;
@@ -30,16 +36,24 @@ export async function verify(deps: RotationDeps, run: RotationRun, key: InFlight
       detail = `authenticated after ${proof.elapsedMs} ms (STS answered ${proof.code}: the signature was accepted; identity not shown)`;
       break;
     case "clockSkew":
-      throw new RotationError("permanent", `this host's clock is wrong: verifying new key ${key.accessKeyId}, CAM answered ${proof.problem} ` +
-        "(X-TC-Timestamp more than 5 minutes from CAM's time). Fix the clock (NTP); the new key stays staged in the vault " +
-        "and was not deleted, and `cam-rotator retry-failed` resumes at verify");
+      throw new RotationError(
+        "permanent",
+        `this host's clock is wrong: verifying new key ${key.accessKeyId}, CAM answered ${proof.problem} ` +
+          "(X-TC-Timestamp more than 5 minutes from CAM's time). Fix the clock (NTP); the new key stays staged in the vault " +
+          "and was not deleted, and `cam-rotator retry-failed` resumes at verify"
+      );
     case "unavailable":
       // CAM itself was unavailable: the key is not proven bad. Keep it staged; a later run verifies again.
-      throw new RotationError("transient", `could not verify new key ${key.accessKeyId} within ${seconds} s, CAM unavailable: ${proof.problem}`);
+      throw new RotationError(
+        "transient",
+        `could not verify new key ${key.accessKeyId} within ${seconds} s, CAM unavailable: ${proof.problem}`
+      );
     case "neverValid":
       await undoNewKey(deps, run, key, "verify", `it never authenticated within ${seconds} s: ${proof.problem}`);
-      throw new RotationError("transient",
-        `new key ${key.accessKeyId} never authenticated within ${seconds} s (${proof.problem}); it was deleted and its pending version discarded`);
+      throw new RotationError(
+        "transient",
+        `new key ${key.accessKeyId} never authenticated within ${seconds} s (${proof.problem}); it was deleted and its pending version discarded`
+      );
     default: {
       const unreachable: never = proof;
       throw new Error(`unhandled key proof ${JSON.stringify(unreachable)}`);
@@ -53,7 +67,10 @@ async function pendingSecret(deps: RotationDeps, run: RotationRun, key: InFlight
   const versionId = key.versionId;
   const stored = versionId ? await deps.vault.readVersion(run.ref, versionId) : null;
   if (!stored || stored.SecretId !== key.accessKeyId) {
-    throw new RotationError("transient", `pending version ${versionId ?? "(none)"} of key ${key.accessKeyId} is not in the vault; the next run reconciles`);
+    throw new RotationError(
+      "transient",
+      `pending version ${versionId ?? "(none)"} of key ${key.accessKeyId} is not in the vault; the next run reconciles`
+    );
   }
   return stored.SecretKey;
 }

@@ -15,9 +15,13 @@ export function dingtalkFormat(msgtype: "markdown" | "text"): Format {
         url.searchParams.set("timestamp", String(nowMs));
         url.searchParams.set("sign", dingtalkSignature(credentials.secret, nowMs));
       }
-      const body = msgtype === "markdown"
-        ? { msgtype, markdown: { title: clip(messageOf(event).title, 200), text: clip(markdownText(event), MAX_BYTES) } }
-        : { msgtype, text: { content: clip(plainText(event), MAX_BYTES) } };
+      const body =
+        msgtype === "markdown"
+          ? {
+              msgtype,
+              markdown: { title: clip(messageOf(event).title, 200), text: clip(markdownText(event), MAX_BYTES) },
+            }
+          : { msgtype, text: { content: clip(plainText(event), MAX_BYTES) } };
       return { url: url.toString(), headers: { ...JSON_HEADERS }, body: JSON.stringify(body) };
     },
     answer: (_status, body) => robotAnswer(body, "errcode", [130101]),

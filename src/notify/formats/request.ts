@@ -41,14 +41,17 @@ export function robotAnswer(body: string, codeField: string, retryCodes: readonl
   const message = textOf(record.errmsg ?? record.msg ?? record.StatusMessage).slice(0, 200);
   if (code === 0) return { kind: "delivered", detail: message || "ok" };
   const detail = `${codeField} ${JSON.stringify(code)}${message ? `: ${message}` : ""}`;
-  return typeof code === "number" && retryCodes.includes(code) ? { kind: "retry", detail } : { kind: "refused", detail };
+  return typeof code === "number" && retryCodes.includes(code)
+    ? { kind: "retry", detail }
+    : { kind: "refused", detail };
 }
 
 /** Keeps text under a platform's byte limit, cutting whole characters. */
 export function clip(text: string, maxBytes: number): string {
   if (Buffer.byteLength(text) <= maxBytes) return text;
   let cut = text;
-  while (Buffer.byteLength(`${cut}…`) > maxBytes) cut = cut.slice(0, -Math.max(1, Math.ceil((Buffer.byteLength(cut) - maxBytes) / 4)));
+  while (Buffer.byteLength(`${cut}…`) > maxBytes)
+    cut = cut.slice(0, -Math.max(1, Math.ceil((Buffer.byteLength(cut) - maxBytes) / 4)));
   return `${cut}…`;
 }
 

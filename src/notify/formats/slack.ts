@@ -7,10 +7,19 @@ const MAX_BYTES = 35_000;
 
 export const slackFormat: Format = {
   request(event, credentials) {
-    const text = markdownText(event, (bold) => `*${bold}*`, (label, url) => `<${url}|${label}>`);
-    return { url: credentials.url, headers: { ...JSON_HEADERS }, body: JSON.stringify({ text: clip(text, MAX_BYTES) }) };
+    const text = markdownText(
+      event,
+      (bold) => `*${bold}*`,
+      (label, url) => `<${url}|${label}>`
+    );
+    return {
+      url: credentials.url,
+      headers: { ...JSON_HEADERS },
+      body: JSON.stringify({ text: clip(text, MAX_BYTES) }),
+    };
   },
-  answer: (_status, body) => body.trim() === "ok"
-    ? { kind: "delivered", detail: "ok" }
-    : { kind: "refused", detail: `answer ${JSON.stringify(body.slice(0, 120))}` },
+  answer: (_status, body) =>
+    body.trim() === "ok"
+      ? { kind: "delivered", detail: "ok" }
+      : { kind: "refused", detail: `answer ${JSON.stringify(body.slice(0, 120))}` },
 };

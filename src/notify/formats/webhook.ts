@@ -20,7 +20,8 @@ export const webhookFormat: Format = {
     const body = JSON.stringify({ schemaVersion: Number(WEBHOOK_SCHEMA_VERSION), ...event });
     const timestamp = Math.floor(nowMs / 1000);
     return {
-      url: credentials.url, body,
+      url: credentials.url,
+      body,
       headers: {
         ...JSON_HEADERS,
         [WEBHOOK_HEADERS.schema]: WEBHOOK_SCHEMA_VERSION,

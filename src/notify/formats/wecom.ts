@@ -10,9 +10,10 @@ const TEXT_MAX_BYTES = 2_048;
 export function wecomFormat(msgtype: "markdown" | "text"): Format {
   return {
     request(event, credentials) {
-      const body = msgtype === "markdown"
-        ? { msgtype, markdown: { content: clip(markdownText(event), MARKDOWN_MAX_BYTES) } }
-        : { msgtype, text: { content: clip(plainText(event), TEXT_MAX_BYTES) } };
+      const body =
+        msgtype === "markdown"
+          ? { msgtype, markdown: { content: clip(markdownText(event), MARKDOWN_MAX_BYTES) } }
+          : { msgtype, text: { content: clip(plainText(event), TEXT_MAX_BYTES) } };
       return { url: credentials.url, headers: { ...JSON_HEADERS }, body: JSON.stringify(body) };
     },
     answer: (_status, body) => robotAnswer(body, "errcode", [45009]),
