@@ -206,18 +206,14 @@ function wrongType(): fc.Arbitrary<Mutation> {
 }
 
 function badValue(): fc.Arbitrary<Mutation> {
-  return fc
-    .constantFrom(...badValues)
-    .chain(([paths, values]) =>
-      fc
-        .tuple(fc.constantFrom(...paths), fc.constantFrom(...values))
-        .map(([path, value]) => ({
-          kind: "badValue" as const,
-          path,
-          value,
-          detail: `set ${label(path)} to ${JSON.stringify(value)}`,
-        }))
-    );
+  return fc.constantFrom(...badValues).chain(([paths, values]) =>
+    fc.tuple(fc.constantFrom(...paths), fc.constantFrom(...values)).map(([path, value]) => ({
+      kind: "badValue" as const,
+      path,
+      value,
+      detail: `set ${label(path)} to ${JSON.stringify(value)}`,
+    }))
+  );
 }
 
 const unknownKeyName = fc
@@ -229,14 +225,12 @@ export function mutation(): fc.Arbitrary<Mutation> {
     wrongType(),
     badValue(),
     fc.constantFrom(...REQUIRED).map((path) => ({ kind: "drop" as const, path, detail: `dropped ${label(path)}` })),
-    fc
-      .tuple(fc.constantFrom(...OBJECTS), unknownKeyName)
-      .map(([path, key]) => ({
-        kind: "unknownKey" as const,
-        path,
-        key,
-        detail: `added unknown key ${JSON.stringify(key)} to ${label(path)}`,
-      })),
+    fc.tuple(fc.constantFrom(...OBJECTS), unknownKeyName).map(([path, key]) => ({
+      kind: "unknownKey" as const,
+      path,
+      key,
+      detail: `added unknown key ${JSON.stringify(key)} to ${label(path)}`,
+    })),
     fc.constant<Mutation>({
       kind: "duplicateAccount",
       path: ["accounts", 1, "name"],
