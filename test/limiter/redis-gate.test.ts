@@ -125,40 +125,6 @@ describe("createRedisGate", () => {
     expect(sentAt).toBeGreaterThanOrEqual(last!);
   });
 
-  it("counts a reply that sat unread on a busy event loop as lateness: the call does not go out late in that slot", async () => {
-    // Seen in the 3-account bench: Redis answered at once, the worker's loop read the reply 40 ms later, and the
-    // call went out 40 ms after its slot; five slots later an on-time call made six in one second at CAM.
-    const connection = new Redis(inject("redisUrl"));
-    try {
-      const events: LimiterEvent[] = [];
-      const gate = createRedisGate({
-        redis: connection,
-        prefix: newPrefix(),
-        limitFor: () => 10,
-        safetyMarginMs: 20,
-        observe: (event) => events.push(event),
-      });
-      await gate.admit("warm-up", "ListUsers");
-      events.length = 0;
-      stallAfterFirstReply(connection, "camLimiterReserveSlot", 60);
-      const askedAt = nowMs();
-      await gate.admit("acct", "CreateAccessKey");
-      const sentAt = nowMs();
-      // The stalled slot is given up (a busy host may make the next try late as well); only the last is used.
-      expect(events[0]).toMatchObject({ kind: "missed" });
-      expect(events[0]!.waitMs).toBeGreaterThanOrEqual(60);
-      expect(events.map((event) => event.kind)).toEqual([...events.slice(1).map(() => "missed"), "admitted"]);
-      const last = events.at(-1)!;
-      const slot = last.kind === "admitted" ? last.slotMs : Number.NaN;
-      // The idle pair's first slot (about askedAt) stays unused; the call goes in the next one, 101 ms on, on time.
-      expect(slot).toBeGreaterThanOrEqual(askedAt + 101 - 1);
-      expect(sentAt).toBeGreaterThanOrEqual(slot - 1);
-      expect(sentAt - slot).toBeLessThanOrEqual(10 + 1);
-    } finally {
-      await connection.quit();
-    }
-  });
-
   it("sends a call that wakes late by less than half the margin in its own slot", async () => {
     const events: LimiterEvent[] = [];
     const gate = createRedisGate({
@@ -249,23 +215,3 @@ describe("createRedisGate", () => {
     expect(() => createRedisGate({ redis, prefix: "p", ...bad })).toThrow(message);
   });
 });
-
-/**
- * Fault: the first reply of `command` (a script the gate defined on `connection`) arrives, then the event loop is
- * busy for `ms` before the gate reads it, as on an overloaded host.
- */
-function stallAfterFirstReply(connection: Redis, command: string, ms: number): void {
-  const commands = connection as unknown as Record<string, (...args: string[]) => Promise<unknown>>;
-  const original = commands[command]!.bind(connection);
-  let stalls = 1;
-  commands[command] = async (...args) => {
-    const reply = await original(...args);
-    if (stalls-- > 0) {
-      const busyUntil = performance.now() + ms;
-      while (performance.now() < busyUntil) {
-        /* CPU-bound work the reply waits behind */
-      }
-    }
-    return reply;
-  };
-}

@@ -113,7 +113,7 @@ export function createRedisGate(options: RedisGateOptions): RedisGate {
     return slotIntervalUs(limit, timing.safetyMarginMs);
   }
 
-  /** Resolves the key first: admitSlot counts the time from asking to the reply as lateness, so only Redis's part belongs in it. */
+  /** Resolves the key (which may wait for the owner UIN) before the reservation, so that wait is never taken for lateness. */
   async function reserver(account: string, action: CamAction): Promise<(maxWaitUs: number) => Promise<Reservation>> {
     const key = await keyOf(account, action);
     const interval = intervalUs(account, action);
