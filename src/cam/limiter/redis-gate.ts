@@ -53,8 +53,7 @@ export interface RedisGateOptions {
    * after its slot than the call N slots after it. Costs margin / (1000 + margin) of throughput. Default 20
    * (2%). Measured slot-to-arrival delay at the local simulator on a busy 2-core host: p50 ~5 ms, p99 ~13 ms;
    * p99 ~45 ms when the host is overloaded. Raise it for a jittery network path. admit() spends half of it (at
-   * least 5 ms) on how late the caller may be, counted from when it asked Redis for the slot (so a slow reply
-   * counts as well as a late timer, and so does the round trip to Redis); a later caller leaves its slot unused.
+   * least 5 ms) on how late the caller's timer may wake after its slot; a later caller leaves its slot unused.
    */
   safetyMarginMs?: number;
   observe?: (event: LimiterEvent) => void;
