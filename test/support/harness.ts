@@ -2,6 +2,7 @@
 // unique name template, a unique Redis prefix, the real Redis limiter and CAM client, the engine, captured logs,
 // and every SecretAccessKey the test side ever saw (for the secret scan).
 import { randomUUID } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
 import { Writable } from "node:stream";
 import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import type { Queue } from "bullmq";
@@ -19,7 +20,7 @@ import { checkInvariants } from "./invariants.js";
 import { createRotationEngine, type EngineSeams, type EngineTuning } from "../../src/jobs/engine/create-engine.js";
 import { createLogger, type Logger } from "../../src/log.js";
 import { createAwsSecretsManagerVault } from "../../src/vault/aws-secrets-manager.js";
-import type { SecretRef, Vault } from "../../src/vault/port.js";
+import { VaultError, type SecretRef, type Vault } from "../../src/vault/port.js";
 
 import { openQueue } from "./queue.js";
 import { scanForSecrets, type ScanReport } from "./secret-scan.js";
@@ -341,15 +342,34 @@ async function seedVault(
       ...specs.filter(({ spec }) => (spec.vault ?? "current") === "current"),
     ];
     for (const [index, { made, spec }] of ordered.entries()) {
-      const { versionId } = await vault.stagePending(ref(user.uin), randomUUID(), {
-        SecretId: made.accessKeyId,
-        SecretKey: made.secretAccessKey,
-        Uin: user.uin,
-        Account: ACCOUNT,
-        CreateTime: spec.createTime ?? "2025-01-01 08:00:00",
-        RotatedAt: `2025-0${index + 1}-01T00:00:00.000Z`,
-      });
-      await vault.promote(ref(user.uin), versionId);
+      const token = randomUUID(); // one token for every try: staging again with it is a no-op
+      const { versionId } = await seedingTry(() =>
+        vault.stagePending(ref(user.uin), token, {
+          SecretId: made.accessKeyId,
+          SecretKey: made.secretAccessKey,
+          Uin: user.uin,
+          Account: ACCOUNT,
+          CreateTime: spec.createTime ?? "2025-01-01 08:00:00",
+          RotatedAt: `2025-0${index + 1}-01T00:00:00.000Z`,
+        })
+      );
+      await seedingTry(() => vault.promote(ref(user.uin), versionId));
+    }
+  }
+}
+
+/**
+ * The rig's own setup, not what a test checks: moto, shared by every test file running at once, now and then answers
+ * a call with HTTP 500 (seen in CI: "SyntaxError (HTTP 500)" on CreateSecret and DescribeSecret while seeding).
+ * Both seeding calls are idempotent, so a transient failure is tried again a few times.
+ */
+async function seedingTry<T>(call: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (error) {
+      if (attempt >= 4 || !(error instanceof VaultError) || error.kind !== "transient") throw error;
+      await sleep(100 * attempt);
     }
   }
 }
