@@ -20,12 +20,19 @@ async function setUp() {
   // The commands Redis receives for this record, from MONITOR (scripts' own commands included).
   const monitor = await redis.monitor();
   const seen: string[] = [];
+  let marker = "";
+  let markerSeen = (): void => undefined;
   monitor.on("monitor", (_time: string, args: string[]) => {
-    if (args.includes(key)) seen.push(args[0]!.toLowerCase());
+    if (marker !== "" && args.includes(marker)) markerSeen();
+    else if (args.includes(key)) seen.push(args[0]!.toLowerCase());
   });
+  // MONITOR reports in order: once it has reported this marker, every earlier command was reported (however late
+  // the reports arrive on a loaded host).
   const settled = async () => {
-    await redis.ping(); // MONITOR reports in order: past this, every earlier command was reported.
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    marker = `settled-${randomUUID()}`;
+    const reported = new Promise<void>((resolve) => (markerSeen = resolve));
+    await redis.echo(marker);
+    await reported;
   };
   return { store, key, signer, rejected, seen, settled, close: () => monitor.disconnect() };
 }
