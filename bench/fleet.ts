@@ -4,6 +4,7 @@
 // (Secrets Manager) and the file vault. Reports each phase's time, vault calls per user, secret values read
 // (0 is the target) and CAM calls (any would throw: configured users need none), and the Redis memory the
 // queued rotations hold. No worker runs, so nothing is rotated.
+import { DAY_MS } from "../src/config/index.js";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
@@ -39,8 +40,6 @@ export interface FleetResult {
   usedMemoryGrowthBytes: number;
   redisCmdsPerUser: number;
 }
-
-const DAY_MS = 86_400_000;
 
 export async function runFleetSweep(
   world: BenchWorld,

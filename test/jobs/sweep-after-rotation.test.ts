@@ -1,6 +1,7 @@
 // The planning tags from end to end: a real rotation through the engine against moto leaves tags that the sweep
 // plans from, with no secret value read and the right age. The tag's writer (promote) and its reader (planSweep)
 // once disagreed on the time format (ISO vs epoch ms) without any test noticing; this one reads what promote wrote.
+import { DAY_MS } from "../../src/config/index.js";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { planSweep } from "../../src/jobs/sweep.js";
 import { ACCOUNT, createRig, scanRigs, USER_UIN } from "../support/harness.js";
@@ -10,8 +11,6 @@ afterAll(async () => {
   const report = await scanRigs();
   expect(report.hits).toEqual([]);
 });
-
-const DAY_MS = 86_400_000;
 
 describe("sweep planning after a real rotation", () => {
   it("plans the rotated user from the tags promote wrote: no value read, age from the rotation time", async () => {

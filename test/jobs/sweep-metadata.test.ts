@@ -1,6 +1,7 @@
 // Sweep planning at fleet scale against moto: from the metadata listing in pages, never a secret value; a
 // transient page error is retried; a user that still fails is reported by name and the rest is planned; the
 // key-age gauge reads no value either.
+import { DAY_MS } from "../../src/config/index.js";
 import { randomUUID } from "node:crypto";
 import { CreateSecretCommand, type SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { Redis } from "ioredis";
@@ -17,7 +18,6 @@ import { recordingClient, uniqueTemplate, type SentCommand } from "../vault/moto
 
 const ACCOUNT = "main";
 const FIRST_UIN = 100_000_000_100;
-const DAY_MS = 86_400_000;
 const NOW = Date.parse("2026-12-01T00:00:00.000Z");
 const redis = new Redis(inject("redisUrl"));
 afterAll(() => redis.quit());
